@@ -1,0 +1,17 @@
+//! Genesys Cloud: EventBridge and Data Action deliveries in, Platform API calls out.
+//!
+//! Facts and sources: `shared/vendors/genesys.md`. Deliveries carry no signature, so they
+//! are authenticated by a shared-secret header or Basic ([`crate::auth`]).
+
+mod client;
+mod normalize;
+mod regions;
+mod route;
+
+pub use client::{
+    CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials, Participant,
+    Participants,
+};
+pub use normalize::normalize;
+pub use regions::{login_base_for, region_api_base, REGIONS};
+pub use route::{parse_route_request, RouteRequest};

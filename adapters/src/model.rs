@@ -1,0 +1,339 @@
+//! The canonical model: what every platform's events and actions are normalized to.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A platform Escalator speaks to. `Standard` is the vendor-neutral signed feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    Genesys,
+    Talkdesk,
+    Five9,
+    Nextiva,
+    Cloudtalk,
+    Standard,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 6] = [
+        Vendor::Genesys,
+        Vendor::Talkdesk,
+        Vendor::Five9,
+        Vendor::Nextiva,
+        Vendor::Cloudtalk,
+        Vendor::Standard,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vendor::Genesys => "genesys",
+            Vendor::Talkdesk => "talkdesk",
+            Vendor::Five9 => "five9",
+            Vendor::Nextiva => "nextiva",
+            Vendor::Cloudtalk => "cloudtalk",
+            Vendor::Standard => "standard",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown vendor {0:?}")]
+pub struct UnknownVendor(pub String);
+
+impl FromStr for Vendor {
+    type Err = UnknownVendor;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownVendor(s.to_string()))
+    }
+}
+
+/// Who is on the line, as far as the platform told us.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+impl Caller {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.number.is_none() && self.verified.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Customer,
+    Agent,
+    /// Neither side could be told apart (mixed channel, IVR): never fires a customer trigger.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// One thing that happened on a call, whatever platform reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEvent {
+    pub vendor: Vendor,
+    pub call_id: String,
+    /// Dedupe key, unique per vendor: a redelivery carries the same one.
+    pub event_id: String,
+    pub occurred_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Caller::is_empty")]
+    pub caller: Caller,
+    /// Platform identifiers needed later to act on the call (participant ids, agent id…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refs: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    CallStarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        direction: Option<Direction>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dialed: Option<String>,
+    },
+    Queued {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue_id: Option<String>,
+    },
+    AgentConnected {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_id: Option<String>,
+    },
+    Utterance(Utterance),
+    Sentiment {
+        /// -1.0 (negative) ..= 1.0 (positive).
+        score: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trend: Option<f64>,
+    },
+    HoldStarted,
+    HoldEnded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_ms: Option<u64>,
+    },
+    TransferResult {
+        succeeded: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    /// The agent asked for help or escalation.
+    EscalationRequested {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    CallerVerified {
+        verified: bool,
+    },
+    CallEnded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Kept for the record, never acted on.
+    Other {
+        name: String,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::CallStarted { .. } => "call_started",
+            EventKind::Queued { .. } => "queued",
+            EventKind::AgentConnected { .. } => "agent_connected",
+            EventKind::Utterance(_) => "utterance",
+            EventKind::Sentiment { .. } => "sentiment",
+            EventKind::HoldStarted => "hold_started",
+            EventKind::HoldEnded { .. } => "hold_ended",
+            EventKind::TransferResult { .. } => "transfer_result",
+            EventKind::EscalationRequested { .. } => "escalation_requested",
+            EventKind::CallerVerified { .. } => "caller_verified",
+            EventKind::CallEnded { .. } => "call_ended",
+            EventKind::Other { .. } => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub utterance_id: String,
+    pub speaker: Speaker,
+    pub text: String,
+    pub is_final: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// Where a call or callback goes on the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The playbook's team name (`legal`, `supervisor`…).
+    pub team: String,
+    #[serde(flatten)]
+    pub destination: Destination,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Destination {
+    Queue {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    Agent {
+        id: String,
+    },
+    Address {
+        address: String,
+    },
+    /// The team has no destination on this platform; executing fails permanently so the
+    /// fallback chain takes over.
+    Unmapped,
+}
+
+/// What the receiver is told before they pick up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Briefing {
+    pub reference: String,
+    pub tier: String,
+    pub reason: String,
+    pub rule_id: String,
+    /// The caller's own words that fired the trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utterance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+/// How much of the call the consulting agent keeps during a warm transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakTo {
+    /// The agent briefs the receiver while the caller waits (the usual warm transfer).
+    #[default]
+    Destination,
+    /// Everyone on the line at once: the caller is never parked (self-harm protocol).
+    Conference,
+}
+
+/// Something Escalator asks a platform to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    WarmTransfer {
+        target: Target,
+        briefing: Briefing,
+        #[serde(default)]
+        speak_to: SpeakTo,
+    },
+    BlindTransfer {
+        target: Target,
+    },
+    ScheduleCallback {
+        target: Target,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+        briefing: Briefing,
+    },
+    AttachBriefing {
+        briefing: Briefing,
+    },
+    AgentGuidance {
+        text: String,
+    },
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::WarmTransfer { .. } => "warm_transfer",
+            Action::BlindTransfer { .. } => "blind_transfer",
+            Action::ScheduleCallback { .. } => "schedule_callback",
+            Action::AttachBriefing { .. } => "attach_briefing",
+            Action::AgentGuidance { .. } => "agent_guidance",
+        }
+    }
+}
+
+/// What the platform's flow is told by a synchronous routing hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteAnswer {
+    pub escalate: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Destination>,
+    pub priority: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub briefing: Option<Briefing>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_names_round_trip() {
+        for v in Vendor::ALL {
+            assert_eq!(v.as_str().parse::<Vendor>().unwrap(), v);
+        }
+        assert_eq!("Genesys".parse::<Vendor>().unwrap(), Vendor::Genesys);
+        assert!("avaya".parse::<Vendor>().is_err());
+    }
+
+    #[test]
+    fn event_serializes_flat_with_type_tag() {
+        let e = CallEvent {
+            vendor: Vendor::Genesys,
+            call_id: "c1".into(),
+            event_id: "e1".into(),
+            occurred_at: Timestamp::UNIX_EPOCH,
+            caller: Caller::default(),
+            refs: BTreeMap::new(),
+            kind: EventKind::CallEnded { reason: None },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "call_ended");
+        let back: CallEvent = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+    }
+}
