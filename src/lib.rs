@@ -1,1 +1,17 @@
+//! Escalator: receives contact-center call events, applies the escalation playbook, and
+//! makes the platform carry it out.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dispatcher;
+pub mod executor;
+pub mod http;
+pub mod ingest;
+pub mod orchestrator;
+pub mod playbook;
+pub mod reference;
+pub mod replay;
+pub mod session;
+pub mod store;
+pub mod telemetry;

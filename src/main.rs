@@ -1,1 +1,153 @@
-fn main(){}
+use std::process::ExitCode;
+
+use clap::Parser;
+use escalator::app::Application;
+use escalator::cli::{Cli, Command};
+use escalator::config::{Config, Secrets, Severity};
+use escalator::{replay, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { config } => serve(config).await,
+            Command::CheckConfig { file } => check_config(file),
+            Command::Replay {
+                vendor,
+                config,
+                files,
+            } => run_replay(vendor, config, files).await,
+        }
+    })
+}
+
+async fn serve(path: Option<std::path::PathBuf>) -> ExitCode {
+    telemetry::init_logging();
+    let config = match Config::load(path.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load configuration");
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let secrets = Secrets::from_env();
+    for p in config.problems(&secrets) {
+        if p.severity == Severity::Warning {
+            tracing::warn!(key = %p.key, "{}", p.message);
+        }
+    }
+    let app = match Application::build(config, secrets).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let token = app.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested");
+        token.cancel();
+    });
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+fn check_config(path: Option<std::path::PathBuf>) -> ExitCode {
+    let source = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "built-in defaults".into());
+    let config = match Config::load(path.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let problems = config.problems(&Secrets::from_env());
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    for p in &problems {
+        let level = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        eprintln!("{level}: {}: {}", p.key, p.message);
+    }
+    if errors > 0 {
+        eprintln!("{source}: {errors} error(s)");
+        ExitCode::FAILURE
+    } else {
+        println!("{source}: ok ({} warning(s))", problems.len());
+        ExitCode::SUCCESS
+    }
+}
+
+async fn run_replay(
+    vendor: Option<String>,
+    config: Option<std::path::PathBuf>,
+    files: Vec<std::path::PathBuf>,
+) -> ExitCode {
+    let config = match Config::load(config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match replay::replay(&config, vendor.as_deref(), &files).await {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

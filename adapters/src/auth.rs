@@ -105,9 +105,15 @@ mod tests {
             HeaderValue::from_str(&format!("Basic {bad}")).unwrap(),
         );
         assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
-        h.insert(http::header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        h.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer x"),
+        );
         assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
-        h.insert(http::header::AUTHORIZATION, HeaderValue::from_static("Basic %%%"));
+        h.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Basic %%%"),
+        );
         assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
     }
 }

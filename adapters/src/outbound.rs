@@ -37,7 +37,10 @@ impl CallError {
     }
 
     pub fn is_permanent(&self) -> bool {
-        matches!(self, CallError::Permanent { .. } | CallError::Unactionable(_))
+        matches!(
+            self,
+            CallError::Permanent { .. } | CallError::Unactionable(_)
+        )
     }
 
     /// Builds the error for a non-success response. `message` is the platform's own error
@@ -81,7 +84,10 @@ impl CallError {
 /// How long the platform asked us to wait: `Retry-After` (seconds or HTTP date) first,
 /// else Genesys' `inin-ratelimit-reset` (seconds until the window resets).
 pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Duration> {
-    if let Some(v) = headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+    {
         let v = v.trim();
         if let Ok(secs) = v.parse::<u64>() {
             return Some(Duration::from_secs(secs));

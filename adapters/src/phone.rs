@@ -24,9 +24,15 @@ mod tests {
     #[test]
     fn normalizes_platform_forms() {
         assert_eq!(to_e164("tel:+15555550520").as_deref(), Some("+15555550520"));
-        assert_eq!(to_e164("+1 (555) 555-0520").as_deref(), Some("+15555550520"));
+        assert_eq!(
+            to_e164("+1 (555) 555-0520").as_deref(),
+            Some("+15555550520")
+        );
         assert_eq!(to_e164("15555550520").as_deref(), Some("+15555550520"));
-        assert_eq!(to_e164("0044 20 7946 0018").as_deref(), Some("+442079460018"));
+        assert_eq!(
+            to_e164("0044 20 7946 0018").as_deref(),
+            Some("+442079460018")
+        );
     }
 
     #[test]

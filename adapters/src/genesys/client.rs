@@ -101,11 +101,14 @@ impl GenesysClient {
     pub async fn participants(&self, conversation_id: &str) -> Result<Participants, CallError> {
         let cid = path_id(conversation_id)?;
         let body = self
-            .send(Method::GET, &format!("/api/v2/conversations/calls/{cid}"), None)
+            .send(
+                Method::GET,
+                &format!("/api/v2/conversations/calls/{cid}"),
+                None,
+            )
             .await?;
-        let conversation: Value = serde_json::from_slice(&body).map_err(|_| {
-            CallError::Transport("conversation response is not valid JSON".into())
-        })?;
+        let conversation: Value = serde_json::from_slice(&body)
+            .map_err(|_| CallError::Transport("conversation response is not valid JSON".into()))?;
         Ok(parse_participants(&conversation))
     }
 
@@ -349,7 +352,9 @@ mod tests {
             .mount(&server)
             .await;
         Mock::given(method("PATCH"))
-            .and(path("/api/v2/conversations/calls/c1/participants/p1/attributes"))
+            .and(path(
+                "/api/v2/conversations/calls/c1/participants/p1/attributes",
+            ))
             .and(header("authorization", "Bearer tok"))
             .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
             .expect(2)
@@ -357,8 +362,12 @@ mod tests {
             .await;
         let c = client(&server);
         let attrs = BTreeMap::from([("a".to_string(), "b".to_string())]);
-        c.patch_participant_attributes("c1", "p1", &attrs).await.unwrap();
-        c.patch_participant_attributes("c1", "p1", &attrs).await.unwrap();
+        c.patch_participant_attributes("c1", "p1", &attrs)
+            .await
+            .unwrap();
+        c.patch_participant_attributes("c1", "p1", &attrs)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
@@ -375,10 +384,10 @@ mod tests {
         Mock::given(method("GET"))
             .and(path("/api/v2/conversations/calls/c1"))
             .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-                "participants": [
-                  {"id": "pc", "purpose": "customer", "state": "connected"},
-                  {"id": "pa", "purpose": "agent", "state": "connected", "user": {"id": "u1"}}
-                ]})))
+            "participants": [
+              {"id": "pc", "purpose": "customer", "state": "connected"},
+              {"id": "pa", "purpose": "agent", "state": "connected", "user": {"id": "u1"}}
+            ]})))
             .mount(&server)
             .await;
         let c = client(&server);
@@ -397,12 +406,14 @@ mod tests {
                 "access_token": "tok", "expires_in": 3600})))
             .mount(&server)
             .await;
-        Mock::given(path("/api/v2/conversations/calls/c1/participants/p1/consult/queue"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+        Mock::given(path(
+            "/api/v2/conversations/calls/c1/participants/p1/consult/queue",
+        ))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
                 "status": 400, "code": "bad.request",
                 "message": "You are not a connected participant on the call"})))
-            .mount(&server)
-            .await;
+        .mount(&server)
+        .await;
         Mock::given(path("/api/v2/conversations/callbacks"))
             .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "4"))
             .mount(&server)
@@ -415,7 +426,10 @@ mod tests {
             queue_name: None,
         };
         match c.consult_queue("c1", "p1", &consult).await {
-            Err(CallError::Permanent { status: 400, message }) => {
+            Err(CallError::Permanent {
+                status: 400,
+                message,
+            }) => {
                 assert!(message.contains("not a connected participant"))
             }
             other => panic!("{other:?}"),

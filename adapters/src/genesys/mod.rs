@@ -9,9 +9,8 @@ mod regions;
 mod route;
 
 pub use client::{
-    CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials, Participant,
-    Participants,
+    CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials, Participant, Participants,
 };
 pub use normalize::normalize;
 pub use regions::{login_base_for, region_api_base, REGIONS};
-pub use route::{parse_route_request, RouteRequest};
+pub use route::{parse_route_request, route_response, RouteRequest};

@@ -60,7 +60,12 @@ pub fn normalize(body: &[u8]) -> Result<Vec<CallEvent>, NormalizeError> {
         Topic::Transcription => transcription(&body, envelope_time),
         Topic::Sentiment => sentiment(&body, envelope_time).map(|e| vec![e]),
         Topic::Detail(kind) => detail(kind, &body, envelope_time),
-        Topic::Unknown(name) => Ok(vec![other(name, &body, envelope_time, body_digest(body.obj))]),
+        Topic::Unknown(name) => Ok(vec![other(
+            name,
+            &body,
+            envelope_time,
+            body_digest(body.obj),
+        )]),
     }
 }
 
@@ -244,7 +249,11 @@ fn transcription(
             _ => return Err(body.invalid(&at, "must be an object")),
         };
         let utterance_id = t.req_str("utteranceId")?;
-        let is_final = t.obj.get("isFinal").and_then(Value::as_bool).unwrap_or(false);
+        let is_final = t
+            .obj
+            .get("isFinal")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let speaker = match t.str("channel") {
             Some("EXTERNAL") => Speaker::Customer,
             Some("INTERNAL") => Speaker::Agent,
@@ -454,13 +463,17 @@ mod tests {
     fn partial_never_shares_the_final_key() {
         let partial = run(utterance(false, "INTERNAL")).unwrap();
         assert_ne!(partial[0].event_id, "utt:u1");
-        assert!(matches!(&partial[0].kind, EventKind::Utterance(u) if u.speaker == Speaker::Agent && !u.is_final));
+        assert!(
+            matches!(&partial[0].kind, EventKind::Utterance(u) if u.speaker == Speaker::Agent && !u.is_final)
+        );
     }
 
     #[test]
     fn errors_name_the_field() {
-        let err = run(json!({"topicName": "v2.detail.events.conversation.c1.customer.start",
-            "eventBody": {"eventTime": 1}}))
+        let err = run(
+            json!({"topicName": "v2.detail.events.conversation.c1.customer.start",
+            "eventBody": {"eventTime": 1}}),
+        )
         .unwrap_err();
         assert_eq!(err.field, "eventBody.conversationId");
         let err = run(json!({"detail": {"eventBody": {}}})).unwrap_err();
@@ -480,9 +493,11 @@ mod tests {
 
     #[test]
     fn outbound_call_takes_the_customer_from_dnis() {
-        let events = run(json!({"topicName": "customer.start", "conversationId": "c1",
+        let events = run(
+            json!({"topicName": "customer.start", "conversationId": "c1",
             "eventTime": 1765551650107_i64, "participantId": "p1", "direction": "OUTBOUND",
-            "ani": "tel:+15555550000", "dnis": "tel:+15555550520"}))
+            "ani": "tel:+15555550000", "dnis": "tel:+15555550520"}),
+        )
         .unwrap();
         assert_eq!(events[0].caller.number.as_deref(), Some("+15555550520"));
         assert_eq!(events[0].refs["customer_participant_id"], "p1");

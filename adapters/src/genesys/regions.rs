@@ -39,7 +39,10 @@ mod tests {
 
     #[test]
     fn login_host_is_derived() {
-        assert_eq!(region_api_base("eu-west-1"), Some("https://api.mypurecloud.ie"));
+        assert_eq!(
+            region_api_base("eu-west-1"),
+            Some("https://api.mypurecloud.ie")
+        );
         assert_eq!(
             login_base_for(region_api_base("ap-southeast-2").unwrap()),
             "https://login.mypurecloud.com.au"

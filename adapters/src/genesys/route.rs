@@ -68,3 +68,40 @@ mod tests {
         );
     }
 }
+
+/// The routing answer flattened for an Architect data action's output contract: flat
+/// strings and numbers, empty strings rather than nulls (Architect cannot test for null
+/// in every version).
+pub fn route_response(answer: &crate::RouteAnswer) -> serde_json::Value {
+    let (queue_id, queue_name) = match &answer.destination {
+        Some(crate::Destination::Queue { id, name }) => {
+            (id.clone(), name.clone().unwrap_or_default())
+        }
+        _ => (String::new(), String::new()),
+    };
+    let b = answer.briefing.as_ref();
+    let summary = b
+        .map(|b| {
+            let verified = match b.verified {
+                Some(true) => "verified",
+                Some(false) => "not verified",
+                None => "verification unknown",
+            };
+            match &b.quote {
+                Some(q) => format!("{} ({}), caller {verified}: \"{q}\"", b.reason, b.reference),
+                None => format!("{} ({}), caller {verified}", b.reason, b.reference),
+            }
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "escalate": answer.escalate,
+        "team": answer.team.clone().unwrap_or_default(),
+        "queueId": queue_id,
+        "queueName": queue_name,
+        "priority": answer.priority,
+        "reference": b.map(|b| b.reference.clone()).unwrap_or_default(),
+        "reason": b.map(|b| b.reason.clone()).unwrap_or_default(),
+        "quote": b.and_then(|b| b.quote.clone()).unwrap_or_default(),
+        "briefing": summary,
+    })
+}

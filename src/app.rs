@@ -1,0 +1,197 @@
+//! Wiring: `Application::build(config)` binds the listener and assembles the store,
+//! pipeline, dispatcher and router; `run_until_stopped` serves until the shutdown token.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use escalator_adapters::auth::InboundAuth;
+use escalator_adapters::genesys::{self, GenesysClient, GenesysCredentials};
+use escalator_adapters::Vendor;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, InboundAuthMode, Secrets, Severity};
+use crate::dispatcher::Dispatcher;
+use crate::executor::{Executors, GenesysExecutor};
+use crate::http::{router, AppState};
+use crate::ingest::{InboundAuths, Pipeline};
+use crate::orchestrator::Orchestrator;
+use crate::playbook::MinimalPlaybook;
+use crate::store::{Store, StoreError};
+use crate::telemetry;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    dispatcher: Option<Dispatcher>,
+    store: Store,
+    shutdown: CancellationToken,
+    grace: Duration,
+}
+
+impl Application {
+    pub async fn build(config: Config, secrets: Secrets) -> Result<Self, AppError> {
+        let errors: Vec<String> = config
+            .problems(&secrets)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| format!("{}: {}", p.key, p.message))
+            .collect();
+        if !errors.is_empty() {
+            return Err(AppError::Config(errors.join("; ")));
+        }
+        let store = Store::connect(&config.store.url).await?;
+        let wake = Arc::new(Notify::new());
+        let orchestrator = Orchestrator::new(&config);
+        let g = &config.vendors.genesys;
+
+        let auths = InboundAuths {
+            genesys: match g.auth {
+                InboundAuthMode::Header => secrets.genesys_webhook_secret.clone().map(|secret| {
+                    InboundAuth::SharedSecretHeader {
+                        header: g.auth_header.clone(),
+                        secret,
+                    }
+                }),
+                InboundAuthMode::Basic => {
+                    secrets
+                        .genesys_webhook_password
+                        .clone()
+                        .map(|password| InboundAuth::Basic {
+                            user: g.basic_user.clone(),
+                            password,
+                        })
+                }
+            },
+        };
+        let mut enabled = Vec::new();
+        if g.enabled {
+            enabled.push(Vendor::Genesys);
+        }
+        let default_queue = Some(g.default_queue_id.clone()).filter(|q| !q.trim().is_empty());
+        let pipeline = Pipeline::new(
+            store.clone(),
+            Arc::new(MinimalPlaybook::new()),
+            orchestrator.clone(),
+            auths,
+            enabled,
+            default_queue,
+            wake.clone(),
+        );
+
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.dispatcher.request_timeout_ms))
+            .user_agent(concat!("escalator/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AppError::Config(format!("HTTP client: {e}")))?;
+        let mut executors = Executors::default();
+        if let (true, Some(id), Some(secret)) = (
+            g.enabled,
+            secrets.genesys_client_id.clone(),
+            secrets.genesys_client_secret.clone(),
+        ) {
+            let api_base = g
+                .api_base
+                .clone()
+                .or_else(|| genesys::region_api_base(&g.region).map(str::to_string))
+                .ok_or_else(|| AppError::Config("vendors.genesys.region is unknown".into()))?;
+            let login_base = g
+                .login_base
+                .clone()
+                .unwrap_or_else(|| genesys::login_base_for(&api_base));
+            let client = GenesysClient::new(
+                http.clone(),
+                api_base,
+                login_base,
+                GenesysCredentials {
+                    client_id: id,
+                    client_secret: secret,
+                },
+            );
+            executors.genesys = Some(GenesysExecutor::new(client, g.consult_from));
+        } else if g.enabled {
+            tracing::warn!("no Genesys API credentials: actions are recorded as dry-run");
+        }
+
+        let dispatcher = config.dispatcher.enabled.then(|| {
+            Dispatcher::new(
+                store.clone(),
+                executors,
+                orchestrator,
+                config.dispatcher.clone(),
+                wake,
+            )
+        });
+        let state = AppState {
+            pipeline,
+            body_limit: config.server.body_limit_bytes,
+            metrics: telemetry::metrics_handle(),
+        };
+        let listener = TcpListener::bind(&config.server.listen)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.server.listen.clone(),
+                source,
+            })?;
+        Ok(Self {
+            listener,
+            router: router(state),
+            dispatcher,
+            store,
+            shutdown: CancellationToken::new(),
+            grace: Duration::from_secs(config.server.shutdown_grace_seconds),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// Cancel it to stop: the server stops accepting, in-flight requests finish, the
+    /// dispatcher finishes its batch and hands back its leases.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        tracing::info!(addr = %self.local_addr(), "escalator listening");
+        let dispatcher = self
+            .dispatcher
+            .map(|d| tokio::spawn(d.run(self.shutdown.clone())));
+        let token = self.shutdown.clone();
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await;
+        if let Some(handle) = dispatcher {
+            match tokio::time::timeout(self.grace, handle).await {
+                Ok(_) => {}
+                Err(_) => tracing::warn!("dispatcher did not stop within the grace period; its leases expire on their own"),
+            }
+        }
+        tracing::info!("escalator stopped");
+        served.map_err(AppError::Serve)
+    }
+}

@@ -1,0 +1,465 @@
+//! Configuration: one TOML file (optional), environment overrides, secrets from the
+//! environment only. `Config::default()` is what `escalator serve` runs with when there is
+//! no file at all.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use escalator_adapters::genesys;
+use escalator_adapters::Secret;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub dispatcher: DispatcherConfig,
+    pub vendors: VendorsConfig,
+    /// Team name → where that team is on each platform.
+    pub teams: BTreeMap<String, TeamConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub body_limit_bytes: usize,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatcherConfig {
+    pub enabled: bool,
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    pub lease_seconds: u64,
+    pub poll_interval_ms: u64,
+    pub concurrency: usize,
+    pub request_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VendorsConfig {
+    pub genesys: GenesysConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboundAuthMode {
+    Header,
+    Basic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsultFrom {
+    Customer,
+    Agent,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesysConfig {
+    pub enabled: bool,
+    pub auth: InboundAuthMode,
+    pub auth_header: String,
+    pub basic_user: String,
+    pub region: String,
+    pub api_base: Option<String>,
+    pub login_base: Option<String>,
+    pub consult_from: ConsultFrom,
+    pub default_queue_id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    pub genesys: Option<GenesysTarget>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesysTarget {
+    pub queue_id: String,
+    pub queue_name: Option<String>,
+    /// Where the fallback callback goes; the team's queue when unset.
+    pub callback_queue_id: Option<String>,
+}
+
+/// Teams the built-in playbook routes to.
+pub const PLAYBOOK_TEAMS: [&str; 6] = [
+    "supervisor",
+    "legal",
+    "compliance",
+    "communications",
+    "welfare",
+    "fraud",
+];
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            body_limit_bytes: 256 * 1024,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://escalator.db".into(),
+        }
+    }
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_attempts: 6,
+            backoff_base_ms: 500,
+            backoff_max_ms: 60_000,
+            lease_seconds: 30,
+            poll_interval_ms: 1_000,
+            concurrency: 8,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for GenesysConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            auth: InboundAuthMode::Header,
+            auth_header: "X-Escalator-Token".into(),
+            basic_user: "genesys".into(),
+            region: "us-east-1".into(),
+            api_base: None,
+            login_base: None,
+            consult_from: ConsultFrom::Customer,
+            default_queue_id: String::new(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            store: StoreConfig::default(),
+            dispatcher: DispatcherConfig::default(),
+            vendors: VendorsConfig::default(),
+            teams: PLAYBOOK_TEAMS
+                .iter()
+                .map(|t| (t.to_string(), TeamConfig::default()))
+                .collect(),
+        }
+    }
+}
+
+/// Secrets, read from the environment only so they never sit in a config file.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub genesys_webhook_secret: Option<Secret>,
+    pub genesys_webhook_password: Option<Secret>,
+    pub genesys_client_id: Option<String>,
+    pub genesys_client_secret: Option<Secret>,
+}
+
+pub const ENV_GENESYS_WEBHOOK_SECRET: &str = "ESCALATOR_GENESYS_WEBHOOK_SECRET";
+pub const ENV_GENESYS_WEBHOOK_PASSWORD: &str = "ESCALATOR_GENESYS_WEBHOOK_PASSWORD";
+pub const ENV_GENESYS_CLIENT_ID: &str = "ESCALATOR_GENESYS_CLIENT_ID";
+pub const ENV_GENESYS_CLIENT_SECRET: &str = "ESCALATOR_GENESYS_CLIENT_SECRET";
+
+impl Secrets {
+    pub fn from_env() -> Self {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        Self {
+            genesys_webhook_secret: get(ENV_GENESYS_WEBHOOK_SECRET).map(Secret::new),
+            genesys_webhook_password: get(ENV_GENESYS_WEBHOOK_PASSWORD).map(Secret::new),
+            genesys_client_id: get(ENV_GENESYS_CLIENT_ID),
+            genesys_client_secret: get(ENV_GENESYS_CLIENT_SECRET).map(Secret::new),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// One thing wrong with a configuration, named by its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The service refuses to start.
+    Error,
+    /// The service runs, but something will not work as the operator may expect.
+    Warning,
+}
+
+impl Config {
+    /// Reads `path` (or the defaults when `None`) and applies `ESCALATOR_LISTEN` and
+    /// `ESCALATOR_DATABASE_URL` from the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        if let Ok(listen) = std::env::var("ESCALATOR_LISTEN") {
+            config.server.listen = listen;
+        }
+        if let Ok(url) = std::env::var("ESCALATOR_DATABASE_URL") {
+            config.store.url = url;
+        }
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses TOML; the error names the line, column and key (toml's own message).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    }
+
+    /// Every problem, each with its key; `Severity::Error` ones stop `serve`.
+    pub fn problems(&self, secrets: &Secrets) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut error = |key: &str, message: String| {
+            out.push(Problem {
+                key: key.into(),
+                message,
+                severity: Severity::Error,
+            })
+        };
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            error(
+                "server.listen",
+                format!(
+                    "{:?} is not an address:port such as \"127.0.0.1:8080\"",
+                    self.server.listen
+                ),
+            );
+        }
+        if self.server.body_limit_bytes < 1024 {
+            error(
+                "server.body_limit_bytes",
+                "must be at least 1024 bytes".into(),
+            );
+        }
+        if !self.store.url.starts_with("sqlite:") {
+            error(
+                "store.url",
+                "only sqlite: URLs are supported in this version (e.g. \"sqlite://escalator.db\")"
+                    .into(),
+            );
+        }
+        let d = &self.dispatcher;
+        if d.max_attempts == 0 {
+            error("dispatcher.max_attempts", "must be at least 1".into());
+        }
+        if d.backoff_base_ms == 0 || d.backoff_base_ms > d.backoff_max_ms {
+            error(
+                "dispatcher.backoff_base_ms",
+                "must be above 0 and not above dispatcher.backoff_max_ms".into(),
+            );
+        }
+        if d.lease_seconds == 0 {
+            error("dispatcher.lease_seconds", "must be at least 1".into());
+        }
+        if d.concurrency == 0 {
+            error("dispatcher.concurrency", "must be at least 1".into());
+        }
+        if d.poll_interval_ms == 0 {
+            error("dispatcher.poll_interval_ms", "must be at least 1".into());
+        }
+        if d.request_timeout_ms == 0 {
+            error("dispatcher.request_timeout_ms", "must be at least 1".into());
+        }
+
+        let g = &self.vendors.genesys;
+        if g.enabled {
+            if g.api_base.is_none() && genesys::region_api_base(&g.region).is_none() {
+                let known: Vec<&str> = genesys::REGIONS.iter().map(|(r, _)| *r).collect();
+                error(
+                    "vendors.genesys.region",
+                    format!(
+                        "unknown region {:?}; use one of {} or set vendors.genesys.api_base",
+                        g.region,
+                        known.join(", ")
+                    ),
+                );
+            }
+            for (key, url) in [
+                ("vendors.genesys.api_base", &g.api_base),
+                ("vendors.genesys.login_base", &g.login_base),
+            ] {
+                if let Some(url) = url {
+                    if reqwest::Url::parse(url).is_err() {
+                        error(key, format!("{url:?} is not a URL"));
+                    }
+                }
+            }
+            if g.auth == InboundAuthMode::Header
+                && http::HeaderName::from_bytes(g.auth_header.as_bytes()).is_err()
+            {
+                error(
+                    "vendors.genesys.auth_header",
+                    format!("{:?} is not a valid header name", g.auth_header),
+                );
+            }
+        }
+        for team in PLAYBOOK_TEAMS {
+            if !self.teams.contains_key(team) {
+                error(
+                    &format!("teams.{team}"),
+                    "the playbook routes to this team; add a [teams.{team}] table".into(),
+                );
+            }
+        }
+        for (name, team) in &self.teams {
+            if let Some(t) = &team.genesys {
+                if t.queue_id.trim().is_empty() {
+                    error(
+                        &format!("teams.{name}.genesys.queue_id"),
+                        "is empty; give the Genesys queue id of this team".into(),
+                    );
+                }
+            }
+        }
+
+        let mut warn = |key: &str, message: String| {
+            out.push(Problem {
+                key: key.into(),
+                message,
+                severity: Severity::Warning,
+            })
+        };
+        if g.enabled {
+            match g.auth {
+                InboundAuthMode::Header if secrets.genesys_webhook_secret.is_none() => warn(
+                    "vendors.genesys.auth",
+                    format!("{ENV_GENESYS_WEBHOOK_SECRET} is not set: every Genesys delivery will be refused with 401"),
+                ),
+                InboundAuthMode::Basic if secrets.genesys_webhook_password.is_none() => warn(
+                    "vendors.genesys.auth",
+                    format!("{ENV_GENESYS_WEBHOOK_PASSWORD} is not set: every Genesys delivery will be refused with 401"),
+                ),
+                _ => {}
+            }
+            let live =
+                secrets.genesys_client_id.is_some() && secrets.genesys_client_secret.is_some();
+            if !live {
+                warn(
+                    "vendors.genesys",
+                    format!("{ENV_GENESYS_CLIENT_ID} / {ENV_GENESYS_CLIENT_SECRET} are not set: actions are recorded as dry-run, nothing is sent to Genesys"),
+                );
+            } else {
+                for team in PLAYBOOK_TEAMS {
+                    if self
+                        .teams
+                        .get(team)
+                        .and_then(|t| t.genesys.as_ref())
+                        .is_none()
+                    {
+                        warn(
+                            &format!("teams.{team}.genesys"),
+                            "no Genesys queue: escalations to this team fall back to a callback, or are stranded".into(),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_warn_about_missing_secrets() {
+        let problems = Config::default().problems(&Secrets::default());
+        assert!(problems.iter().all(|p| p.severity == Severity::Warning));
+        assert!(problems.iter().any(|p| p.key == "vendors.genesys.auth"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_types_name_the_key_and_line() {
+        let err = Config::from_toml("[server]\nlisten = \"x\"\nbody_limt_bytes = 5\n").unwrap_err();
+        assert!(err.contains("body_limt_bytes"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        let err = Config::from_toml("[dispatcher]\nmax_attempts = \"six\"\n").unwrap_err();
+        assert!(err.contains("max_attempts"), "{err}");
+    }
+
+    #[test]
+    fn semantic_problems_name_their_key() {
+        let cfg = Config::from_toml(
+            r#"
+            [server]
+            listen = "nowhere"
+            [vendors.genesys]
+            region = "mars-1"
+            [teams.legal.genesys]
+            queue_id = ""
+            "#,
+        )
+        .unwrap();
+        let keys: Vec<String> = cfg
+            .problems(&Secrets::default())
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.key)
+            .collect();
+        assert!(keys.contains(&"server.listen".to_string()));
+        assert!(keys.contains(&"vendors.genesys.region".to_string()));
+        assert!(keys.contains(&"teams.legal.genesys.queue_id".to_string()));
+    }
+
+    #[test]
+    fn blank_secrets_count_as_unset() {
+        let s =
+            Secrets::from_lookup(|k| (k == ENV_GENESYS_WEBHOOK_SECRET).then(|| " ".to_string()));
+        assert!(s.genesys_webhook_secret.is_none());
+    }
+}

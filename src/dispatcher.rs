@@ -1,0 +1,240 @@
+//! The outbox worker: leases due actions, carries them out, records every attempt, retries
+//! with backoff and jitter (honouring the platform's `Retry-After`), and walks the fallback
+//! chain when an action fails for good.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use escalator_adapters::outbound::CallError;
+use rand::Rng;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::config::DispatcherConfig;
+use crate::executor::{Executors, Outcome, Report};
+use crate::orchestrator::Orchestrator;
+use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
+
+/// Longest wait we accept from a platform's `Retry-After`.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    executors: Executors,
+    orchestrator: Orchestrator,
+    config: DispatcherConfig,
+    worker: String,
+    wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        executors: Executors,
+        orchestrator: Orchestrator,
+        config: DispatcherConfig,
+        wake: Arc<Notify>,
+    ) -> Self {
+        let worker = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                executors,
+                orchestrator,
+                config,
+                worker,
+                wake,
+            }),
+        }
+    }
+
+    /// Runs until `shutdown`; then lets the batch in flight finish and hands back any
+    /// lease still held.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let cfg = &self.inner.config;
+        let lease = Duration::from_secs(cfg.lease_seconds);
+        let poll = Duration::from_millis(cfg.poll_interval_ms);
+        tracing::info!(worker = %self.inner.worker, "dispatcher started");
+        while !shutdown.is_cancelled() {
+            let claimed = match self
+                .inner
+                .store
+                .claim_actions(&self.inner.worker, lease, cfg.concurrency)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming actions failed");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = self.inner.wake.notified() => {}
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+                continue;
+            }
+            let mut batch = JoinSet::new();
+            for action in claimed {
+                let this = self.clone();
+                batch.spawn(async move { this.process(action).await });
+            }
+            while let Some(joined) = batch.join_next().await {
+                if let Err(e) = joined {
+                    tracing::error!(error = %e, "action task failed");
+                }
+            }
+        }
+        match self.inner.store.release_leases(&self.inner.worker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "leases handed back"),
+            Err(e) => tracing::error!(error = %e, "handing back leases failed"),
+        }
+        tracing::info!("dispatcher stopped");
+    }
+
+    async fn process(&self, action: ClaimedAction) {
+        let span = tracing::info_span!(
+            "action",
+            id = action.id,
+            kind = action.action.kind(),
+            attempt = action.attempt
+        );
+        self.process_in_span(action).instrument(span).await
+    }
+
+    async fn process_in_span(&self, mut action: ClaimedAction) {
+        let mut report = Report::default();
+        let timeout = Duration::from_millis(self.inner.config.request_timeout_ms).saturating_mul(4);
+        let outcome = match tokio::time::timeout(
+            timeout,
+            self.inner.executors.execute(&mut action, &mut report),
+        )
+        .await
+        {
+            Ok(o) => o,
+            Err(_) => Outcome::Failed(CallError::Transport("action timed out".into())),
+        };
+        if let Err(e) = self.settle(&mut action, &report, outcome).await {
+            // The lease expires and another attempt picks the action up.
+            tracing::error!(error = %e, "recording the action outcome failed");
+        }
+    }
+
+    async fn settle(
+        &self,
+        action: &mut ClaimedAction,
+        report: &Report,
+        outcome: Outcome,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let worker = self.inner.worker.as_str();
+        for step in &report.steps {
+            store
+                .record_attempt(&AttemptRecord {
+                    action_id: action.id,
+                    attempt: action.attempt,
+                    step: step.step,
+                    outcome: step.outcome,
+                    http_status: step.http_status,
+                    detail: step.detail.clone(),
+                })
+                .await?;
+        }
+        store.save_progress(action, worker).await?;
+        let kind = action.action.kind();
+        let label = match outcome {
+            Outcome::Done(done) => {
+                store
+                    .succeed_action(action, worker, done.escalation_status, &done.detail)
+                    .await?;
+                tracing::info!(detail = %done.detail, "action succeeded");
+                "succeeded"
+            }
+            Outcome::DryRun(plan) => {
+                store.dry_run_action(action, worker, &plan).await?;
+                tracing::info!(plan = %plan, "action recorded as dry-run");
+                "dry_run"
+            }
+            Outcome::Failed(error)
+                if !error.is_permanent() && action.attempt < action.max_attempts =>
+            {
+                let delay = self.retry_delay(action.attempt, &error);
+                store
+                    .retry_action(action, worker, delay, &error.to_string())
+                    .await?;
+                tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "action will be retried");
+                "retrying"
+            }
+            Outcome::Failed(error) => {
+                let status = if error.is_permanent() {
+                    "failed"
+                } else {
+                    "dead"
+                };
+                let fallback =
+                    self.inner
+                        .orchestrator
+                        .fallback(&action.action, action.vendor, &action.refs);
+                let escalation_status = if fallback.is_some() {
+                    "falling_back"
+                } else {
+                    "stranded"
+                };
+                if fallback.is_none() {
+                    // Nothing left in the chain: a person must take this over.
+                    tracing::error!(escalation = %action.escalation_id, error = %error, "escalation stranded; needs a person");
+                    metrics::counter!("escalator_escalations_stranded_total").increment(1);
+                } else {
+                    tracing::warn!(error = %error, "action failed; falling back");
+                }
+                store
+                    .fail_action(
+                        action,
+                        worker,
+                        &Failure {
+                            status,
+                            error: error.to_string(),
+                            fallback,
+                            escalation_status,
+                        },
+                    )
+                    .await?;
+                self.inner.wake.notify_one();
+                status
+            }
+        };
+        metrics::counter!("escalator_actions_total", "kind" => kind, "outcome" => label)
+            .increment(1);
+        Ok(())
+    }
+
+    /// Exponential backoff with equal jitter, or the platform's own wait when longer.
+    fn retry_delay(&self, attempt: u32, error: &CallError) -> Duration {
+        let cfg = &self.inner.config;
+        let exp = cfg
+            .backoff_base_ms
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
+            .min(cfg.backoff_max_ms);
+        let half = exp / 2;
+        let backoff = Duration::from_millis(half + rand::thread_rng().gen_range(0..=half));
+        let asked = match error {
+            CallError::Retryable { retry_after, .. } => retry_after.unwrap_or_default(),
+            _ => Duration::ZERO,
+        };
+        backoff.max(asked.min(MAX_RETRY_AFTER))
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "escalator".into())
+}

@@ -1,0 +1,320 @@
+//! Genesys Cloud execution: briefing as participant attributes first, then the consult;
+//! a callback as the fallback.
+
+use std::collections::BTreeMap;
+
+use escalator_adapters::genesys::{CallbackRequest, ConsultToQueue, GenesysClient};
+use escalator_adapters::outbound::CallError;
+use escalator_adapters::{Action, Briefing, Destination, SpeakTo};
+use serde_json::Value;
+
+use super::{Done, Report};
+use crate::config::ConsultFrom;
+use crate::store::ClaimedAction;
+
+pub struct GenesysExecutor {
+    client: GenesysClient,
+    consult_from: ConsultFrom,
+}
+
+// Progress keys: steps done by earlier attempts of the same action.
+const BRIEFED: &str = "briefed";
+const CUSTOMER: &str = "customer_participant_id";
+const AGENT: &str = "agent_participant_id";
+const AGENT_USER: &str = "agent_user_id";
+const CONSULT_UNCERTAIN: &str = "consult_uncertain";
+
+impl GenesysExecutor {
+    pub fn new(client: GenesysClient, consult_from: ConsultFrom) -> Self {
+        Self {
+            client,
+            consult_from,
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+    ) -> Result<Done, CallError> {
+        match claimed.action.clone() {
+            Action::WarmTransfer {
+                target,
+                briefing,
+                speak_to,
+            } => {
+                let Destination::Queue { id, name } = target.destination else {
+                    let e = CallError::Unactionable(format!(
+                        "team {} has no Genesys queue configured (teams.{}.genesys.queue_id)",
+                        target.team, target.team
+                    ));
+                    report.failed("consult", &e);
+                    return Err(e);
+                };
+                self.warm_transfer(claimed, report, &briefing, speak_to, id, name)
+                    .await
+            }
+            Action::ScheduleCallback {
+                target,
+                number,
+                at,
+                briefing,
+            } => {
+                let result = self
+                    .callback(claimed, &target.destination, number, at, &briefing)
+                    .await;
+                match result {
+                    Ok(id) => {
+                        let detail = format!(
+                            "callback created for team {} (conversation {})",
+                            target.team,
+                            id.as_deref().unwrap_or("unknown")
+                        );
+                        report.ok("callback", &detail);
+                        Ok(Done {
+                            escalation_status: "callback_scheduled",
+                            detail,
+                        })
+                    }
+                    Err(e) => {
+                        report.failed("callback", &e);
+                        Err(e)
+                    }
+                }
+            }
+            other => {
+                let e = CallError::Unactionable(format!(
+                    "{} is not supported on Genesys yet",
+                    other.kind()
+                ));
+                report.failed(other.kind(), &e);
+                Err(e)
+            }
+        }
+    }
+
+    async fn warm_transfer(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        briefing: &Briefing,
+        speak_to: SpeakTo,
+        queue_id: String,
+        queue_name: Option<String>,
+    ) -> Result<Done, CallError> {
+        let call_id = claimed.call_id.clone();
+        // After an attempt whose outcome is unknown, look before consulting again: a
+        // consult is not idempotent.
+        if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
+            let participants = self.client.participants(&call_id).await;
+            match participants {
+                Ok(p) if p.consult_in_progress => {
+                    let detail = format!("consult to queue {queue_id} found already running");
+                    report.ok("reconcile", &detail);
+                    return Ok(Done {
+                        escalation_status: "transferred",
+                        detail,
+                    });
+                }
+                Ok(_) => {
+                    report.ok("reconcile", "no consult running; consulting again");
+                    claimed.progress.remove(CONSULT_UNCERTAIN);
+                }
+                Err(e) => {
+                    report.failed("reconcile", &e);
+                    return Err(e);
+                }
+            }
+        }
+
+        self.resolve_participants(claimed, report).await?;
+        let customer = self.progress_str(claimed, CUSTOMER);
+        let Some(customer) = customer else {
+            let e = CallError::Unactionable("the call has no connected customer".into());
+            report.failed("lookup_participants", &e);
+            return Err(e);
+        };
+
+        if !claimed.progress.contains_key(BRIEFED) {
+            let attributes = briefing_attributes(briefing);
+            match self
+                .client
+                .patch_participant_attributes(&call_id, &customer, &attributes)
+                .await
+            {
+                Ok(()) => {
+                    report.ok("briefing", "briefing written to the customer participant");
+                    claimed.progress.insert(BRIEFED.into(), Value::Bool(true));
+                }
+                Err(e) => {
+                    report.failed("briefing", &e);
+                    return Err(e);
+                }
+            }
+        }
+
+        let from = match self.consult_from {
+            ConsultFrom::Customer => Some(customer),
+            ConsultFrom::Agent => self.progress_str(claimed, AGENT),
+        };
+        let Some(from) = from else {
+            let e = CallError::Unactionable("the call has no connected agent".into());
+            report.failed("consult", &e);
+            return Err(e);
+        };
+        let request = ConsultToQueue {
+            speak_to: match speak_to {
+                SpeakTo::Destination => "DESTINATION",
+                SpeakTo::Conference => "CONFERENCE",
+            },
+            consulting_user_id: self.progress_str(claimed, AGENT_USER),
+            queue_id: queue_id.clone(),
+            queue_name,
+        };
+        match self.client.consult_queue(&call_id, &from, &request).await {
+            Ok(destination) => {
+                let detail = format!(
+                    "consult ({}) to queue {queue_id} started; destination participant {}",
+                    request.speak_to,
+                    destination.as_deref().unwrap_or("unknown")
+                );
+                report.ok("consult", &detail);
+                Ok(Done {
+                    escalation_status: "transferred",
+                    detail,
+                })
+            }
+            Err(e) => {
+                if let CallError::Transport(_) = e {
+                    claimed
+                        .progress
+                        .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
+                }
+                report.failed("consult", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Fills the participant ids from the events seen, or asks Genesys for them.
+    async fn resolve_participants(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+    ) -> Result<(), CallError> {
+        for key in [CUSTOMER, AGENT, AGENT_USER] {
+            if !claimed.progress.contains_key(key) {
+                if let Some(v) = claimed.refs.get(key) {
+                    claimed
+                        .progress
+                        .insert(key.into(), Value::String(v.clone()));
+                }
+            }
+        }
+        let need_agent = self.consult_from == ConsultFrom::Agent;
+        let known = claimed.progress.contains_key(CUSTOMER)
+            && claimed.progress.contains_key(AGENT_USER)
+            && (!need_agent || claimed.progress.contains_key(AGENT));
+        if known {
+            return Ok(());
+        }
+        match self.client.participants(&claimed.call_id).await {
+            Ok(p) => {
+                if let Some(c) = p.customer {
+                    claimed
+                        .progress
+                        .entry(CUSTOMER)
+                        .or_insert(Value::String(c.id));
+                }
+                if let Some(a) = p.agent {
+                    claimed.progress.entry(AGENT).or_insert(Value::String(a.id));
+                    if let Some(u) = a.user_id {
+                        claimed
+                            .progress
+                            .entry(AGENT_USER)
+                            .or_insert(Value::String(u));
+                    }
+                }
+                report.ok(
+                    "lookup_participants",
+                    "participants read from the conversation",
+                );
+                Ok(())
+            }
+            Err(e) => {
+                report.failed("lookup_participants", &e);
+                Err(e)
+            }
+        }
+    }
+
+    async fn callback(
+        &self,
+        claimed: &ClaimedAction,
+        destination: &Destination,
+        number: Option<String>,
+        at: Option<jiff::Timestamp>,
+        briefing: &Briefing,
+    ) -> Result<Option<String>, CallError> {
+        let Destination::Queue { id, .. } = destination else {
+            return Err(CallError::Unactionable(
+                "no Genesys queue configured for the callback".into(),
+            ));
+        };
+        let Some(number) = number else {
+            return Err(CallError::Unactionable(
+                "no callback number is known for the caller".into(),
+            ));
+        };
+        let mut data = briefing_attributes(briefing);
+        data.insert(
+            "escalation.sourceConversationId".into(),
+            claimed.call_id.clone(),
+        );
+        let request = CallbackRequest {
+            queue_id: id.clone(),
+            callback_user_name: briefing.caller_name.clone(),
+            callback_numbers: vec![number],
+            callback_scheduled_time: at.map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+            data,
+        };
+        self.client.create_callback(&request).await
+    }
+
+    fn progress_str(&self, claimed: &ClaimedAction, key: &str) -> Option<String> {
+        claimed
+            .progress
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+}
+
+/// The briefing as participant data (`dict(str,str)`); scripts bind to these keys.
+pub fn briefing_attributes(b: &Briefing) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    out.insert("escalation.reference".into(), b.reference.clone());
+    out.insert("escalation.tier".into(), b.tier.clone());
+    out.insert("escalation.reason".into(), b.reason.clone());
+    out.insert("escalation.rule".into(), b.rule_id.clone());
+    out.insert(
+        "escalation.callerVerified".into(),
+        match b.verified {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "unknown",
+        }
+        .into(),
+    );
+    out.insert("escalation.source".into(), "escalator".into());
+    if let Some(q) = &b.quote {
+        out.insert("escalation.quote".into(), q.chars().take(2000).collect());
+    }
+    if let Some(u) = &b.utterance_id {
+        out.insert("escalation.utteranceId".into(), u.clone());
+    }
+    if let Some(n) = &b.caller_name {
+        out.insert("escalation.callerName".into(), n.clone());
+    }
+    out
+}

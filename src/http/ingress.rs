@@ -1,0 +1,62 @@
+//! `POST /webhooks/{vendor}` and `POST /route/{vendor}`.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use escalator_adapters::{genesys, Vendor};
+
+/// Receives a delivery; answers 200 only once every event in it is committed.
+pub async fn webhook(
+    State(state): State<AppState>,
+    Path(vendor): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let started = Instant::now();
+    let vendor = state.pipeline.authenticate(&vendor, &headers)?;
+    let bytes = read_limited(body, state.body_limit).await?;
+    let report = state.pipeline.deliver(vendor, &bytes).await?;
+    metrics::histogram!("escalator_ack_seconds", "vendor" => vendor.as_str())
+        .record(started.elapsed().as_secs_f64());
+    Ok((StatusCode::OK, Json(json!({ "events": report.events }))))
+}
+
+/// Answers a platform flow's synchronous question: where does this call go?
+pub async fn route(
+    State(state): State<AppState>,
+    Path(vendor): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let vendor = state.pipeline.authenticate(&vendor, &headers)?;
+    let bytes = read_limited(body, state.body_limit).await?;
+    let answer = state.pipeline.route(vendor, &bytes).await?;
+    let body = match vendor {
+        Vendor::Genesys => genesys::route_response(&answer),
+        _ => serde_json::to_value(&answer).unwrap_or_default(),
+    };
+    Ok(Json(body))
+}
+
+/// Reads the raw body (signatures are checked against these exact bytes) up to `limit`.
+async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(ApiError::PayloadTooLarge { limit })
+        }
+        Err(e) => Err(ApiError::BadRequest {
+            field: "body".into(),
+            message: format!("could not be read ({e})"),
+        }),
+    }
+}

@@ -1,0 +1,41 @@
+//! The HTTP edge: webhook and routing-hook ingress, health, readiness and metrics.
+
+mod error;
+mod ingress;
+mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::ingest::Pipeline;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pipeline: Pipeline,
+    pub body_limit: usize,
+    pub metrics: Arc<PrometheusHandle>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/webhooks/{vendor}", post(ingress::webhook))
+        .route("/route/{vendor}", post(ingress::route))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(15),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

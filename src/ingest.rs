@@ -1,0 +1,256 @@
+//! The inbound pipeline shared by the HTTP edge and `replay`: verify the raw bytes,
+//! normalize, then record and decide in one transaction.
+
+use std::sync::Arc;
+
+use escalator_adapters::auth::{AuthError, InboundAuth};
+use escalator_adapters::genesys;
+use escalator_adapters::{
+    Briefing, CallEvent, Caller, EventKind, NormalizeError, RouteAnswer, Speaker, Utterance, Vendor,
+};
+use http::HeaderMap;
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::orchestrator::Orchestrator;
+use crate::playbook::{Decision, Playbook, TriggerKind};
+use crate::store::{EventOutcome, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("no adapter for vendor {0:?}")]
+    UnknownVendor(String),
+    #[error("vendor {0} is disabled in the configuration")]
+    VendorDisabled(Vendor),
+    #[error("{0}")]
+    Unauthorized(AuthError),
+    #[error("no credentials are configured for {0} deliveries")]
+    NoInboundCredentials(Vendor),
+    #[error(transparent)]
+    Malformed(#[from] NormalizeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Inbound credentials per vendor; `None` for a vendor whose secret is not configured, so
+/// every delivery is refused rather than accepted unauthenticated.
+#[derive(Clone, Default)]
+pub struct InboundAuths {
+    pub genesys: Option<InboundAuth>,
+}
+
+#[derive(Clone)]
+pub struct Pipeline {
+    store: Store,
+    playbook: Arc<dyn Playbook>,
+    orchestrator: Orchestrator,
+    auths: InboundAuths,
+    enabled: Vec<Vendor>,
+    default_queue: Option<String>,
+    wake: Arc<Notify>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventReport {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub call_id: String,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    pub events: Vec<EventReport>,
+    #[serde(skip)]
+    pub normalized: Vec<CallEvent>,
+    #[serde(skip)]
+    pub decisions: Vec<(Decision, crate::store::Planned)>,
+}
+
+impl Pipeline {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        playbook: Arc<dyn Playbook>,
+        orchestrator: Orchestrator,
+        auths: InboundAuths,
+        enabled: Vec<Vendor>,
+        default_queue: Option<String>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self {
+            store,
+            playbook,
+            orchestrator,
+            auths,
+            enabled,
+            default_queue,
+            wake,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Resolves the vendor named in a path and checks the delivery's credentials against
+    /// the raw request, before anything is parsed.
+    pub fn authenticate(&self, vendor: &str, headers: &HeaderMap) -> Result<Vendor, IngestError> {
+        let vendor: Vendor = vendor
+            .parse()
+            .map_err(|_| IngestError::UnknownVendor(vendor.to_string()))?;
+        let auth = match vendor {
+            Vendor::Genesys => self.auths.genesys.as_ref(),
+            // Adapters for the other platforms are not built yet.
+            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
+        };
+        if !self.enabled.contains(&vendor) {
+            return Err(IngestError::VendorDisabled(vendor));
+        }
+        let auth = auth.ok_or(IngestError::NoInboundCredentials(vendor))?;
+        auth.verify(headers).map_err(IngestError::Unauthorized)?;
+        Ok(vendor)
+    }
+
+    /// Normalizes an authenticated delivery and commits it; returns once it is durable.
+    pub async fn deliver(
+        &self,
+        vendor: Vendor,
+        body: &[u8],
+    ) -> Result<DeliveryReport, IngestError> {
+        let events = match vendor {
+            Vendor::Genesys => genesys::normalize(body)?,
+            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
+        };
+        let mut decisions = Vec::new();
+        let outcomes = self
+            .store
+            .record_delivery(&events, |session, event| {
+                let decision = self.playbook.decide(session, event)?;
+                let planned = self
+                    .orchestrator
+                    .plan(decision.clone(), session, event.vendor);
+                decisions.push((decision, planned.clone()));
+                Some(planned)
+            })
+            .await?;
+        if decisions.iter().any(|(_, p)| !p.actions.is_empty()) {
+            self.wake.notify_one();
+        }
+        let reports = events
+            .iter()
+            .zip(&outcomes)
+            .map(|(e, o)| EventReport {
+                event_id: e.event_id.clone(),
+                kind: e.kind.name(),
+                call_id: e.call_id.clone(),
+                outcome: o.as_str(),
+                reference: match o {
+                    EventOutcome::Escalated { reference, .. } => Some(reference.clone()),
+                    _ => None,
+                },
+            })
+            .collect();
+        for (e, o) in events.iter().zip(&outcomes) {
+            metrics::counter!("escalator_events_total", "vendor" => vendor.as_str(), "outcome" => o.as_str(), "type" => e.kind.name())
+                .increment(1);
+        }
+        Ok(DeliveryReport {
+            events: reports,
+            normalized: events,
+            decisions,
+        })
+    }
+
+    /// Answers a synchronous routing request: where this call goes now, and why.
+    pub async fn route(&self, vendor: Vendor, body: &[u8]) -> Result<RouteAnswer, IngestError> {
+        let request = match vendor {
+            Vendor::Genesys => genesys::parse_route_request(body)?,
+            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
+        };
+        if let Some(text) = &request.text {
+            // What the caller said in the flow is an utterance like any other.
+            let digest = short_digest(text);
+            let event = CallEvent {
+                vendor,
+                call_id: request.call_id.clone(),
+                event_id: format!("route:{}:{digest}", request.call_id),
+                occurred_at: Timestamp::now(),
+                caller: Caller {
+                    number: request.caller_number.clone(),
+                    ..Caller::default()
+                },
+                refs: Default::default(),
+                kind: EventKind::Utterance(Utterance {
+                    utterance_id: format!("route-{digest}"),
+                    speaker: Speaker::Customer,
+                    text: text.clone(),
+                    is_final: true,
+                    confidence: None,
+                    language: request.language.clone(),
+                }),
+            };
+            self.store
+                .record_delivery(std::slice::from_ref(&event), |session, event| {
+                    let decision = self.playbook.decide(session, event)?;
+                    Some(self.orchestrator.plan_routed(decision))
+                })
+                .await?;
+        }
+        let session = self.store.session(vendor, &request.call_id).await?;
+        let Some(open) = session.escalation else {
+            return Ok(RouteAnswer {
+                escalate: false,
+                team: None,
+                destination: self
+                    .default_queue
+                    .clone()
+                    .map(|id| escalator_adapters::Destination::Queue { id, name: None }),
+                priority: 0,
+                briefing: None,
+            });
+        };
+        let rows = self.store.escalations(vendor, &request.call_id).await?;
+        let decision: Option<Decision> = rows
+            .into_iter()
+            .find(|r| r.id == open.id)
+            .and_then(|r| serde_json::from_value(r.decision).ok());
+        let briefing = decision.map(|d| {
+            let p = d.primary();
+            Briefing {
+                reference: open.reference.clone(),
+                tier: d.tier.as_str().to_string(),
+                reason: p.kind.as_str().to_string(),
+                rule_id: p.rule_id.clone(),
+                quote: p.quote.clone(),
+                utterance_id: p.utterance_id.clone(),
+                caller_name: session.caller.name.clone(),
+                verified: session.caller.verified,
+            }
+        });
+        let hard_stop = briefing.as_ref().is_some_and(|b| {
+            b.reason != TriggerKind::SupervisorRequest.as_str()
+                && b.reason != TriggerKind::AgentRequest.as_str()
+        });
+        Ok(RouteAnswer {
+            escalate: true,
+            team: Some(open.team.clone()),
+            destination: Some(self.orchestrator.target(&open.team, vendor).destination),
+            priority: if hard_stop { 10 } else { 5 },
+            briefing,
+        })
+    }
+}
+
+fn short_digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

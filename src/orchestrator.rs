@@ -1,0 +1,136 @@
+//! Turns a decision into the actions that carry it out on the call's platform, and names
+//! the next link of the fallback chain when an action fails for good.
+//!
+//! Chain (Genesys): warm transfer (consult) → named callback to the team. Hard-stops are
+//! never blind-transferred; self-harm consults conference the team in (`speakTo`
+//! CONFERENCE) so the caller is never parked on hold.
+
+use std::collections::BTreeMap;
+
+use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target, Vendor};
+
+use crate::config::Config;
+use crate::playbook::Decision;
+use crate::reference;
+use crate::session::CallSession;
+use crate::store::Planned;
+
+#[derive(Clone)]
+pub struct Orchestrator {
+    teams: BTreeMap<String, crate::config::TeamConfig>,
+    max_attempts: u32,
+}
+
+impl Orchestrator {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            teams: config.teams.clone(),
+            max_attempts: config.dispatcher.max_attempts,
+        }
+    }
+
+    /// The escalation record and actions for a decision taken during a live call.
+    pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
+        let reference = reference::generate();
+        let briefing = briefing(&decision, session, &reference);
+        let speak_to = if decision.forbids_hold() {
+            SpeakTo::Conference
+        } else {
+            SpeakTo::Destination
+        };
+        let action = Action::WarmTransfer {
+            target: self.target(&decision.team, vendor),
+            briefing,
+            speak_to,
+        };
+        Planned {
+            id: uuid::Uuid::new_v4().to_string(),
+            reference,
+            decision,
+            status: "open",
+            actions: vec![action],
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// The record for a decision a routing hook answer carries out (the flow routes the
+    /// call itself, so there is nothing to send).
+    pub fn plan_routed(&self, decision: Decision) -> Planned {
+        Planned {
+            id: uuid::Uuid::new_v4().to_string(),
+            reference: reference::generate(),
+            decision,
+            status: "routed",
+            actions: Vec::new(),
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// Where `team` is on `vendor`'s platform.
+    pub fn target(&self, team: &str, vendor: Vendor) -> Target {
+        let destination = match (
+            vendor,
+            self.teams.get(team).and_then(|t| t.genesys.as_ref()),
+        ) {
+            (Vendor::Genesys, Some(g)) if !g.queue_id.trim().is_empty() => Destination::Queue {
+                id: g.queue_id.clone(),
+                name: g.queue_name.clone(),
+            },
+            _ => Destination::Unmapped,
+        };
+        Target {
+            team: team.to_string(),
+            destination,
+        }
+    }
+
+    fn callback_target(&self, team: &str, vendor: Vendor) -> Target {
+        let queue = self
+            .teams
+            .get(team)
+            .and_then(|t| t.genesys.as_ref())
+            .and_then(|g| g.callback_queue_id.clone().filter(|q| !q.trim().is_empty()));
+        match (vendor, queue) {
+            (Vendor::Genesys, Some(id)) => Target {
+                team: team.to_string(),
+                destination: Destination::Queue { id, name: None },
+            },
+            _ => self.target(team, vendor),
+        }
+    }
+
+    /// The next action when `failed` cannot be carried out, or `None` when the chain is
+    /// exhausted and a person must step in.
+    pub fn fallback(
+        &self,
+        failed: &Action,
+        vendor: Vendor,
+        refs: &BTreeMap<String, String>,
+    ) -> Option<Action> {
+        match failed {
+            Action::WarmTransfer {
+                target, briefing, ..
+            } => Some(Action::ScheduleCallback {
+                target: self.callback_target(&target.team, vendor),
+                number: refs.get("caller_number").cloned(),
+                at: None,
+                briefing: briefing.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn briefing(decision: &Decision, session: &CallSession, reference: &str) -> Briefing {
+    let primary = decision.primary();
+    Briefing {
+        reference: reference.to_string(),
+        tier: decision.tier.as_str().to_string(),
+        reason: primary.kind.as_str().to_string(),
+        rule_id: primary.rule_id.clone(),
+        quote: primary.quote.clone(),
+        utterance_id: primary.utterance_id.clone(),
+        caller_name: session.caller.name.clone(),
+        verified: session.caller.verified,
+    }
+}

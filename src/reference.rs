@@ -1,0 +1,80 @@
+//! Reference numbers people read aloud and type back: `ESC-XXXX-XXXC`, Crockford base32
+//! (no I, L, O, U), the last character a mod-37 check symbol so a mistyped reference is
+//! caught instead of matching another caller's.
+
+use rand::Rng;
+
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CHECK: &[u8; 37] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+const BODY_LEN: usize = 7;
+
+pub fn generate() -> String {
+    let mut rng = rand::thread_rng();
+    let body: Vec<u8> = (0..BODY_LEN)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())])
+        .collect();
+    let check = CHECK[checksum(&body)] as char;
+    let body = String::from_utf8_lossy(&body);
+    format!("ESC-{}-{}{check}", &body[..4], &body[4..])
+}
+
+/// True when `reference` is well formed and its check symbol matches. Tolerates case,
+/// missing dashes and the usual misreadings (O→0, I/L→1).
+pub fn is_valid(reference: &str) -> bool {
+    let cleaned: Vec<u8> = reference
+        .trim()
+        .to_ascii_uppercase()
+        .trim_start_matches("ESC")
+        .bytes()
+        .filter(|b| *b != b'-' && *b != b' ')
+        .map(|b| match b {
+            b'O' => b'0',
+            b'I' | b'L' => b'1',
+            other => other,
+        })
+        .collect();
+    if cleaned.len() != BODY_LEN + 1 {
+        return false;
+    }
+    let (body, check) = cleaned.split_at(BODY_LEN);
+    body.iter().all(|b| ALPHABET.contains(b)) && CHECK[checksum(body)] == check[0]
+}
+
+fn checksum(body: &[u8]) -> usize {
+    body.iter().fold(0usize, |acc, b| {
+        let v = ALPHABET.iter().position(|a| a == b).unwrap_or(0);
+        (acc * 32 + v) % 37
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_references_validate() {
+        for _ in 0..200 {
+            let r = generate();
+            assert!(r.starts_with("ESC-") && r.len() == 13, "{r}");
+            assert!(is_valid(&r), "{r}");
+            assert!(is_valid(&r.to_lowercase().replace('-', "")), "{r}");
+        }
+    }
+
+    #[test]
+    fn a_single_typo_is_caught() {
+        let r = generate();
+        let chars: Vec<char> = r.chars().collect();
+        for i in [4usize, 5, 6, 7, 9, 10, 11] {
+            for replacement in ALPHABET.iter().map(|b| *b as char) {
+                if replacement == chars[i] {
+                    continue;
+                }
+                let mut typo = chars.clone();
+                typo[i] = replacement;
+                let typo: String = typo.into_iter().collect();
+                assert!(!is_valid(&typo), "{r} vs {typo}");
+            }
+        }
+    }
+}

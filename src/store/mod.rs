@@ -1,0 +1,249 @@
+//! Durable state on SQLite (WAL): the inbox of events (dedupe), call sessions, escalation
+//! records and their steps, and the outbox of actions with leases and attempts.
+//!
+//! One write connection serialises writers inside the process (SQLite allows one writer
+//! anyway) and `BEGIN IMMEDIATE` takes the write lock up front, so concurrent processes on
+//! one file wait on `busy_timeout` instead of failing mid-transaction.
+
+mod outbox;
+mod records;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use escalator_adapters::{Action, CallEvent, EventKind, Vendor};
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::playbook::Decision;
+use crate::session::{CallSession, OpenEscalation};
+
+pub use outbox::{AttemptRecord, ClaimedAction, Failure};
+pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored JSON does not decode: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+/// An escalation the playbook decided on, with the actions that carry it out.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub id: String,
+    pub reference: String,
+    pub decision: Decision,
+    /// `open` when actions follow, `routed` when a routing hook answer carries it out.
+    pub status: &'static str,
+    pub actions: Vec<Action>,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Already accepted earlier: no second effect.
+    Duplicate,
+    /// Kept; nothing to do.
+    Recorded,
+    /// Kept, never acted on (an event type Escalator does not use).
+    Ignored,
+    /// Led to an escalation.
+    Escalated { id: String, reference: String },
+}
+
+impl EventOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventOutcome::Duplicate => "duplicate",
+            EventOutcome::Recorded => "recorded",
+            EventOutcome::Ignored => "ignored",
+            EventOutcome::Escalated { .. } => "escalated",
+        }
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+pub(crate) fn now_text() -> String {
+    Timestamp::now().to_string()
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `url` and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL loses no committed transaction on a process crash; only an
+            // OS crash can roll back the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Records one delivery's events in a single transaction: each new event is stored
+    /// (duplicates are skipped), folded into its call's session and shown to `decide`;
+    /// escalations and their actions are written in the same transaction. When this returns
+    /// Ok, everything is committed and the delivery may be acknowledged.
+    pub async fn record_delivery<F>(
+        &self,
+        events: &[CallEvent],
+        mut decide: F,
+    ) -> Result<Vec<EventOutcome>, StoreError>
+    where
+        F: FnMut(&CallSession, &CallEvent) -> Option<Planned>,
+    {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let received_at = now_text();
+        let mut sessions: HashMap<(Vendor, String), CallSession> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(events.len());
+
+        for event in events {
+            let inserted = sqlx::query(
+                "INSERT INTO inbound_events
+                   (vendor, event_id, call_id, kind, occurred_at, received_at, outcome, event)
+                 VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?)
+                 ON CONFLICT (vendor, event_id) DO NOTHING",
+            )
+            .bind(event.vendor.as_str())
+            .bind(&event.event_id)
+            .bind(&event.call_id)
+            .bind(event.kind.name())
+            .bind(event.occurred_at.to_string())
+            .bind(&received_at)
+            .bind(serde_json::to_string(event)?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                outcomes.push(EventOutcome::Duplicate);
+                continue;
+            }
+            if let EventKind::Other { .. } = event.kind {
+                mark_outcome(&mut tx, event, "ignored").await?;
+                outcomes.push(EventOutcome::Ignored);
+                continue;
+            }
+
+            let key = (event.vendor, event.call_id.clone());
+            if !sessions.contains_key(&key) {
+                let loaded = load_session(&mut tx, event.vendor, &event.call_id).await?;
+                sessions.insert(key.clone(), loaded);
+            }
+            let Some(session) = sessions.get_mut(&key) else {
+                continue; // inserted just above
+            };
+            session.apply(event);
+            let Some(planned) = decide(session, event) else {
+                outcomes.push(EventOutcome::Recorded);
+                continue;
+            };
+            for t in &planned.decision.triggers {
+                session.fired.insert(t.kind.as_str().to_string());
+            }
+            session.escalation = Some(OpenEscalation {
+                id: planned.id.clone(),
+                reference: planned.reference.clone(),
+                team: planned.decision.team.clone(),
+                tier: planned.decision.tier,
+                rank: planned.decision.rank(),
+            });
+            records::insert_escalation(&mut tx, event, session, &planned).await?;
+            mark_outcome(&mut tx, event, "escalated").await?;
+            outcomes.push(EventOutcome::Escalated {
+                id: planned.id,
+                reference: planned.reference,
+            });
+        }
+
+        for ((vendor, call_id), session) in sessions {
+            sqlx::query(
+                "INSERT INTO call_sessions (vendor, call_id, state, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (vendor, call_id) DO UPDATE SET state = excluded.state,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(vendor.as_str())
+            .bind(&call_id)
+            .bind(serde_json::to_string(&session)?)
+            .bind(&received_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// The session of a call as last committed (empty when the call is unknown).
+    pub async fn session(&self, vendor: Vendor, call_id: &str) -> Result<CallSession, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        load_session(&mut conn, vendor, call_id).await
+    }
+
+    pub async fn count_events(&self, vendor: Vendor) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbound_events WHERE vendor = ?")
+                .bind(vendor.as_str())
+                .fetch_one(&self.reader)
+                .await?,
+        )
+    }
+}
+
+async fn load_session(
+    conn: &mut sqlx::SqliteConnection,
+    vendor: Vendor,
+    call_id: &str,
+) -> Result<CallSession, StoreError> {
+    let row = sqlx::query("SELECT state FROM call_sessions WHERE vendor = ? AND call_id = ?")
+        .bind(vendor.as_str())
+        .bind(call_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok(serde_json::from_str(row.get::<&str, _>("state"))?),
+        None => Ok(CallSession::default()),
+    }
+}
+
+async fn mark_outcome(
+    tx: &mut sqlx::SqliteConnection,
+    event: &CallEvent,
+    outcome: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE inbound_events SET outcome = ? WHERE vendor = ? AND event_id = ?")
+        .bind(outcome)
+        .bind(event.vendor.as_str())
+        .bind(&event.event_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

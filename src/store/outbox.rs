@@ -1,0 +1,289 @@
+//! The outbox: leasing due actions, recording every attempt, and finishing them. Every
+//! update after a claim is conditional on still holding the lease, so a worker whose lease
+//! expired (and whose action another worker re-claimed) cannot overwrite the outcome.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use escalator_adapters::{Action, Vendor};
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::records::{append_step, insert_action};
+use super::{now_ms, now_text, Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct ClaimedAction {
+    pub id: i64,
+    pub escalation_id: String,
+    pub vendor: Vendor,
+    pub call_id: String,
+    pub action: Action,
+    /// Platform ids known when the action was planned.
+    pub refs: BTreeMap<String, String>,
+    /// This attempt's number, from 1.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Steps already applied by earlier attempts (e.g. the briefing): never repeated.
+    pub progress: Map<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttemptRecord<'a> {
+    pub action_id: i64,
+    pub attempt: u32,
+    pub step: &'a str,
+    pub outcome: &'a str,
+    pub http_status: Option<u16>,
+    pub detail: String,
+}
+
+/// How an action that did not succeed ends.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// `failed` (the platform refused) or `dead` (attempts exhausted).
+    pub status: &'static str,
+    pub error: String,
+    /// The next link of the fallback chain, planned in the same transaction.
+    pub fallback: Option<Action>,
+    pub escalation_status: &'static str,
+}
+
+impl Store {
+    /// Leases up to `limit` due actions (pending and due, or leased with an expired lease)
+    /// to `worker`, in one atomic statement.
+    pub async fn claim_actions(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ClaimedAction>, StoreError> {
+        let now = now_ms();
+        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let rows = sqlx::query(
+            "UPDATE actions SET status = 'leased', locked_by = ?1, locked_until = ?2,
+                attempts = attempts + 1, updated_at = ?3
+             WHERE id IN (
+                SELECT id FROM actions
+                WHERE (status = 'pending' AND next_attempt_at <= ?4)
+                   OR (status = 'leased' AND locked_until < ?4)
+                ORDER BY next_attempt_at, id LIMIT ?5)
+             RETURNING id, escalation_id, vendor, call_id, action, refs, attempts, max_attempts,
+                progress",
+        )
+        .bind(worker)
+        .bind(until)
+        .bind(now_text())
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let vendor: &str = r.get("vendor");
+                Ok(ClaimedAction {
+                    id: r.get("id"),
+                    escalation_id: r.get("escalation_id"),
+                    // Only this service writes the column, from `Vendor::as_str`.
+                    vendor: vendor.parse().unwrap_or(Vendor::Standard),
+                    call_id: r.get("call_id"),
+                    action: serde_json::from_str(r.get::<&str, _>("action"))?,
+                    refs: serde_json::from_str(r.get::<&str, _>("refs"))?,
+                    attempt: r.get::<u32, _>("attempts"),
+                    max_attempts: r.get::<u32, _>("max_attempts"),
+                    progress: serde_json::from_str(r.get::<&str, _>("progress"))?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn record_attempt(&self, record: &AttemptRecord<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO action_attempts (action_id, attempt, step, at, outcome, http_status, detail)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(record.action_id)
+        .bind(record.attempt)
+        .bind(record.step)
+        .bind(now_text())
+        .bind(record.outcome)
+        .bind(record.http_status)
+        .bind(&record.detail)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Persists which steps are done, so a retry or another worker never repeats them.
+    pub async fn save_progress(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE actions SET progress = ?, updated_at = ?
+             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+        )
+        .bind(serde_json::to_string(&action.progress)?)
+        .bind(now_text())
+        .bind(action.id)
+        .bind(worker)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    pub async fn succeed_action(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        escalation_status: &str,
+        step_detail: &str,
+    ) -> Result<bool, StoreError> {
+        self.finish(
+            action,
+            worker,
+            "succeeded",
+            None,
+            escalation_status,
+            step_detail,
+            None,
+        )
+        .await
+    }
+
+    /// Recorded as dry-run: no platform credentials, nothing was sent.
+    pub async fn dry_run_action(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        self.finish(action, worker, "dry_run", None, "dry_run", detail, None)
+            .await
+    }
+
+    pub async fn fail_action(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        failure: &Failure,
+    ) -> Result<bool, StoreError> {
+        let detail = match &failure.fallback {
+            Some(next) => format!("{}; falling back to {}", failure.error, next.kind()),
+            None => failure.error.clone(),
+        };
+        self.finish(
+            action,
+            worker,
+            failure.status,
+            Some(&failure.error),
+            failure.escalation_status,
+            &detail,
+            failure.fallback.as_ref(),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        status: &str,
+        error: Option<&str>,
+        escalation_status: &str,
+        step_detail: &str,
+        fallback: Option<&Action>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query(
+            "UPDATE actions SET status = ?, last_error = COALESCE(?, last_error),
+                locked_by = NULL, locked_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(now_text())
+        .bind(action.id)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            // The lease was lost; whoever holds it now records the outcome.
+            return Ok(false);
+        }
+        sqlx::query("UPDATE escalations SET status = ? WHERE id = ?")
+            .bind(escalation_status)
+            .bind(&action.escalation_id)
+            .execute(&mut *tx)
+            .await?;
+        let step = format!("{}_{}", action.action.kind(), status);
+        append_step(&mut tx, &action.escalation_id, &step, step_detail).await?;
+        if let Some(next) = fallback {
+            let refs = serde_json::to_string(&action.refs)?;
+            let planned = insert_action(
+                &mut tx,
+                &action.escalation_id,
+                action.vendor,
+                &action.call_id,
+                next,
+                &refs,
+                action.max_attempts,
+            )
+            .await?;
+            if planned {
+                append_step(
+                    &mut tx,
+                    &action.escalation_id,
+                    "fallback_planned",
+                    next.kind(),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Puts the action back for a later attempt.
+    pub async fn retry_action(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        delay: Duration,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let updated = sqlx::query(
+            "UPDATE actions SET status = 'pending', next_attempt_at = ?, last_error = ?,
+                locked_by = NULL, locked_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+        )
+        .bind(at)
+        .bind(error)
+        .bind(now_text())
+        .bind(action.id)
+        .bind(worker)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// On shutdown: hands back every lease this worker holds, without counting an attempt.
+    pub async fn release_leases(&self, worker: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE actions SET status = 'pending', attempts = MAX(attempts - 1, 0),
+                locked_by = NULL, locked_until = NULL, updated_at = ?
+             WHERE status = 'leased' AND locked_by = ?",
+        )
+        .bind(now_text())
+        .bind(worker)
+        .execute(&self.writer)
+        .await?
+        .rows_affected())
+    }
+}
