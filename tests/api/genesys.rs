@@ -1,0 +1,328 @@
+//! Decide and act on Genesys Cloud, end to end.
+
+use std::time::Duration;
+
+use escalator_adapters::Vendor;
+use serde_json::json;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::*;
+
+const THREAT: &str = "I'm going to sue you if this isn't fixed today";
+
+async fn mount_consult(app: &TestApp, queue: &str, expect: u64) {
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .and(body_partial_json(
+            json!({"queueId": queue, "consultingUserId": AGENT_USER}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"destinationParticipantId": "p-dest"})),
+        )
+        .expect(expect)
+        .mount(&app.genesys)
+        .await;
+}
+
+async fn mount_briefing(app: &TestApp, expect: u64) {
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .and(body_partial_json(json!({"attributes": {
+            "escalation.quote": THREAT,
+            "escalation.reason": "legal_threat",
+            "escalation.callerVerified": "unknown"
+        }})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"attributes": {}})))
+        .expect(expect)
+        .mount(&app.genesys)
+        .await;
+}
+
+fn succeeded(rows: &[escalator::store::ActionRow]) -> bool {
+    rows.iter().any(|a| a.status == "succeeded")
+}
+
+#[tokio::test]
+async fn legal_threat_briefs_then_consults_the_legal_queue_once() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_briefing(&app, 1).await;
+    mount_consult(&app, "q-legal", 1).await;
+
+    let response = app
+        .post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["events"][0]["outcome"], "escalated");
+    let reference = body["events"][0]["reference"].as_str().unwrap().to_string();
+    assert!(escalator::reference::is_valid(&reference), "{reference}");
+
+    app.wait_for_actions(succeeded).await;
+    // The briefing is written before the consult starts.
+    let requests = app.genesys.received_requests().await.unwrap();
+    let order: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method.as_str() != "GET" && r.url.path() != "/oauth/token")
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(order, vec![attributes_path(), consult_path()]);
+
+    let escalations = app.store.escalations(Vendor::Genesys, CID).await.unwrap();
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(escalations[0].team, "legal");
+    assert_eq!(escalations[0].status, "transferred");
+    assert_eq!(escalations[0].reference, reference);
+    let trigger = &escalations[0].decision["triggers"][0];
+    assert_eq!(trigger["span"], "sue");
+    assert_eq!(trigger["utterance_id"], "utt-1");
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn the_same_delivery_three_times_consults_once() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_briefing(&app, 1).await;
+    mount_consult(&app, "q-legal", 1).await;
+
+    let event = transcription("utt-1", THREAT, "EXTERNAL", true);
+    let mut outcomes = Vec::new();
+    for _ in 0..3 {
+        let r = app.post_genesys(&event).await;
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.json().await.unwrap();
+        outcomes.push(body["events"][0]["outcome"].as_str().unwrap().to_string());
+    }
+    assert_eq!(outcomes, ["escalated", "duplicate", "duplicate"]);
+    app.wait_for_actions(succeeded).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.store.count_events(Vendor::Genesys).await.unwrap(), 1);
+    assert_eq!(
+        app.store.actions(Vendor::Genesys, CID).await.unwrap().len(),
+        1
+    );
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn platform_503_twice_then_200_consults_once_after_three_attempts() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_briefing(&app, 1).await;
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "status": 503, "code": "service.unavailable", "message": "try later"})))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .expect(2)
+        .mount(&app.genesys)
+        .await;
+    mount_consult(&app, "q-legal", 1).await;
+
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = app.wait_for_actions(succeeded).await;
+    assert_eq!(actions[0].attempts, 3);
+    let consults: Vec<_> = app
+        .store
+        .attempts(actions[0].id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.step == "consult")
+        .map(|a| (a.attempt, a.outcome, a.http_status))
+        .collect();
+    assert_eq!(
+        consults,
+        vec![
+            (1, "retryable".to_string(), Some(503)),
+            (2, "retryable".to_string(), Some(503)),
+            (3, "ok".to_string(), None)
+        ]
+    );
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn a_refused_consult_falls_back_to_a_named_callback() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_briefing(&app, 1).await;
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400, "code": "bad.request",
+            "message": "You are not a connected participant on the call"})))
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/conversations/callbacks"))
+        .and(body_partial_json(json!({
+            "queueId": "q-legal-callbacks",
+            "callbackNumbers": [CALLER],
+            "data": {"escalation.reason": "legal_threat", "escalation.quote": THREAT}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversation": {"id": "cb-conv-1", "selfUri": "/api/v2/conversations/cb-conv-1"},
+            "callbackIdentifiers": [{"type": "EXTERNAL", "id": "x"}]
+        })))
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+
+    assert_eq!(app.post_genesys(&customer_start()).await.status(), 200);
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = app
+        .wait_for_actions(|rows| {
+            rows.iter()
+                .any(|a| a.kind == "schedule_callback" && a.status == "succeeded")
+        })
+        .await;
+    let transfer = actions.iter().find(|a| a.kind == "warm_transfer").unwrap();
+    assert_eq!(transfer.status, "failed");
+    assert!(transfer.last_error.as_deref().unwrap().contains("400"));
+
+    let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
+    assert_eq!(escalation.status, "callback_scheduled");
+    let steps: Vec<String> = app
+        .store
+        .steps(&escalation.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.step)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "decided",
+            "action_planned",
+            "warm_transfer_failed",
+            "fallback_planned",
+            "schedule_callback_succeeded"
+        ]
+    );
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn a_pending_action_completes_once_after_a_restart() {
+    let app = spawn_app_with(Options {
+        dispatcher: false,
+        ..Options::default()
+    })
+    .await;
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let pending = app.store.actions(Vendor::Genesys, CID).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].status, "pending");
+    let (dir, genesys) = app.stop().await;
+
+    mount_genesys_basics(&genesys).await;
+    let app = spawn_app_with(Options {
+        dir: Some(dir),
+        genesys: Some(genesys),
+        ..Options::default()
+    })
+    .await;
+    mount_briefing(&app, 1).await;
+    mount_consult(&app, "q-legal", 1).await;
+    app.wait_for_actions(succeeded).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn a_request_for_a_manager_goes_to_the_supervisor_queue() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_consult(&app, "q-supervisor", 1).await;
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.genesys)
+        .await;
+    app.post_genesys(&transcription(
+        "utt-9",
+        "Can I please speak to a manager",
+        "EXTERNAL",
+        true,
+    ))
+    .await;
+    app.wait_for_actions(succeeded).await;
+    let escalations = app.store.escalations(Vendor::Genesys, CID).await.unwrap();
+    assert_eq!(escalations[0].tier, "supervisor");
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn self_harm_conferences_the_welfare_team_in() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .and(body_partial_json(
+            json!({"queueId": "q-welfare", "speakTo": "CONFERENCE"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+    app.post_genesys(&transcription(
+        "utt-3",
+        "honestly I can't go on like this",
+        "EXTERNAL",
+        true,
+    ))
+    .await;
+    app.wait_for_actions(succeeded).await;
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn agent_speech_and_partials_never_fire() {
+    let app = spawn_app().await;
+    for (id, channel, is_final) in [("a", "INTERNAL", true), ("b", "EXTERNAL", false)] {
+        let r = app
+            .post_genesys(&transcription(id, "we will sue you", channel, is_final))
+            .await;
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["events"][0]["outcome"], "recorded");
+    }
+    assert!(app
+        .store
+        .actions(Vendor::Genesys, CID)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(app.genesys.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn without_api_credentials_actions_are_recorded_as_dry_run() {
+    let app = spawn_app_with(Options {
+        credentials: false,
+        ..Options::default()
+    })
+    .await;
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = app
+        .wait_for_actions(|rows| rows.iter().any(|a| a.status == "dry_run"))
+        .await;
+    let attempts = app.store.attempts(actions[0].id).await.unwrap();
+    assert!(attempts[0].detail.starts_with("DRY RUN"), "{attempts:?}");
+    assert!(app.genesys.received_requests().await.unwrap().is_empty());
+}

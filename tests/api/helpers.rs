@@ -1,0 +1,253 @@
+use std::time::Duration;
+
+use escalator::app::Application;
+use escalator::config::{Config, GenesysTarget, InboundAuthMode, Secrets, TeamConfig};
+use escalator::store::{ActionRow, Store};
+use escalator_adapters::{Secret, Vendor};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const SECRET: &str = "test-webhook-secret";
+pub const CID: &str = "b1c4e2a0-5d6f-4a1b-9c3e-7f8a9b0c1d2e";
+pub const CUSTOMER_PID: &str = "p-cust-7c1d";
+pub const AGENT_PID: &str = "p-agent-42aa";
+pub const AGENT_USER: &str = "u-agent-9f3b";
+pub const CALLER: &str = "+13175551234";
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub genesys: MockServer,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    handle: JoinHandle<()>,
+    pub dir: TempDir,
+}
+
+pub struct Options {
+    pub dispatcher: bool,
+    pub credentials: bool,
+    pub auth: InboundAuthMode,
+    pub body_limit: usize,
+    /// Reuse a database from an earlier app (restart).
+    pub dir: Option<TempDir>,
+    pub genesys: Option<MockServer>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            dispatcher: true,
+            credentials: true,
+            auth: InboundAuthMode::Header,
+            body_limit: 256 * 1024,
+            dir: None,
+            genesys: None,
+        }
+    }
+}
+
+fn team(queue: &str, callback: Option<&str>) -> TeamConfig {
+    TeamConfig {
+        genesys: Some(GenesysTarget {
+            queue_id: queue.into(),
+            queue_name: None,
+            callback_queue_id: callback.map(str::to_string),
+        }),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    let genesys = match opts.genesys {
+        Some(g) => g,
+        None => MockServer::start().await,
+    };
+    let dir = match opts.dir {
+        Some(d) => d,
+        None => tempfile::tempdir().expect("temp dir"),
+    };
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.server.body_limit_bytes = opts.body_limit;
+    config.store.url = format!("sqlite://{}", dir.path().join("escalator.db").display());
+    config.dispatcher.enabled = opts.dispatcher;
+    config.dispatcher.backoff_base_ms = 20;
+    config.dispatcher.backoff_max_ms = 100;
+    config.dispatcher.poll_interval_ms = 50;
+    config.dispatcher.request_timeout_ms = 2_000;
+    config.vendors.genesys.api_base = Some(genesys.uri());
+    config.vendors.genesys.login_base = Some(genesys.uri());
+    config.vendors.genesys.auth = opts.auth;
+    config.vendors.genesys.default_queue_id = "q-general".into();
+    for (name, queue, callback) in [
+        ("supervisor", "q-supervisor", None),
+        ("legal", "q-legal", Some("q-legal-callbacks")),
+        ("compliance", "q-compliance", None),
+        ("communications", "q-comms", None),
+        ("welfare", "q-welfare", None),
+        ("fraud", "q-fraud", None),
+    ] {
+        config.teams.insert(name.into(), team(queue, callback));
+    }
+    let secrets = Secrets {
+        genesys_webhook_secret: Some(Secret::new(SECRET)),
+        genesys_webhook_password: Some(Secret::new(SECRET)),
+        genesys_client_id: opts.credentials.then(|| "client-id".to_string()),
+        genesys_client_secret: opts.credentials.then(|| Secret::new("client-secret")),
+    };
+    let app = Application::build(config, secrets)
+        .await
+        .expect("application builds");
+    let address = format!("http://{}", app.local_addr());
+    let store = app.store();
+    let shutdown = app.shutdown_token();
+    let handle = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("server runs");
+    });
+    TestApp {
+        address,
+        store,
+        genesys,
+        http: reqwest::Client::new(),
+        shutdown,
+        handle,
+        dir,
+    }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.address))
+            .header("X-Escalator-Token", SECRET)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_genesys(&self, body: &Value) -> reqwest::Response {
+        self.post("/webhooks/genesys", body).await
+    }
+
+    /// Waits until the call's actions satisfy `done`, or panics with what was there.
+    pub async fn wait_for_actions(&self, done: impl Fn(&[ActionRow]) -> bool) -> Vec<ActionRow> {
+        let mut last = Vec::new();
+        for _ in 0..200 {
+            last = self
+                .store
+                .actions(Vendor::Genesys, CID)
+                .await
+                .expect("actions readable");
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("actions never reached the expected state: {last:#?}");
+    }
+
+    /// Stops the service gracefully; returns what a restart needs.
+    pub async fn stop(self) -> (TempDir, MockServer) {
+        self.shutdown.cancel();
+        self.handle.await.expect("server task ends");
+        (self.dir, self.genesys)
+    }
+}
+
+/// Token endpoint and the conversation read, as Genesys answers them.
+pub async fn mount_genesys_basics(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "test-token", "token_type": "bearer", "expires_in": 86399
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/conversations/calls/{CID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": CID,
+            "participants": [
+                {"id": CUSTOMER_PID, "purpose": "customer", "state": "connected",
+                 "address": format!("tel:{CALLER}"), "held": false},
+                {"id": AGENT_PID, "purpose": "agent", "state": "connected",
+                 "user": {"id": AGENT_USER}, "queue": {"id": "q-general"}}
+            ]
+        })))
+        .mount(server)
+        .await;
+}
+
+pub fn consult_path() -> String {
+    format!("/api/v2/conversations/calls/{CID}/participants/{CUSTOMER_PID}/consult/queue")
+}
+
+pub fn attributes_path() -> String {
+    format!("/api/v2/conversations/calls/{CID}/participants/{CUSTOMER_PID}/attributes")
+}
+
+/// A transcription delivery in the EventBridge envelope.
+pub fn transcription(utterance_id: &str, text: &str, channel: &str, is_final: bool) -> Value {
+    json!({
+        "version": "0",
+        "id": uuid_like(utterance_id),
+        "detail-type": "v2.conversations.{id}.transcription",
+        "source": "aws.partner/genesys.com/cloud/org-1/escalator",
+        "account": "123456789012",
+        "time": "2026-03-19T22:04:48Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "topicName": format!("v2.conversations.{CID}.transcription"),
+            "version": "2",
+            "eventBody": {
+                "eventTime": "2026-03-19T22:04:48.128Z",
+                "organizationId": "org-1",
+                "conversationId": CID,
+                "communicationId": "comm-1",
+                "sessionStartTimeMs": 1773957594383_i64,
+                "transcriptionStartTimeMs": 1773957594336_i64,
+                "transcripts": [{
+                    "utteranceId": utterance_id,
+                    "isFinal": is_final,
+                    "channel": channel,
+                    "alternatives": [{
+                        "confidence": 0.91, "offsetMs": 278620, "durationMs": 2480,
+                        "transcript": text.to_lowercase(),
+                        "decoratedTranscript": text
+                    }],
+                    "engineProvider": "GENESYS", "dialect": "en-US"
+                }],
+                "status": {"offsetMs": 278620, "status": "SESSION_ONGOING"}
+            },
+            "metadata": {"CorrelationId": "corr-1"},
+            "timestamp": "2026-03-19T22:04:48.128Z"
+        }
+    })
+}
+
+/// Call started, with the caller's number and the customer participant.
+pub fn customer_start() -> Value {
+    json!({
+        "topicName": format!("v2.detail.events.conversation.{CID}.customer.start"),
+        "version": "2",
+        "eventBody": {
+            "eventTime": 1773957590000_i64, "conversationId": CID,
+            "participantId": CUSTOMER_PID, "sessionId": "s-1", "mediaType": "VOICE",
+            "direction": "INBOUND", "ani": format!("tel:{CALLER}"), "dnis": "tel:+13175550000"
+        }
+    })
+}
+
+fn uuid_like(seed: &str) -> String {
+    format!("evt-{seed}")
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real service on a loopback port, with Genesys Cloud mocked by
+//! wiremock at its real paths.
+
+mod genesys;
+mod helpers;
+mod ingress;
