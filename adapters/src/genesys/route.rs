@@ -43,32 +43,6 @@ pub fn parse_route_request(body: &[u8]) -> Result<RouteRequest, NormalizeError> 
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_template() {
-        let r = parse_route_request(
-            br#"{"conversationId":"c1","ani":"tel:+15555550520","text":"","language":"en-US"}"#,
-        )
-        .unwrap();
-        assert_eq!(r.call_id, "c1");
-        assert_eq!(r.caller_number.as_deref(), Some("+15555550520"));
-        assert_eq!(r.text, None);
-        assert_eq!(
-            parse_route_request(br#"{"ani":"x"}"#).unwrap_err().field,
-            "conversationId"
-        );
-        assert_eq!(
-            parse_route_request(br#"{"conversationId":5}"#)
-                .unwrap_err()
-                .field,
-            "body"
-        );
-    }
-}
-
 /// The routing answer flattened for an Architect data action's output contract: flat
 /// strings and numbers, empty strings rather than nulls (Architect cannot test for null
 /// in every version).
@@ -104,4 +78,30 @@ pub fn route_response(answer: &crate::RouteAnswer) -> serde_json::Value {
         "quote": b.and_then(|b| b.quote.clone()).unwrap_or_default(),
         "briefing": summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_template() {
+        let r = parse_route_request(
+            br#"{"conversationId":"c1","ani":"tel:+15555550520","text":"","language":"en-US"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.call_id, "c1");
+        assert_eq!(r.caller_number.as_deref(), Some("+15555550520"));
+        assert_eq!(r.text, None);
+        assert_eq!(
+            parse_route_request(br#"{"ani":"x"}"#).unwrap_err().field,
+            "conversationId"
+        );
+        assert_eq!(
+            parse_route_request(br#"{"conversationId":5}"#)
+                .unwrap_err()
+                .field,
+            "body"
+        );
+    }
 }
