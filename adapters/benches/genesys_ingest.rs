@@ -1,1 +1,35 @@
-fn main() {}
+//! Verify + normalize of one Genesys transcription delivery (the hot path of ingress before
+//! the store). Run: `cargo bench -p escalator-adapters --bench genesys_ingest`.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use escalator_adapters::auth::InboundAuth;
+use escalator_adapters::{genesys, Secret};
+use http::{HeaderMap, HeaderValue};
+
+const PAYLOAD: &[u8] =
+    include_bytes!("../../fixtures/genesys/transcription-final-customer.eventbridge.json");
+
+fn verify_and_normalize(c: &mut Criterion) {
+    let auth = InboundAuth::SharedSecretHeader {
+        header: "x-escalator-token".into(),
+        secret: Secret::new("a-long-shared-secret-of-realistic-length-0123456789"),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-escalator-token",
+        HeaderValue::from_static("a-long-shared-secret-of-realistic-length-0123456789"),
+    );
+    let mut group = c.benchmark_group("genesys");
+    group.throughput(Throughput::Bytes(PAYLOAD.len() as u64));
+    group.bench_function("verify+normalize transcription", |b| {
+        b.iter(|| {
+            auth.verify(black_box(&headers)).expect("valid secret");
+            let events = genesys::normalize(black_box(PAYLOAD)).expect("fixture normalizes");
+            black_box(events)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verify_and_normalize);
+criterion_main!(benches);
