@@ -119,8 +119,9 @@ pub enum EventKind {
     CallStarted {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         direction: Option<Direction>,
+        /// Our number the call is on: the one dialed (inbound) or shown (outbound).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        dialed: Option<String>,
+        line: Option<String>,
     },
     Queued {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,7 +43,12 @@ pub fn normalize(body: &[u8]) -> Result<Vec<CallEvent>, NormalizeError> {
         Some(_) => return Err(NormalizeError::new("detail", "must be an object")),
         None => (root, "", None),
     };
-    let topic = Fields::new(message, prefix).req_str("topicName")?;
+    // The Data Action examples in Genesys' own material name it `topic`; accept both.
+    let fields = Fields::new(message, prefix);
+    let topic = match fields.str("topic") {
+        Some(t) if !message.contains_key("topicName") => t,
+        _ => fields.req_str("topicName")?,
+    };
     let body = match message.get("eventBody") {
         Some(Value::Object(b)) => Fields::new(b, &format!("{prefix}eventBody.")),
         Some(_) => {
@@ -61,7 +66,7 @@ pub fn normalize(body: &[u8]) -> Result<Vec<CallEvent>, NormalizeError> {
         Topic::Sentiment => sentiment(&body, envelope_time).map(|e| vec![e]),
         Topic::Detail(kind) => detail(kind, &body, envelope_time),
         Topic::Unknown(name) => Ok(vec![other(
-            name,
+            &generic_topic(name),
             &body,
             envelope_time,
             body_digest(body.obj),
@@ -150,7 +155,7 @@ fn detail(
             put("customer_participant_id", body.str("participantId"));
             kinds.push(EventKind::CallStarted {
                 direction,
-                dialed: our_raw.and_then(phone::to_e164),
+                line: our_raw.and_then(phone::to_e164),
             });
         }
         "acd.start" => {
@@ -162,6 +167,7 @@ fn detail(
         "user.start" => {
             put("agent_participant_id", body.str("participantId"));
             put("agent_user_id", body.str("userId"));
+            put("queue_id", body.str("queueId"));
             kinds.push(EventKind::AgentConnected {
                 agent_id: body.str("userId").map(str::to_string),
             });
@@ -195,7 +201,9 @@ fn detail(
         }),
     }
 
-    let many = kinds.len() > 1;
+    // Attribute events can carry several signals; each keeps the same key whether it
+    // arrives alone or beside another, so the suffix is always there.
+    let many = kinds.len() > 1 || kind == "attributes";
     Ok(kinds
         .into_iter()
         .map(|kind| {
@@ -284,9 +292,10 @@ fn transcription(
             // Partials are revised under the same utteranceId; they must never take the
             // final's dedupe key.
             format!(
-                "utt:{utterance_id}:partial:{}:{}",
+                "utt:{utterance_id}:partial:{}:{}:{}",
                 offset_ms.unwrap_or(0),
-                best.i64("durationMs").unwrap_or(0)
+                best.i64("durationMs").unwrap_or(0),
+                &text_digest(text)[..8]
             )
         };
         events.push(CallEvent {
@@ -319,14 +328,17 @@ fn sentiment(
         .get("sentimentOverallScore")
         .and_then(Value::as_f64)
         .ok_or_else(|| body.missing("sentimentOverallScore"))?;
-    let occurred_at = body
-        .timestamp("eventTime")
-        .or(envelope_time)
-        .ok_or_else(|| body.missing("eventTime"))?;
+    // The SDK model has no time of its own: key on the body, time from the envelope or now.
+    let event_time = body.timestamp("eventTime");
+    let key = match event_time {
+        Some(t) => t.as_millisecond().to_string(),
+        None => body_digest(body.obj),
+    };
+    let occurred_at = event_time.or(envelope_time).unwrap_or_else(Timestamp::now);
     Ok(CallEvent {
         vendor: Vendor::Genesys,
         call_id: call_id.to_string(),
-        event_id: format!("sentiment:{call_id}:{}", occurred_at.as_millisecond()),
+        event_id: format!("sentiment:{call_id}:{key}"),
         occurred_at,
         caller: Caller::default(),
         refs: BTreeMap::new(),
@@ -361,9 +373,25 @@ fn other(
     }
 }
 
+/// `v2.detail.events.conversation.<id>.voicemail.start` → `….{id}.voicemail.start`, so the
+/// name says what kind of event it is without carrying the call's id.
+fn generic_topic(topic: &str) -> String {
+    for prefix in ["v2.detail.events.conversation.", "v2.conversations."] {
+        if let Some(rest) = topic.strip_prefix(prefix) {
+            if let Some((_, suffix)) = rest.split_once('.') {
+                return format!("{prefix}{{id}}.{suffix}");
+            }
+        }
+    }
+    topic.to_string()
+}
+
 fn body_digest(obj: &Map<String, Value>) -> String {
-    let bytes = serde_json::to_vec(obj).unwrap_or_default();
-    let hash = Sha256::digest(&bytes);
+    text_digest(&serde_json::to_string(obj).unwrap_or_default())
+}
+
+fn text_digest(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
     hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -511,6 +539,31 @@ mod tests {
         let b = run(v).unwrap();
         assert_eq!(a[0].event_id, b[0].event_id);
         assert!(matches!(a[0].kind, EventKind::Other { .. }));
+    }
+
+    #[test]
+    fn an_attribute_signal_keeps_its_key_with_or_without_company() {
+        let alone = run(json!({"topicName": "attributes", "conversationId": "c1",
+            "eventTime": 5, "participantId": "p1",
+            "attributes": {"escalator.agentRequest": "refund above my limit"}}))
+        .unwrap();
+        let together = run(json!({"topic": "attributes", "conversationId": "c1",
+            "eventTime": 5, "participantId": "p1",
+            "attributes": {"escalator.agentRequest": "refund above my limit",
+                           "escalator.callerVerified": "true"}}))
+        .unwrap();
+        assert_eq!(together.len(), 2);
+        assert!(together.iter().any(|e| e.event_id == alone[0].event_id));
+    }
+
+    #[test]
+    fn partial_revisions_with_new_text_get_new_keys() {
+        let a = run(utterance(false, "EXTERNAL")).unwrap();
+        let mut revised = utterance(false, "EXTERNAL");
+        revised["eventBody"]["transcripts"][0]["alternatives"][0]["decoratedTranscript"] =
+            json!("I will see you.");
+        let b = run(revised).unwrap();
+        assert_ne!(a[0].event_id, b[0].event_id);
     }
 
     #[test]
