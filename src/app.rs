@@ -126,8 +126,6 @@ impl Application {
                 },
             );
             executors.genesys = Some(GenesysExecutor::new(client, g.consult_from));
-        } else if g.enabled {
-            tracing::warn!("no Genesys API credentials: actions are recorded as dry-run");
         }
 
         let dispatcher = config.dispatcher.enabled.then(|| {

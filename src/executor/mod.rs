@@ -4,7 +4,7 @@
 mod genesys;
 
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::{Action, Destination, Vendor};
+use escalator_adapters::{Action, Destination, SpeakTo, Vendor};
 
 pub use genesys::GenesysExecutor;
 
@@ -106,7 +106,11 @@ pub fn describe(action: &Action) -> String {
             briefing,
             speak_to,
         } => format!(
-            "DRY RUN: would brief and warm-transfer ({speak_to:?}) to team {} at {}, reference {}",
+            "DRY RUN: would brief and warm-transfer ({}) to team {} at {}, reference {}",
+            match speak_to {
+                SpeakTo::Destination => "consult, caller waits",
+                SpeakTo::Conference => "conference, caller stays on the line",
+            },
             target.team,
             place(&target.destination),
             briefing.reference

@@ -4,3 +4,4 @@
 mod genesys;
 mod helpers;
 mod ingress;
+mod replay;
