@@ -43,7 +43,7 @@ async fn replay_names_the_file_that_does_not_parse() {
     std::fs::create_dir(&bad).unwrap();
     let file = bad.join("broken.json");
     std::fs::write(&file, b"{\"topicName\": \"customer.start\"}").unwrap();
-    let err = escalator::replay::replay(&Config::default(), None, &[file.clone()])
+    let err = escalator::replay::replay(&Config::default(), None, std::slice::from_ref(&file))
         .await
         .unwrap_err()
         .to_string();
