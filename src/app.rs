@@ -18,7 +18,7 @@ use crate::executor::{Executors, GenesysExecutor};
 use crate::http::{router, AppState};
 use crate::ingest::{InboundAuths, Pipeline};
 use crate::orchestrator::Orchestrator;
-use crate::playbook::MinimalPlaybook;
+use crate::playbook::PlaybookHandle;
 use crate::store::{Store, StoreError};
 use crate::telemetry;
 
@@ -57,6 +57,12 @@ impl Application {
         if !errors.is_empty() {
             return Err(AppError::Config(errors.join("; ")));
         }
+        let engine = config
+            .playbook
+            .load()
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        tracing::info!(playbook = %engine.source, "playbook loaded");
+        let playbook = PlaybookHandle::new(engine);
         let store = Store::connect(&config.store.url).await?;
         let wake = Arc::new(Notify::new());
         let orchestrator = Orchestrator::new(&config);
@@ -88,7 +94,7 @@ impl Application {
         let default_queue = Some(g.default_queue_id.clone()).filter(|q| !q.trim().is_empty());
         let pipeline = Pipeline::new(
             store.clone(),
-            Arc::new(MinimalPlaybook::new()),
+            playbook.clone(),
             orchestrator.clone(),
             auths,
             enabled,
@@ -148,12 +154,16 @@ impl Application {
                 addr: config.server.listen.clone(),
                 source,
             })?;
+        let shutdown = CancellationToken::new();
+        if let Some(path) = config.playbook.file.clone() {
+            crate::playbook::spawn_reloader(playbook, path, shutdown.clone());
+        }
         Ok(Self {
             listener,
             router: router(state),
             dispatcher,
             store,
-            shutdown: CancellationToken::new(),
+            shutdown,
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
         })
     }

@@ -29,6 +29,30 @@ pub enum Command {
         #[arg(env = "ESCALATOR_CONFIG")]
         file: Option<PathBuf>,
     },
+    /// Classify utterances: JSON lines `{"text", "speaker"?, "language"?}` on stdin, one
+    /// JSON line out per line in, with the categories that fired, the tier and the evidence.
+    Classify {
+        /// Playbook file (default: the configured one, else the built-in playbook).
+        #[arg(long)]
+        playbook: Option<PathBuf>,
+        /// Instead of classifying stdin, measure precision and recall on labelled lines
+        /// (`{"text", "speaker", "labels"}`).
+        #[arg(long, value_name = "FILE")]
+        eval: Option<PathBuf>,
+        /// With --eval: fail when any category's precision is below this.
+        #[arg(long, requires = "eval")]
+        min_precision: Option<f64>,
+        /// With --eval: fail when any category's recall is below this.
+        #[arg(long, requires = "eval")]
+        min_recall: Option<f64>,
+        /// With --eval: a per-category recall floor, e.g. `self_harm=1.0` (repeatable).
+        #[arg(
+            long = "min-recall-for",
+            value_name = "CATEGORY=RECALL",
+            requires = "eval"
+        )]
+        min_recall_for: Vec<String>,
+    },
     /// Feed payload files through verify, normalize and decide; print the normalized
     /// events, decisions and planned actions as JSON lines. Nothing is sent anywhere.
     Replay {

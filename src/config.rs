@@ -16,6 +16,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub dispatcher: DispatcherConfig,
     pub vendors: VendorsConfig,
+    pub playbook: PlaybookConfig,
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
 }
@@ -26,6 +27,23 @@ pub struct ServerConfig {
     pub listen: String,
     pub body_limit_bytes: usize,
     pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlaybookConfig {
+    /// The playbook file; the built-in playbook when unset. Reloaded on SIGHUP and on change.
+    pub file: Option<PathBuf>,
+}
+
+impl PlaybookConfig {
+    /// Loads the configured playbook (or the built-in one).
+    pub fn load(&self) -> Result<crate::playbook::Engine, crate::playbook::PlaybookError> {
+        match &self.file {
+            Some(path) => crate::playbook::Engine::load(path),
+            None => crate::playbook::Engine::builtin(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,7 +149,7 @@ impl Default for DispatcherConfig {
             max_attempts: 6,
             backoff_base_ms: 500,
             backoff_max_ms: 60_000,
-            lease_seconds: 30,
+            lease_seconds: 60,
             poll_interval_ms: 1_000,
             concurrency: 8,
             request_timeout_ms: 10_000,
@@ -162,6 +180,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             dispatcher: DispatcherConfig::default(),
             vendors: VendorsConfig::default(),
+            playbook: PlaybookConfig::default(),
             teams: PLAYBOOK_TEAMS
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))
@@ -235,10 +254,11 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        if let Ok(listen) = std::env::var("ESCALATOR_LISTEN") {
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(listen) = set("ESCALATOR_LISTEN") {
             config.server.listen = listen;
         }
-        if let Ok(url) = std::env::var("ESCALATOR_DATABASE_URL") {
+        if let Some(url) = set("ESCALATOR_DATABASE_URL") {
             config.store.url = url;
         }
         Ok(config)
@@ -366,6 +386,19 @@ impl Config {
             }
         }
 
+        if let Err(e) = self.playbook.load() {
+            error("playbook.file", e.to_string());
+        }
+        if d.lease_seconds.saturating_mul(1000) <= d.request_timeout_ms.saturating_mul(4) {
+            error(
+                "dispatcher.lease_seconds",
+                format!(
+                    "must be longer than an action can run (4 × dispatcher.request_timeout_ms = {} ms), or another worker may repeat it",
+                    d.request_timeout_ms.saturating_mul(4)
+                ),
+            );
+        }
+
         let mut warn = |key: &str, message: String| {
             out.push(Problem {
                 key: key.into(),
@@ -402,7 +435,7 @@ impl Config {
                     {
                         warn(
                             &format!("teams.{team}.genesys"),
-                            "no Genesys queue: escalations to this team fall back to a callback, or are stranded".into(),
+                            "no Genesys queue: escalations to this team cannot be transferred or called back and are stranded for a person to pick up".into(),
                         );
                     }
                 }

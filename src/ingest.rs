@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::orchestrator::Orchestrator;
-use crate::playbook::{Decision, Playbook, TriggerKind};
+use crate::playbook::{Decision, Playbook, PlaybookHandle};
 use crate::store::{EventOutcome, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,7 @@ pub struct InboundAuths {
 #[derive(Clone)]
 pub struct Pipeline {
     store: Store,
-    playbook: Arc<dyn Playbook>,
+    playbook: PlaybookHandle,
     orchestrator: Orchestrator,
     auths: InboundAuths,
     enabled: Vec<Vendor>,
@@ -75,7 +75,7 @@ impl Pipeline {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
-        playbook: Arc<dyn Playbook>,
+        playbook: PlaybookHandle,
         orchestrator: Orchestrator,
         auths: InboundAuths,
         enabled: Vec<Vendor>,
@@ -127,10 +127,12 @@ impl Pipeline {
             _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
         };
         let mut decisions = Vec::new();
+        // One playbook version decides the whole delivery, even across a reload.
+        let playbook = self.playbook.current();
         let outcomes = self
             .store
-            .record_delivery(&events, |session, event| {
-                let decision = self.playbook.decide(session, event)?;
+            .record_delivery(&events, repeat_window(&playbook), |session, event| {
+                let decision = playbook.decide(session, event)?;
                 let planned = self
                     .orchestrator
                     .plan(decision.clone(), session, event.vendor);
@@ -194,11 +196,16 @@ impl Pipeline {
                     language: request.language.clone(),
                 }),
             };
+            let playbook = self.playbook.current();
             self.store
-                .record_delivery(std::slice::from_ref(&event), |session, event| {
-                    let decision = self.playbook.decide(session, event)?;
-                    Some(self.orchestrator.plan_routed(decision))
-                })
+                .record_delivery(
+                    std::slice::from_ref(&event),
+                    repeat_window(&playbook),
+                    |session, event| {
+                        let decision = playbook.decide(session, event)?;
+                        Some(self.orchestrator.plan_routed(decision))
+                    },
+                )
                 .await?;
         }
         let session = self.store.session(vendor, &request.call_id).await?;
@@ -219,6 +226,9 @@ impl Pipeline {
             .into_iter()
             .find(|r| r.id == open.id)
             .and_then(|r| serde_json::from_value(r.decision).ok());
+        let hard_stop = decision
+            .as_ref()
+            .is_some_and(|d| d.primary().kind.is_hard_stop());
         let briefing = decision.map(|d| {
             let p = d.primary();
             Briefing {
@@ -232,10 +242,6 @@ impl Pipeline {
                 verified: session.caller.verified,
             }
         });
-        let hard_stop = briefing.as_ref().is_some_and(|b| {
-            b.reason != TriggerKind::SupervisorRequest.as_str()
-                && b.reason != TriggerKind::AgentRequest.as_str()
-        });
         Ok(RouteAnswer {
             escalate: true,
             team: Some(open.team.clone()),
@@ -244,6 +250,10 @@ impl Pipeline {
             briefing,
         })
     }
+}
+
+fn repeat_window(playbook: &crate::playbook::Engine) -> std::time::Duration {
+    std::time::Duration::from_secs(playbook.thresholds().repeat_contact_hours * 3600)
 }
 
 fn short_digest(text: &str) -> String {

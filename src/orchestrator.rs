@@ -38,17 +38,27 @@ impl Orchestrator {
         } else {
             SpeakTo::Destination
         };
-        let action = Action::WarmTransfer {
-            target: self.target(&decision.team, vendor),
-            briefing,
-            speak_to,
-        };
+        let mut actions = Vec::new();
+        if let Some(text) = &decision.guidance {
+            actions.push(Action::AgentGuidance { text: text.clone() });
+        }
+        if !decision.is_guidance_only() {
+            actions.push(Action::WarmTransfer {
+                target: self.target(&decision.team, vendor),
+                briefing,
+                speak_to,
+            });
+        }
         Planned {
             id: uuid::Uuid::new_v4().to_string(),
             reference,
+            status: if decision.is_guidance_only() {
+                "guided"
+            } else {
+                "open"
+            },
             decision,
-            status: "open",
-            actions: vec![action],
+            actions,
             max_attempts: self.max_attempts,
         }
     }

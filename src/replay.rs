@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::executor::describe;
 use crate::ingest::{InboundAuths, Pipeline};
 use crate::orchestrator::Orchestrator;
-use crate::playbook::MinimalPlaybook;
+use crate::playbook::PlaybookHandle;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,12 @@ async fn run(
     files: &[PathBuf],
     dir: &Path,
 ) -> Result<Vec<serde_json::Value>, ReplayError> {
+    let playbook = PlaybookHandle::new(
+        config
+            .playbook
+            .load()
+            .map_err(|e| ReplayError::Setup(e.to_string()))?,
+    );
     let url = format!("sqlite://{}", dir.join("replay.db").display());
     let store = Store::connect(&url)
         .await
@@ -61,7 +67,7 @@ async fn run(
     );
     let pipeline = Pipeline::new(
         store,
-        Arc::new(MinimalPlaybook::new()),
+        playbook.clone(),
         Orchestrator::new(config),
         InboundAuths {
             genesys: Some(auth),

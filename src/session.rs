@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use escalator_adapters::{CallEvent, Caller, EventKind};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::playbook::Tier;
@@ -21,6 +22,26 @@ pub struct CallSession {
     pub escalation: Option<OpenEscalation>,
     #[serde(default)]
     pub ended: bool,
+    /// The platform's latest sentiment score, when it sends one.
+    #[serde(default)]
+    pub sentiment: Option<f64>,
+    #[serde(default)]
+    pub anger: AngerState,
+    #[serde(default)]
+    pub hold_started_at: Option<Timestamp>,
+    /// Length of the hold that just ended, in milliseconds.
+    #[serde(default)]
+    pub last_hold_ms: Option<u64>,
+    /// Earlier calls from the same number within the repeat-contact window.
+    #[serde(default)]
+    pub prior_calls: u32,
+}
+
+/// HEARD first, then count the customer turns in which the anger did not fall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AngerState {
+    pub heard_given: bool,
+    pub angry_turns: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,8 +69,28 @@ impl CallSession {
         }
         self.refs
             .extend(event.refs.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let EventKind::CallEnded { .. } = event.kind {
-            self.ended = true;
+        self.last_hold_ms = None;
+        match &event.kind {
+            EventKind::CallEnded { .. } => self.ended = true,
+            EventKind::Sentiment { score, .. } => self.sentiment = Some(*score),
+            EventKind::HoldStarted => self.hold_started_at = Some(event.occurred_at),
+            EventKind::HoldEnded { held_ms } => {
+                let started = self.hold_started_at.take();
+                self.last_hold_ms = held_ms.or_else(|| {
+                    started.and_then(|s| {
+                        u64::try_from(event.occurred_at.as_millisecond() - s.as_millisecond()).ok()
+                    })
+                });
+            }
+            _ => {}
         }
+    }
+
+    /// How long the caller has been (or just was) on hold, as of `now`.
+    pub fn hold_ms_at(&self, now: Timestamp) -> Option<u64> {
+        self.last_hold_ms.or_else(|| {
+            self.hold_started_at
+                .and_then(|s| u64::try_from(now.as_millisecond() - s.as_millisecond()).ok())
+        })
     }
 }

@@ -72,7 +72,7 @@ impl GenesysExecutor {
                         );
                         report.ok("callback", &detail);
                         Ok(Done {
-                            escalation_status: "callback_scheduled",
+                            escalation_status: Some("callback_scheduled"),
                             detail,
                         })
                     }
@@ -82,6 +82,7 @@ impl GenesysExecutor {
                     }
                 }
             }
+            Action::AgentGuidance { text } => self.guidance(claimed, report, &text).await,
             other => {
                 let e = CallError::Unactionable(format!(
                     "{} is not supported on Genesys yet",
@@ -112,7 +113,7 @@ impl GenesysExecutor {
                     let detail = format!("consult to queue {queue_id} found already running");
                     report.ok("reconcile", &detail);
                     return Ok(Done {
-                        escalation_status: "transferred",
+                        escalation_status: Some("transferred"),
                         detail,
                     });
                 }
@@ -180,7 +181,7 @@ impl GenesysExecutor {
                 );
                 report.ok("consult", &detail);
                 Ok(Done {
-                    escalation_status: "transferred",
+                    escalation_status: Some("transferred"),
                     detail,
                 })
             }
@@ -191,6 +192,49 @@ impl GenesysExecutor {
                         .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
                 }
                 report.failed("consult", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Guidance reaches the agent as participant data their Script shows
+    /// (`escalator.guidance`); Genesys has no other API to prompt a live agent.
+    async fn guidance(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        text: &str,
+    ) -> Result<Done, CallError> {
+        self.resolve_participants(claimed, report).await?;
+        let Some(customer) = self.progress_str(claimed, CUSTOMER) else {
+            let e = CallError::Unactionable("the call has no connected customer".into());
+            report.failed("guidance", &e);
+            return Err(e);
+        };
+        let attributes = BTreeMap::from([
+            (
+                "escalator.guidance".to_string(),
+                text.chars().take(2000).collect(),
+            ),
+            (
+                "escalator.guidanceAt".to_string(),
+                jiff::Timestamp::now().to_string(),
+            ),
+        ]);
+        match self
+            .client
+            .patch_participant_attributes(&claimed.call_id, &customer, &attributes)
+            .await
+        {
+            Ok(()) => {
+                report.ok("guidance", "guidance written for the agent's script");
+                Ok(Done {
+                    escalation_status: None,
+                    detail: "guidance shown to the agent".into(),
+                })
+            }
+            Err(e) => {
+                report.failed("guidance", &e);
                 Err(e)
             }
         }

@@ -52,7 +52,8 @@ impl Report {
 /// The action was carried out; `escalation_status` is what the escalation is now.
 #[derive(Debug, Clone)]
 pub struct Done {
-    pub escalation_status: &'static str,
+    /// `None` leaves the escalation's status as it is (guidance beside a transfer).
+    pub escalation_status: Option<&'static str>,
     pub detail: String,
 }
 

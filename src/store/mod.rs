@@ -114,13 +114,16 @@ impl Store {
     /// (duplicates are skipped), folded into its call's session and shown to `decide`;
     /// escalations and their actions are written in the same transaction. When this returns
     /// Ok, everything is committed and the delivery may be acknowledged.
+    /// `repeat_window` is how far back earlier calls from the same number count as
+    /// repeat contact.
     pub async fn record_delivery<F>(
         &self,
         events: &[CallEvent],
+        repeat_window: Duration,
         mut decide: F,
     ) -> Result<Vec<EventOutcome>, StoreError>
     where
-        F: FnMut(&CallSession, &CallEvent) -> Option<Planned>,
+        F: FnMut(&mut CallSession, &CallEvent) -> Option<Planned>,
     {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let received_at = now_text();
@@ -130,8 +133,9 @@ impl Store {
         for event in events {
             let inserted = sqlx::query(
                 "INSERT INTO inbound_events
-                   (vendor, event_id, call_id, kind, occurred_at, received_at, outcome, event)
-                 VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?)
+                   (vendor, event_id, call_id, kind, occurred_at, received_at, outcome, event,
+                    caller_number, occurred_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?, ?, ?)
                  ON CONFLICT (vendor, event_id) DO NOTHING",
             )
             .bind(event.vendor.as_str())
@@ -141,6 +145,8 @@ impl Store {
             .bind(event.occurred_at.to_string())
             .bind(&received_at)
             .bind(serde_json::to_string(event)?)
+            .bind(event.caller.number.as_deref())
+            .bind(event.occurred_at.as_millisecond())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -163,6 +169,11 @@ impl Store {
                 continue; // inserted just above
             };
             session.apply(event);
+            if let (EventKind::CallStarted { .. }, Some(number)) =
+                (&event.kind, event.caller.number.as_deref())
+            {
+                session.prior_calls = prior_calls(&mut tx, event, number, repeat_window).await?;
+            }
             let Some(planned) = decide(session, event) else {
                 outcomes.push(EventOutcome::Recorded);
                 continue;
@@ -170,13 +181,15 @@ impl Store {
             for t in &planned.decision.triggers {
                 session.fired.insert(t.kind.as_str().to_string());
             }
-            session.escalation = Some(OpenEscalation {
-                id: planned.id.clone(),
-                reference: planned.reference.clone(),
-                team: planned.decision.team.clone(),
-                tier: planned.decision.tier,
-                rank: planned.decision.rank(),
-            });
+            if !planned.decision.is_guidance_only() {
+                session.escalation = Some(OpenEscalation {
+                    id: planned.id.clone(),
+                    reference: planned.reference.clone(),
+                    team: planned.decision.team.clone(),
+                    tier: planned.decision.tier,
+                    rank: planned.decision.rank(),
+                });
+            }
             records::insert_escalation(&mut tx, event, session, &planned).await?;
             mark_outcome(&mut tx, event, "escalated").await?;
             outcomes.push(EventOutcome::Escalated {
@@ -232,6 +245,30 @@ async fn load_session(
         Some(row) => Ok(serde_json::from_str(row.get::<&str, _>("state"))?),
         None => Ok(CallSession::default()),
     }
+}
+
+/// Other calls from `number` that started within `window` before this one.
+async fn prior_calls(
+    tx: &mut sqlx::SqliteConnection,
+    event: &CallEvent,
+    number: &str,
+    window: Duration,
+) -> Result<u32, StoreError> {
+    let since = event.occurred_at.as_millisecond()
+        - i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT call_id) FROM inbound_events
+         WHERE vendor = ? AND caller_number = ? AND kind = 'call_started'
+           AND call_id != ? AND occurred_ms >= ? AND occurred_ms <= ?",
+    )
+    .bind(event.vendor.as_str())
+    .bind(number)
+    .bind(&event.call_id)
+    .bind(since)
+    .bind(event.occurred_at.as_millisecond())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 async fn mark_outcome(

@@ -138,7 +138,7 @@ impl Store {
         &self,
         action: &ClaimedAction,
         worker: &str,
-        escalation_status: &str,
+        escalation_status: Option<&str>,
         step_detail: &str,
     ) -> Result<bool, StoreError> {
         self.finish(
@@ -160,8 +160,16 @@ impl Store {
         worker: &str,
         detail: &str,
     ) -> Result<bool, StoreError> {
-        self.finish(action, worker, "dry_run", None, "dry_run", detail, None)
-            .await
+        self.finish(
+            action,
+            worker,
+            "dry_run",
+            None,
+            Some("dry_run"),
+            detail,
+            None,
+        )
+        .await
     }
 
     pub async fn fail_action(
@@ -179,7 +187,7 @@ impl Store {
             worker,
             failure.status,
             Some(&failure.error),
-            failure.escalation_status,
+            Some(failure.escalation_status),
             &detail,
             failure.fallback.as_ref(),
         )
@@ -193,7 +201,7 @@ impl Store {
         worker: &str,
         status: &str,
         error: Option<&str>,
-        escalation_status: &str,
+        escalation_status: Option<&str>,
         step_detail: &str,
         fallback: Option<&Action>,
     ) -> Result<bool, StoreError> {
@@ -215,7 +223,7 @@ impl Store {
             // The lease was lost; whoever holds it now records the outcome.
             return Ok(false);
         }
-        sqlx::query("UPDATE escalations SET status = ? WHERE id = ?")
+        sqlx::query("UPDATE escalations SET status = COALESCE(?, status) WHERE id = ?")
             .bind(escalation_status)
             .bind(&action.escalation_id)
             .execute(&mut *tx)

@@ -1,0 +1,390 @@
+//! The compiled playbook and its decisions.
+
+use std::sync::OnceLock;
+
+use escalator_adapters::{CallEvent, EventKind, Speaker, Utterance};
+use regex::Regex;
+use serde::Serialize;
+
+use super::file::{self, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter};
+use super::matcher::{Hit, Matcher};
+use super::text::{fold, Normalized};
+use super::{Decision, FiredTrigger, Playbook, Tier, TriggerKind};
+use crate::session::CallSession;
+
+pub struct Engine {
+    file: PlaybookFile,
+    matcher: Matcher,
+    /// Where it was loaded from, for logs.
+    pub source: String,
+}
+
+/// What `classify` reports for one utterance, without any call context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification {
+    /// Escalating categories that fired (hard-stops and tier triggers).
+    pub categories: Vec<String>,
+    /// Evidence categories (anger, refund request) that fired.
+    pub signals: Vec<String>,
+    pub tier: Tier,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub category: String,
+    pub rule_id: String,
+    pub span: String,
+}
+
+const SUPERVISOR: &str = "supervisor";
+
+impl Engine {
+    /// The built-in playbook.
+    pub fn builtin() -> Result<Self, PlaybookError> {
+        Self::from_text(file::DEFAULT_NAME, file::DEFAULT_PLAYBOOK)
+    }
+
+    pub fn load(path: &std::path::Path) -> Result<Self, PlaybookError> {
+        let (name, text) = file::read(path)?;
+        Self::from_text(&name, &text)
+    }
+
+    pub fn from_text(name: &str, text: &str) -> Result<Self, PlaybookError> {
+        let parsed = file::parse(name, text)?;
+        validate(&parsed, name, text)?;
+        let matcher = Matcher::compile(&parsed, name, text)?;
+        Ok(Self {
+            file: parsed,
+            matcher,
+            source: name.to_string(),
+        })
+    }
+
+    pub fn thresholds(&self) -> &file::Thresholds {
+        &self.file.thresholds
+    }
+
+    /// Classifies one utterance on its own (no call state): which categories fire.
+    pub fn classify(&self, text: &str, speaker: Speaker) -> Classification {
+        let filter = match speaker {
+            Speaker::Agent => SpeakerFilter::Agent,
+            _ => SpeakerFilter::Customer,
+        };
+        let normalized = Normalized::new(text);
+        let hits = if speaker == Speaker::Unknown {
+            Vec::new()
+        } else {
+            self.matcher.hits(&normalized, filter)
+        };
+        let mut tier = Tier::Agent;
+        let mut categories = Vec::new();
+        let mut signals = Vec::new();
+        for h in &hits {
+            match h.category.kind {
+                CategoryKind::HardStop => {
+                    tier = Tier::Specialist;
+                    categories.push(h.category.name.clone());
+                }
+                CategoryKind::Tier => {
+                    if tier != Tier::Specialist {
+                        tier = Tier::Supervisor;
+                    }
+                    categories.push(h.category.name.clone());
+                }
+                CategoryKind::Signal => signals.push(h.category.name.clone()),
+            }
+        }
+        Classification {
+            categories,
+            signals,
+            tier,
+            evidence: hits
+                .iter()
+                .map(|h| Evidence {
+                    category: h.category.name.clone(),
+                    rule_id: h.rule_id.clone(),
+                    span: h.span.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn crisis_line(&self, number: Option<&str>) -> Option<String> {
+        let lines = &self.file.crisis_lines;
+        let digits = number.and_then(|n| n.strip_prefix('+')).unwrap_or("");
+        (1..=3)
+            .rev()
+            .filter_map(|len| digits.get(..len))
+            .find_map(|code| lines.get(code))
+            .or_else(|| lines.get("default"))
+            .cloned()
+    }
+
+    fn utterance_triggers(
+        &self,
+        session: &mut CallSession,
+        u: &Utterance,
+        event: &CallEvent,
+    ) -> Vec<FiredTrigger> {
+        let speaker = match u.speaker {
+            Speaker::Customer => SpeakerFilter::Customer,
+            Speaker::Agent => SpeakerFilter::Agent,
+            Speaker::Unknown => return Vec::new(),
+        };
+        let normalized = Normalized::new(&u.text);
+        let hits = self.matcher.hits(&normalized, speaker);
+        let fired =
+            |kind: TriggerKind, team: &str, hit: Option<&Hit<'_>>, rule: &str| FiredTrigger {
+                kind,
+                rule_id: hit
+                    .map(|h| h.rule_id.clone())
+                    .unwrap_or_else(|| rule.to_string()),
+                team: team.to_string(),
+                span: hit.map(|h| h.span.clone()),
+                quote: Some(u.text.clone()),
+                utterance_id: Some(u.utterance_id.clone()),
+                at: event.occurred_at,
+            };
+        let mut triggers = Vec::new();
+        for h in &hits {
+            if h.category.kind == CategoryKind::Signal {
+                continue;
+            }
+            if h.category.name == "policy_exception" && self.file.authority.agent_policy_exceptions
+            {
+                continue;
+            }
+            if let Some(kind) = TriggerKind::from_category(&h.category.name) {
+                let team = h.category.team.as_deref().unwrap_or(SUPERVISOR);
+                triggers.push(fired(kind, team, Some(h), ""));
+            }
+        }
+        // A money amount above the agent's limit, asked for by the caller or offered by
+        // the agent.
+        let refund_hit = hits.iter().find(|h| h.category.name == "refund_request");
+        let money_words = refund_hit.is_some()
+            || (speaker == SpeakerFilter::Agent && normalized.text.contains("refund"));
+        if money_words {
+            if let Some(amount) = largest_amount(&u.text) {
+                let limit = if normalized.text.contains("credit") {
+                    self.file.authority.agent_credit_limit
+                } else {
+                    self.file.authority.agent_refund_limit
+                };
+                if amount > limit {
+                    let kind = match speaker {
+                        SpeakerFilter::Customer => TriggerKind::AuthorityRequest,
+                        SpeakerFilter::Agent => TriggerKind::OverPromise,
+                    };
+                    if !triggers.iter().any(|t| t.kind == kind) {
+                        triggers.push(fired(kind, SUPERVISOR, refund_hit, "authority.amount"));
+                    }
+                }
+            }
+        }
+
+        // Anger: the platform's sentiment where it sends one, else the caller's words.
+        if speaker == SpeakerFilter::Customer {
+            let angry = match session.sentiment {
+                Some(score) => score <= self.file.thresholds.negative_sentiment,
+                None => hits.iter().any(|h| h.category.name == "anger"),
+            };
+            let anger_hit = hits.iter().find(|h| h.category.name == "anger");
+            if angry {
+                if !session.anger.heard_given {
+                    triggers.push(fired(
+                        TriggerKind::Anger,
+                        "agent",
+                        anger_hit,
+                        "anger.sentiment",
+                    ));
+                } else {
+                    session.anger.angry_turns += 1;
+                    if session.anger.angry_turns >= self.file.thresholds.anger_turns {
+                        triggers.push(fired(
+                            TriggerKind::SustainedAnger,
+                            SUPERVISOR,
+                            anger_hit,
+                            "anger.sustained",
+                        ));
+                    }
+                }
+            } else if session.anger.heard_given {
+                // The anger fell: HEARD worked, start counting again.
+                session.anger.angry_turns = 0;
+            }
+        }
+        triggers
+    }
+
+    fn event_trigger(&self, session: &CallSession, event: &CallEvent) -> Option<FiredTrigger> {
+        let t = |kind: TriggerKind, rule: &str, quote: Option<String>| FiredTrigger {
+            kind,
+            rule_id: rule.to_string(),
+            team: SUPERVISOR.to_string(),
+            span: None,
+            quote,
+            utterance_id: None,
+            at: event.occurred_at,
+        };
+        match &event.kind {
+            EventKind::EscalationRequested { reason } => Some(t(
+                TriggerKind::AgentRequest,
+                "agent.request",
+                reason.clone(),
+            )),
+            EventKind::AgentConnected { .. }
+                if session.prior_calls >= self.file.thresholds.repeat_contact_calls =>
+            {
+                Some(t(
+                    TriggerKind::RepeatContact,
+                    "contact.repeat",
+                    Some(format!(
+                        "{} earlier calls within {} hours",
+                        session.prior_calls, self.file.thresholds.repeat_contact_hours
+                    )),
+                ))
+            }
+            _ => {
+                let held_ms = session.hold_ms_at(event.occurred_at)?;
+                (held_ms / 1000 > self.file.thresholds.hold_seconds).then(|| {
+                    t(
+                        TriggerKind::LongHold,
+                        "hold.long",
+                        Some(format!("on hold for {} s", held_ms / 1000)),
+                    )
+                })
+            }
+        }
+    }
+}
+
+impl Playbook for Engine {
+    fn decide(&self, session: &mut CallSession, event: &CallEvent) -> Option<Decision> {
+        let mut triggers = match &event.kind {
+            // Partials are revised; only final utterances fire.
+            EventKind::Utterance(u) if u.is_final => self.utterance_triggers(session, u, event),
+            EventKind::Utterance(_) => return None,
+            _ => self.event_trigger(session, event).into_iter().collect(),
+        };
+        triggers.retain(|t| !session.fired.contains(t.kind.as_str()));
+        triggers.sort_by_key(|t| std::cmp::Reverse(t.kind.rank()));
+        let primary = triggers.first()?.clone();
+        if primary.kind == TriggerKind::Anger {
+            // HEARD first: guidance only, and the turns start counting.
+            session.anger.heard_given = true;
+            session.anger.angry_turns = 0;
+            return Some(Decision {
+                tier: Tier::Agent,
+                team: "agent".into(),
+                triggers: vec![primary],
+                guidance: Some(self.file.guidance.heard.clone()),
+                crisis_line: None,
+            });
+        }
+        triggers.retain(|t| t.kind != TriggerKind::Anger);
+        // An open escalation is only superseded by a stronger trigger.
+        if let Some(open) = &session.escalation {
+            if open.rank >= primary.kind.rank() {
+                return None;
+            }
+        }
+        let (guidance, crisis_line) = match primary.kind {
+            TriggerKind::SelfHarm => {
+                let line = self.crisis_line(session.caller.number.as_deref());
+                let text = match &line {
+                    Some(l) => format!(
+                        "{} Crisis line for the caller: {l}.",
+                        self.file.guidance.self_harm
+                    ),
+                    None => self.file.guidance.self_harm.clone(),
+                };
+                (Some(text), line)
+            }
+            TriggerKind::AuthorityRequest | TriggerKind::OverPromise => {
+                (Some(self.file.guidance.authority.clone()), None)
+            }
+            _ => (None, None),
+        };
+        Some(Decision {
+            tier: primary.kind.tier(),
+            team: primary.team.clone(),
+            triggers,
+            guidance,
+            crisis_line,
+        })
+    }
+}
+
+fn validate(file: &PlaybookFile, name: &str, text: &str) -> Result<(), PlaybookError> {
+    let at = |key: &str| {
+        let needle = key.rsplit('.').next().unwrap_or(key);
+        text.find(&format!("{needle} ="))
+            .map(|o| file::line_of(text, o))
+            .unwrap_or(0)
+    };
+    let err = |key: &str, message: &str| PlaybookError {
+        file: name.to_string(),
+        line: at(key),
+        key: key.to_string(),
+        message: message.to_string(),
+    };
+    if file.version != 1 {
+        return Err(err("version", "only version 1 is understood"));
+    }
+    let t = &file.thresholds;
+    if t.anger_turns == 0 {
+        return Err(err("thresholds.anger_turns", "must be at least 1"));
+    }
+    if !(-1.0..=1.0).contains(&t.negative_sentiment) {
+        return Err(err(
+            "thresholds.negative_sentiment",
+            "must be between -1.0 and 1.0",
+        ));
+    }
+    let a = &file.authority;
+    for (key, v) in [
+        ("authority.agent_refund_limit", a.agent_refund_limit),
+        ("authority.agent_credit_limit", a.agent_credit_limit),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            return Err(err(key, "must be a non-negative amount"));
+        }
+    }
+    for needed in [
+        "legal_threat",
+        "regulator_mention",
+        "media_mention",
+        "self_harm",
+        "fraud",
+    ] {
+        if !file.categories.contains_key(needed) {
+            return Err(err(
+                &format!("categories.{needed}"),
+                "every hard-stop needs its category; copy it from the built-in playbook",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest money amount in the text ("$1,250.00", "500 dollars", "£80").
+fn largest_amount(text: &str) -> Option<f64> {
+    static AMOUNT: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = AMOUNT
+        .get_or_init(|| {
+            Regex::new(
+                r"(?:[$£€]\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)|(?:\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s?(?:dollars?|bucks|usd|pounds?|quid|gbp|euros?|eur|pesos?)\b)",
+            )
+            .ok()
+        })
+        .as_ref()?;
+    let folded = fold(text);
+    re.captures_iter(&folded)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+        .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
+        .fold(None, |best: Option<f64>, v| {
+            Some(best.map_or(v, |b| b.max(v)))
+        })
+}

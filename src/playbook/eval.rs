@@ -1,0 +1,117 @@
+//! Precision and recall of the playbook's phrase categories on labelled utterances
+//! (`{"text", "speaker", "labels"}` per line), for `classify --eval` and the corpus test.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use escalator_adapters::Speaker;
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+
+/// The categories the corpus labels.
+pub const LABELLED: &[&str] = &[
+    "legal_threat",
+    "regulator_mention",
+    "media_mention",
+    "self_harm",
+    "fraud",
+    "supervisor_request",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labelled {
+    pub text: String,
+    #[serde(default)]
+    pub speaker: Option<Speaker>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub true_positives: u32,
+    pub false_positives: u32,
+    pub false_negatives: u32,
+}
+
+impl Counts {
+    pub fn precision(&self) -> f64 {
+        let predicted = self.true_positives + self.false_positives;
+        if predicted == 0 {
+            1.0
+        } else {
+            f64::from(self.true_positives) / f64::from(predicted)
+        }
+    }
+
+    pub fn recall(&self) -> f64 {
+        let actual = self.true_positives + self.false_negatives;
+        if actual == 0 {
+            1.0
+        } else {
+            f64::from(self.true_positives) / f64::from(actual)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mistake {
+    pub text: String,
+    pub missed: Vec<String>,
+    pub spurious: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EvalReport {
+    pub categories: BTreeMap<String, Counts>,
+    pub overall: Counts,
+    pub mistakes: Vec<Mistake>,
+}
+
+pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> EvalReport {
+    let mut report = EvalReport::default();
+    for c in LABELLED {
+        report
+            .categories
+            .insert((*c).to_string(), Counts::default());
+    }
+    for line in lines {
+        let speaker = line.speaker.unwrap_or(Speaker::Customer);
+        let got: BTreeSet<String> = engine
+            .classify(&line.text, speaker)
+            .categories
+            .into_iter()
+            .filter(|c| LABELLED.contains(&c.as_str()))
+            .collect();
+        let want: BTreeSet<String> = line
+            .labels
+            .iter()
+            .filter(|c| LABELLED.contains(&c.as_str()))
+            .cloned()
+            .collect();
+        for c in LABELLED {
+            let counts = report.categories.entry((*c).to_string()).or_default();
+            match (got.contains(*c), want.contains(*c)) {
+                (true, true) => counts.true_positives += 1,
+                (true, false) => counts.false_positives += 1,
+                (false, true) => counts.false_negatives += 1,
+                (false, false) => {}
+            }
+        }
+        if got != want {
+            report.mistakes.push(Mistake {
+                text: line.text.clone(),
+                missed: want.difference(&got).cloned().collect(),
+                spurious: got.difference(&want).cloned().collect(),
+            });
+        }
+    }
+    for counts in report.categories.values() {
+        report.overall.true_positives += counts.true_positives;
+        report.overall.false_positives += counts.false_positives;
+        report.overall.false_negatives += counts.false_negatives;
+    }
+    report
+}

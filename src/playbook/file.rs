@@ -1,0 +1,139 @@
+//! The playbook file: categories of phrases per language, thresholds, authority limits,
+//! guidance texts and crisis lines. Parsed from TOML and validated; every error names the
+//! file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The built-in playbook, embodying `shared/domain.md` §5–6.
+pub const DEFAULT_PLAYBOOK: &str = include_str!("../../playbook/default.toml");
+pub const DEFAULT_NAME: &str = "<built-in playbook>";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaybookFile {
+    pub version: u32,
+    pub thresholds: Thresholds,
+    pub authority: Authority,
+    pub guidance: GuidanceTexts,
+    #[serde(default)]
+    pub crisis_lines: BTreeMap<String, String>,
+    pub categories: BTreeMap<String, CategoryFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub anger_turns: u32,
+    pub negative_sentiment: f64,
+    pub hold_seconds: u64,
+    pub repeat_contact_hours: u64,
+    pub repeat_contact_calls: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    pub agent_refund_limit: f64,
+    pub agent_credit_limit: f64,
+    pub agent_policy_exceptions: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceTexts {
+    pub heard: String,
+    pub authority: String,
+    pub self_harm: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryKind {
+    /// Goes straight to its specialist team and beats every other rule.
+    HardStop,
+    /// Brings in the category's team (the supervisor tier).
+    Tier,
+    /// Evidence used by other rules (anger, a refund request), never escalates alone.
+    Signal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakerFilter {
+    #[default]
+    Customer,
+    Agent,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryFile {
+    pub kind: CategoryKind,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub speaker: SpeakerFilter,
+    #[serde(default = "yes")]
+    pub negation: bool,
+    /// Language → phrases.
+    pub phrases: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub except: BTreeMap<String, Vec<Spanned<String>>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Categories the engine gives meaning to; a file may not invent others.
+pub const KNOWN_CATEGORIES: &[&str] = &[
+    "legal_threat",
+    "regulator_mention",
+    "media_mention",
+    "self_harm",
+    "fraud",
+    "supervisor_request",
+    "anger",
+    "refund_request",
+    "policy_exception",
+    "over_promise",
+];
+
+/// A problem in a playbook file, located.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {key}: {message}")]
+pub struct PlaybookError {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+pub fn read(path: &Path) -> Result<(String, String), PlaybookError> {
+    let name = path.display().to_string();
+    std::fs::read_to_string(path)
+        .map(|text| (name.clone(), text))
+        .map_err(|e| PlaybookError {
+            file: name,
+            line: 0,
+            key: "-".into(),
+            message: format!("cannot read: {e}"),
+        })
+}
+
+pub fn parse(name: &str, text: &str) -> Result<PlaybookFile, PlaybookError> {
+    toml::from_str::<PlaybookFile>(text).map_err(|e| PlaybookError {
+        file: name.to_string(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+        key: "-".into(),
+        message: e.message().to_string(),
+    })
+}
+
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

@@ -1,0 +1,277 @@
+//! Compiled phrase packs: one `RegexSet` over every phrase of every category and language
+//! finds which phrases occur in one pass; only those are then located for their span and
+//! checked against negation and the category's exceptions.
+
+use regex::{Regex, RegexSet};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::file::{
+    line_of, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter, KNOWN_CATEGORIES,
+};
+use super::text::Normalized;
+
+/// Words that disavow what follows them ("i am not going to sue").
+const NEGATORS: &[&str] = &["not", "never", "no", "nunca", "without", "sin"];
+/// Words allowed between a negator and the phrase it negates. Anything else (a verb like
+/// "refund" in "if you do not refund it my lawyer…") ends the negation's scope.
+const NEGATION_BRIDGE: &[&str] = &[
+    "going",
+    "to",
+    "want",
+    "planning",
+    "plan",
+    "trying",
+    "try",
+    "intend",
+    "intending",
+    "be",
+    "will",
+    "would",
+    "ever",
+    "rather",
+    "need",
+    "needed",
+    "for",
+    "the",
+    "a",
+    "an",
+    "any",
+    "get",
+    "getting",
+    "involve",
+    "involving",
+    "take",
+    "taking",
+    "i",
+    "am",
+    "do",
+    "really",
+    "even",
+    "actually",
+    "have",
+    "had",
+    "threatening",
+    "threaten",
+    "thinking",
+    "of",
+    "about",
+    "looking",
+    "quiero",
+    "voy",
+    "vamos",
+    "pienso",
+    "necesito",
+    "al",
+    "la",
+    "el",
+    "que",
+];
+const MAX_BRIDGE: usize = 4;
+
+#[derive(Debug)]
+pub struct Category {
+    pub name: String,
+    pub kind: CategoryKind,
+    pub team: Option<String>,
+    pub speaker: SpeakerFilter,
+    negation: bool,
+    except: Vec<Regex>,
+}
+
+#[derive(Debug)]
+struct Phrase {
+    category: usize,
+    rule_id: String,
+    re: Regex,
+}
+
+#[derive(Debug)]
+pub struct Matcher {
+    set: RegexSet,
+    phrases: Vec<Phrase>,
+    pub categories: Vec<Category>,
+}
+
+/// One phrase found in an utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit<'c> {
+    pub category: &'c Category,
+    pub rule_id: String,
+    /// The caller's own words that matched.
+    pub span: String,
+}
+
+impl PartialEq for Category {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Matcher {
+    pub fn compile(file: &PlaybookFile, name: &str, text: &str) -> Result<Self, PlaybookError> {
+        let err = |line: usize, key: String, message: String| PlaybookError {
+            file: name.to_string(),
+            line,
+            key,
+            message,
+        };
+        let category_line = |cat: &str| {
+            text.find(&format!("[categories.{cat}]"))
+                .map(|o| line_of(text, o))
+                .unwrap_or(0)
+        };
+        let mut categories = Vec::new();
+        let mut phrases = Vec::new();
+        let mut sources = Vec::new();
+        for (cat_name, cat) in &file.categories {
+            let key = format!("categories.{cat_name}");
+            if !KNOWN_CATEGORIES.contains(&cat_name.as_str()) {
+                return Err(err(
+                    category_line(cat_name),
+                    key,
+                    format!(
+                        "unknown category; use one of {}",
+                        KNOWN_CATEGORIES.join(", ")
+                    ),
+                ));
+            }
+            if cat.kind != CategoryKind::Signal
+                && cat.team.as_deref().is_none_or(|t| t.trim().is_empty())
+            {
+                return Err(err(
+                    category_line(cat_name),
+                    format!("{key}.team"),
+                    "hard_stop and tier categories need the team they go to".into(),
+                ));
+            }
+            let index = categories.len();
+            let mut except = Vec::new();
+            for (lang, list) in &cat.except {
+                for (i, p) in list.iter().enumerate() {
+                    let re = compile_phrase(p.get_ref()).map_err(|m| {
+                        err(
+                            line_of(text, p.span().start),
+                            format!("{key}.except.{lang}[{i}]"),
+                            m,
+                        )
+                    })?;
+                    except.push(re);
+                }
+            }
+            for (lang, list) in &cat.phrases {
+                for (i, p) in list.iter().enumerate() {
+                    let phrase_key = format!("{key}.phrases.{lang}[{i}]");
+                    let source = wrap(&strip_accents(p.get_ref()));
+                    let re = compile_phrase(p.get_ref())
+                        .map_err(|m| err(line_of(text, p.span().start), phrase_key.clone(), m))?;
+                    sources.push(source);
+                    phrases.push(Phrase {
+                        category: index,
+                        rule_id: format!("{cat_name}.{lang}.{i}"),
+                        re,
+                    });
+                }
+            }
+            categories.push(Category {
+                name: cat_name.clone(),
+                kind: cat.kind,
+                team: cat.team.clone(),
+                speaker: cat.speaker,
+                negation: cat.negation,
+                except,
+            });
+        }
+        let set =
+            RegexSet::new(&sources).map_err(|e| err(0, "categories".into(), e.to_string()))?;
+        Ok(Self {
+            set,
+            phrases,
+            categories,
+        })
+    }
+
+    /// Every category the utterance fires, once each, with the first phrase that matched
+    /// and was neither negated nor excepted.
+    pub fn hits<'m>(&'m self, text: &Normalized<'_>, speaker: SpeakerFilter) -> Vec<Hit<'m>> {
+        let mut hits: Vec<Hit<'m>> = Vec::new();
+        for index in self.set.matches(&text.text).iter() {
+            let phrase = &self.phrases[index];
+            let category = &self.categories[phrase.category];
+            if category.speaker != speaker || hits.iter().any(|h| h.category == category) {
+                continue;
+            }
+            let found = phrase.re.find_iter(&text.text).find(|m| {
+                let negated = category.negation && is_negated(text, m.start());
+                let excepted = category.except.iter().any(|ex| {
+                    ex.find_iter(&text.text)
+                        .any(|e| e.start() < m.end() && m.start() < e.end())
+                });
+                !negated && !excepted
+            });
+            if let Some(m) = found {
+                hits.push(Hit {
+                    category,
+                    rule_id: phrase.rule_id.clone(),
+                    span: text.original_span(m.start(), m.end()).trim().to_string(),
+                });
+            }
+        }
+        hits
+    }
+}
+
+/// Word boundaries around the phrase; a phrase ending in punctuation ends at it.
+fn wrap(phrase: &str) -> String {
+    format!(r"\b(?:{phrase})(?:\b|$|[ .,;!?])")
+}
+
+fn compile_phrase(phrase: &str) -> Result<Regex, String> {
+    if phrase.trim().is_empty() {
+        return Err("is empty".into());
+    }
+    let unescaped_upper = phrase
+        .char_indices()
+        .any(|(i, c)| c.is_uppercase() && !phrase[..i].ends_with('\\'));
+    if unescaped_upper {
+        return Err(
+            "write phrases in lower case (utterances are lower-cased before matching)".into(),
+        );
+    }
+    Regex::new(&wrap(&strip_accents(phrase))).map_err(|e| format!("invalid pattern: {e}"))
+}
+
+fn strip_accents(s: &str) -> String {
+    s.nfkd().filter(|c| !is_combining_mark(*c)).collect()
+}
+
+/// A negator just before the phrase, bridged only by auxiliary words, in the same clause,
+/// and not taken back later ("i do not want lawyers involved but i will if i have to").
+fn is_negated(text: &Normalized<'_>, start: usize) -> bool {
+    negator_before(text, start) && !takes_back(&text.text[start..])
+}
+
+fn takes_back(rest: &str) -> bool {
+    const TAKEBACKS: &[&str] = &[
+        "but i will",
+        "but we will",
+        "but i might",
+        "but i would",
+        "but i am going to",
+        "pero lo voy a",
+        "pero si",
+    ];
+    TAKEBACKS.iter().any(|t| rest.contains(t))
+}
+
+fn negator_before(text: &Normalized<'_>, start: usize) -> bool {
+    for (bridged, token) in text.tokens_before(start).enumerate() {
+        if NEGATORS.contains(&token) {
+            return true;
+        }
+        if bridged >= MAX_BRIDGE || !NEGATION_BRIDGE.contains(&token) {
+            return false;
+        }
+    }
+    false
+}
