@@ -126,12 +126,40 @@ pub fn read(path: &Path) -> Result<(String, String), PlaybookError> {
 }
 
 pub fn parse(name: &str, text: &str) -> Result<PlaybookFile, PlaybookError> {
-    toml::from_str::<PlaybookFile>(text).map_err(|e| PlaybookError {
-        file: name.to_string(),
-        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-        key: "-".into(),
-        message: e.message().to_string(),
+    toml::from_str::<PlaybookFile>(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        PlaybookError {
+            file: name.to_string(),
+            line: offset.map(|o| line_of(text, o)).unwrap_or(0),
+            key: offset
+                .map(|o| key_at(text, o))
+                .unwrap_or_else(|| "-".into()),
+            message: e.message().trim().to_string(),
+        }
     })
+}
+
+/// The dotted key at `offset`: the enclosing `[table]` header plus the key on that line.
+fn key_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (Some(t), None) => t,
+        (None, Some(k)) => k,
+        (None, None) => "-".into(),
+    }
 }
 
 pub fn line_of(text: &str, offset: usize) -> usize {
