@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
-use crate::executor::{Executors, Outcome, Report};
+use crate::executor::{Checkpoint, Executors, Outcome, Report};
 use crate::orchestrator::Orchestrator;
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
@@ -117,7 +117,14 @@ impl Dispatcher {
         let timeout = Duration::from_millis(self.inner.config.request_timeout_ms).saturating_mul(4);
         let outcome = match tokio::time::timeout(
             timeout,
-            self.inner.executors.execute(&mut action, &mut report),
+            self.inner.executors.execute(
+                &mut action,
+                &mut report,
+                &Checkpoint {
+                    store: &self.inner.store,
+                    worker: &self.inner.worker,
+                },
+            ),
         )
         .await
         {

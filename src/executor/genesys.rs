@@ -8,7 +8,7 @@ use escalator_adapters::outbound::CallError;
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo};
 use serde_json::Value;
 
-use super::{Done, Report};
+use super::{Checkpoint, Done, Report};
 use crate::config::ConsultFrom;
 use crate::store::ClaimedAction;
 
@@ -36,6 +36,7 @@ impl GenesysExecutor {
         &self,
         claimed: &mut ClaimedAction,
         report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
     ) -> Result<Done, CallError> {
         match claimed.action.clone() {
             Action::WarmTransfer {
@@ -51,7 +52,7 @@ impl GenesysExecutor {
                     report.failed("consult", &e);
                     return Err(e);
                 };
-                self.warm_transfer(claimed, report, &briefing, speak_to, id, name)
+                self.warm_transfer(claimed, report, checkpoint, &briefing, speak_to, id, name)
                     .await
             }
             Action::ScheduleCallback {
@@ -94,10 +95,12 @@ impl GenesysExecutor {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn warm_transfer(
         &self,
         claimed: &mut ClaimedAction,
         report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
         briefing: &Briefing,
         speak_to: SpeakTo,
         queue_id: String,
@@ -109,7 +112,7 @@ impl GenesysExecutor {
         if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
             let participants = self.client.participants(&call_id).await;
             match participants {
-                Ok(p) if p.consult_in_progress => {
+                Ok(p) if p.consult_in_progress && p.queue_ids.contains(&queue_id) => {
                     let detail = format!("consult to queue {queue_id} found already running");
                     report.ok("reconcile", &detail);
                     return Ok(Done {
@@ -172,7 +175,23 @@ impl GenesysExecutor {
             queue_id: queue_id.clone(),
             queue_name,
         };
-        match self.client.consult_queue(&call_id, &from, &request).await {
+        // Mark the consult as possibly sent before sending it: if the process dies before
+        // the outcome is recorded, the next attempt looks before consulting again.
+        claimed
+            .progress
+            .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
+        if let Err(e) = checkpoint.save(claimed).await {
+            let e = CallError::Transport(format!("could not save progress before consulting: {e}"));
+            report.failed("consult", &e);
+            claimed.progress.remove(CONSULT_UNCERTAIN);
+            return Err(e);
+        }
+        let result = self.client.consult_queue(&call_id, &from, &request).await;
+        if !matches!(result, Err(CallError::Transport(_))) {
+            // A definite answer: nothing to reconcile next time.
+            claimed.progress.remove(CONSULT_UNCERTAIN);
+        }
+        match result {
             Ok(destination) => {
                 let detail = format!(
                     "consult ({}) to queue {queue_id} started; destination participant {}",
@@ -186,11 +205,6 @@ impl GenesysExecutor {
                 })
             }
             Err(e) => {
-                if let CallError::Transport(_) = e {
-                    claimed
-                        .progress
-                        .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
-                }
                 report.failed("consult", &e);
                 Err(e)
             }

@@ -8,7 +8,23 @@ use escalator_adapters::{Action, Destination, SpeakTo, Vendor};
 
 pub use genesys::GenesysExecutor;
 
-use crate::store::ClaimedAction;
+use crate::store::{ClaimedAction, Store, StoreError};
+
+/// Saves an action's progress mid-attempt, before a request whose effect cannot be
+/// repeated, so a crash after sending it is reconciled instead of repeated.
+pub struct Checkpoint<'a> {
+    pub store: &'a Store,
+    pub worker: &'a str,
+}
+
+impl Checkpoint<'_> {
+    pub async fn save(&self, action: &ClaimedAction) -> Result<(), StoreError> {
+        self.store
+            .save_progress(action, self.worker)
+            .await
+            .map(drop)
+    }
+}
 
 /// One request (or planned request, in dry-run) and how it went.
 #[derive(Debug, Clone)]
@@ -70,9 +86,14 @@ pub enum Outcome {
 }
 
 impl Executors {
-    pub async fn execute(&self, action: &mut ClaimedAction, report: &mut Report) -> Outcome {
+    pub async fn execute(
+        &self,
+        action: &mut ClaimedAction,
+        report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
+    ) -> Outcome {
         match (action.vendor, &self.genesys) {
-            (Vendor::Genesys, Some(g)) => match g.execute(action, report).await {
+            (Vendor::Genesys, Some(g)) => match g.execute(action, report, checkpoint).await {
                 Ok(done) => Outcome::Done(done),
                 Err(e) => Outcome::Failed(e),
             },

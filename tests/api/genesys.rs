@@ -326,3 +326,73 @@ async fn without_api_credentials_actions_are_recorded_as_dry_run() {
     assert!(attempts[0].detail.starts_with("DRY RUN"), "{attempts:?}");
     assert!(app.genesys.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_consult_with_an_unknown_outcome_is_reconciled_not_repeated() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "t", "expires_in": 3600})))
+        .mount(&app.genesys)
+        .await;
+    let participants = |consulting: bool| {
+        json!({"id": CID, "participants": [
+            {"id": CUSTOMER_PID, "purpose": "customer", "state": "connected",
+             "consultParticipantId": if consulting { json!("p-dest") } else { json!(null) }},
+            {"id": AGENT_PID, "purpose": "agent", "state": "connected", "user": {"id": AGENT_USER}},
+            {"id": "p-dest", "purpose": "acd", "state": if consulting { "alerting" } else { "disconnected" },
+             "queue": {"id": "q-legal"}}
+        ]})
+    };
+    // First read: before the consult. Every later read: the consult is running.
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/conversations/calls/{CID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(participants(false)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/conversations/calls/{CID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(participants(true)))
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.genesys)
+        .await;
+    // The consult is applied but its answer never arrives in time.
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"destinationParticipantId": "p-dest"}))
+                .set_delay(Duration::from_secs(4)),
+        )
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = app.wait_for_actions(succeeded).await;
+    let steps: Vec<(String, String)> = app
+        .store
+        .attempts(actions[0].id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.step, a.outcome))
+        .collect();
+    assert!(
+        steps.contains(&("consult".into(), "unknown".into())),
+        "{steps:?}"
+    );
+    assert!(
+        steps.contains(&("reconcile".into(), "ok".into())),
+        "{steps:?}"
+    );
+    app.genesys.verify().await;
+}

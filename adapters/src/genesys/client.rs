@@ -55,6 +55,8 @@ pub struct Participants {
     pub agent: Option<Participant>,
     /// Some participant already carries a `consultParticipantId`: a consult is running.
     pub consult_in_progress: bool,
+    /// Queues of the participants still on the call (a consult to a queue adds one).
+    pub queue_ids: Vec<String>,
 }
 
 /// `ConsultTransferToQueue`.
@@ -266,6 +268,9 @@ fn parse_participants(conversation: &Value) -> Participants {
         let state = p["state"].as_str().unwrap_or("");
         if matches!(state, "disconnected" | "terminated") {
             continue;
+        }
+        if let Some(q) = p["queue"]["id"].as_str() {
+            out.queue_ids.push(q.to_string());
         }
         let participant = Participant {
             id: id.to_string(),
