@@ -18,7 +18,6 @@ use crate::executor::{Executors, GenesysExecutor};
 use crate::http::{router, AppState};
 use crate::ingest::{InboundAuths, Pipeline};
 use crate::orchestrator::Orchestrator;
-use crate::playbook::PlaybookHandle;
 use crate::store::{Store, StoreError};
 use crate::telemetry;
 
@@ -57,15 +56,13 @@ impl Application {
         if !errors.is_empty() {
             return Err(AppError::Config(errors.join("; ")));
         }
-        let engine = config
-            .playbook
-            .load()
+        let playbook = config
+            .playbook_handle()
             .map_err(|e| AppError::Config(e.to_string()))?;
-        tracing::info!(playbook = %engine.source, "playbook loaded");
-        let playbook = PlaybookHandle::new(engine);
+        tracing::info!(playbook = %playbook.current().source, "playbook loaded");
         let store = Store::connect(&config.store.url).await?;
         let wake = Arc::new(Notify::new());
-        let orchestrator = Orchestrator::new(&config);
+        let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts);
         let g = &config.vendors.genesys;
 
         let auths = InboundAuths {

@@ -46,6 +46,19 @@ impl PlaybookConfig {
     }
 }
 
+impl Config {
+    /// The playbook in force: the configured file (or the built-in one) with this
+    /// config's teams beneath its own, ready to be reloaded.
+    pub fn playbook_handle(
+        &self,
+    ) -> Result<crate::playbook::PlaybookHandle, crate::playbook::PlaybookError> {
+        Ok(crate::playbook::PlaybookHandle::new(
+            self.playbook.load()?,
+            self.teams.clone(),
+        ))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {

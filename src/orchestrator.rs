@@ -9,24 +9,32 @@ use std::collections::BTreeMap;
 
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target, Vendor};
 
-use crate::config::Config;
-use crate::playbook::Decision;
+use crate::config::GenesysTarget;
+use crate::playbook::{Decision, PlaybookHandle};
 use crate::reference;
 use crate::session::CallSession;
 use crate::store::Planned;
 
 #[derive(Clone)]
 pub struct Orchestrator {
-    teams: BTreeMap<String, crate::config::TeamConfig>,
+    /// Teams and their platform targets come from the playbook in force.
+    playbook: PlaybookHandle,
     max_attempts: u32,
 }
 
 impl Orchestrator {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(playbook: PlaybookHandle, max_attempts: u32) -> Self {
         Self {
-            teams: config.teams.clone(),
-            max_attempts: config.dispatcher.max_attempts,
+            playbook,
+            max_attempts,
         }
+    }
+
+    fn genesys_target(&self, team: &str) -> Option<GenesysTarget> {
+        self.playbook
+            .current()
+            .team(team)
+            .and_then(|t| t.genesys.clone())
     }
 
     /// The escalation record and actions for a decision taken during a live call.
@@ -78,10 +86,7 @@ impl Orchestrator {
 
     /// Where `team` is on `vendor`'s platform.
     pub fn target(&self, team: &str, vendor: Vendor) -> Target {
-        let destination = match (
-            vendor,
-            self.teams.get(team).and_then(|t| t.genesys.as_ref()),
-        ) {
+        let destination = match (vendor, self.genesys_target(team)) {
             (Vendor::Genesys, Some(g)) if !g.queue_id.trim().is_empty() => Destination::Queue {
                 id: g.queue_id.clone(),
                 name: g.queue_name.clone(),
@@ -96,10 +101,8 @@ impl Orchestrator {
 
     fn callback_target(&self, team: &str, vendor: Vendor) -> Target {
         let queue = self
-            .teams
-            .get(team)
-            .and_then(|t| t.genesys.as_ref())
-            .and_then(|g| g.callback_queue_id.clone().filter(|q| !q.trim().is_empty()));
+            .genesys_target(team)
+            .and_then(|g| g.callback_queue_id.filter(|q| !q.trim().is_empty()));
         match (vendor, queue) {
             (Vendor::Genesys, Some(id)) => Target {
                 team: team.to_string(),

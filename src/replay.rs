@@ -13,7 +13,6 @@ use crate::config::Config;
 use crate::executor::describe;
 use crate::ingest::{InboundAuths, Pipeline};
 use crate::orchestrator::Orchestrator;
-use crate::playbook::PlaybookHandle;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +42,9 @@ async fn run(
     files: &[PathBuf],
     dir: &Path,
 ) -> Result<Vec<serde_json::Value>, ReplayError> {
-    let playbook = PlaybookHandle::new(
-        config
-            .playbook
-            .load()
-            .map_err(|e| ReplayError::Setup(e.to_string()))?,
-    );
+    let playbook = config
+        .playbook_handle()
+        .map_err(|e| ReplayError::Setup(e.to_string()))?;
     let url = format!("sqlite://{}", dir.join("replay.db").display());
     let store = Store::connect(&url)
         .await
@@ -68,7 +64,7 @@ async fn run(
     let pipeline = Pipeline::new(
         store,
         playbook.clone(),
-        Orchestrator::new(config),
+        Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts),
         InboundAuths {
             genesys: Some(auth),
         },

@@ -331,7 +331,8 @@ fn a_reload_swaps_a_valid_file_and_keeps_the_old_one_on_an_invalid_file() {
     let path = dir.path().join("playbook.toml");
     let base = escalator::playbook::file::DEFAULT_PLAYBOOK;
     std::fs::write(&path, base).unwrap();
-    let handle = escalator::playbook::PlaybookHandle::new(Engine::load(&path).unwrap());
+    let handle =
+        escalator::playbook::PlaybookHandle::new(Engine::load(&path).unwrap(), Default::default());
     let speaker = Speaker::Customer;
     assert!(handle
         .current()
@@ -365,4 +366,44 @@ fn a_reload_swaps_a_valid_file_and_keeps_the_old_one_on_an_invalid_file() {
             .categories,
         ["supervisor_request"]
     );
+}
+
+#[test]
+fn teams_in_the_playbook_override_the_service_config() {
+    use escalator::config::{GenesysTarget, TeamConfig};
+    let text = format!(
+        "{}\n[teams.legal.genesys]\nqueue_id = \"q-legal-from-playbook\"\n",
+        escalator::playbook::file::DEFAULT_PLAYBOOK
+    );
+    let base = std::collections::BTreeMap::from([
+        (
+            "legal".to_string(),
+            TeamConfig {
+                genesys: Some(GenesysTarget {
+                    queue_id: "q-legal-from-config".into(),
+                    ..Default::default()
+                }),
+            },
+        ),
+        (
+            "fraud".to_string(),
+            TeamConfig {
+                genesys: Some(GenesysTarget {
+                    queue_id: "q-fraud-from-config".into(),
+                    ..Default::default()
+                }),
+            },
+        ),
+    ]);
+    let engine = Engine::from_text("p.toml", &text)
+        .unwrap()
+        .with_base_teams(&base);
+    let queue = |t: &str| {
+        engine
+            .team(t)
+            .and_then(|t| t.genesys.clone())
+            .map(|g| g.queue_id)
+    };
+    assert_eq!(queue("legal").as_deref(), Some("q-legal-from-playbook"));
+    assert_eq!(queue("fraud").as_deref(), Some("q-fraud-from-config"));
 }

@@ -1,5 +1,6 @@
 //! The compiled playbook and its decisions.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use escalator_adapters::{CallEvent, EventKind, Speaker, Utterance};
@@ -10,10 +11,13 @@ use super::file::{self, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter
 use super::matcher::{Hit, Matcher};
 use super::text::{fold, Normalized};
 use super::{Decision, FiredTrigger, Playbook, Tier, TriggerKind};
+use crate::config::TeamConfig;
 use crate::session::CallSession;
 
 pub struct Engine {
     file: PlaybookFile,
+    /// The service config's teams overlaid with the playbook's own.
+    teams: BTreeMap<String, TeamConfig>,
     matcher: Matcher,
     /// Where it was loaded from, for logs.
     pub source: String,
@@ -55,10 +59,27 @@ impl Engine {
         validate(&parsed, name, text)?;
         let matcher = Matcher::compile(&parsed, name, text)?;
         Ok(Self {
+            teams: parsed.teams.clone(),
             file: parsed,
             matcher,
             source: name.to_string(),
         })
+    }
+
+    /// Fills in the teams the playbook file does not define from `base` (the service
+    /// config's `[teams]`).
+    pub fn with_base_teams(mut self, base: &BTreeMap<String, TeamConfig>) -> Self {
+        for (name, team) in base {
+            self.teams
+                .entry(name.clone())
+                .or_insert_with(|| team.clone());
+        }
+        self
+    }
+
+    /// Where `name` is on each platform.
+    pub fn team(&self, name: &str) -> Option<&TeamConfig> {
+        self.teams.get(name)
     }
 
     pub fn thresholds(&self) -> &file::Thresholds {

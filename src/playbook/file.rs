@@ -22,6 +22,9 @@ pub struct PlaybookFile {
     #[serde(default)]
     pub crisis_lines: BTreeMap<String, String>,
     pub categories: BTreeMap<String, CategoryFile>,
+    /// Where each team is on each platform; overrides `[teams]` of the service config.
+    #[serde(default)]
+    pub teams: BTreeMap<String, crate::config::TeamConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

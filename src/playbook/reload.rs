@@ -2,6 +2,7 @@
 //! delivery is decided by exactly one version. An invalid new file is rejected with its
 //! location and the old playbook stays.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -9,16 +10,20 @@ use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use super::Engine;
+use crate::config::TeamConfig;
 
 #[derive(Clone)]
 pub struct PlaybookHandle {
     current: Arc<RwLock<Arc<Engine>>>,
+    /// The service config's teams, under every version of the playbook.
+    base_teams: Arc<BTreeMap<String, TeamConfig>>,
 }
 
 impl PlaybookHandle {
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, base_teams: BTreeMap<String, TeamConfig>) -> Self {
         Self {
-            current: Arc::new(RwLock::new(Arc::new(engine))),
+            current: Arc::new(RwLock::new(Arc::new(engine.with_base_teams(&base_teams)))),
+            base_teams: Arc::new(base_teams),
         }
     }
 
@@ -41,7 +46,7 @@ impl PlaybookHandle {
 
     /// Loads `path` and swaps it in when valid.
     pub fn reload(&self, path: &std::path::Path) -> Result<(), super::PlaybookError> {
-        let engine = Engine::load(path)?;
+        let engine = Engine::load(path)?.with_base_teams(&self.base_teams);
         self.replace(engine);
         Ok(())
     }
