@@ -407,3 +407,42 @@ fn teams_in_the_playbook_override_the_service_config() {
     assert_eq!(queue("legal").as_deref(), Some("q-legal-from-playbook"));
     assert_eq!(queue("fraud").as_deref(), Some("q-fraud-from-config"));
 }
+
+#[tokio::test]
+async fn the_reloader_picks_up_a_changed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("playbook.toml");
+    let base = escalator::playbook::file::DEFAULT_PLAYBOOK;
+    std::fs::write(&path, base).unwrap();
+    let handle =
+        escalator::playbook::PlaybookHandle::new(Engine::load(&path).unwrap(), Default::default());
+    let stop = tokio_util::sync::CancellationToken::new();
+    escalator::playbook::spawn_reloader(handle.clone(), path.clone(), stop.clone());
+    let fires = |h: &escalator::playbook::PlaybookHandle| {
+        !h.current()
+            .classify("fetch your big boss", Speaker::Customer)
+            .categories
+            .is_empty()
+    };
+    assert!(!fires(&handle));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    std::fs::write(
+        &path,
+        base.replacen(
+            "\"(manager|supervisor) (please|now|right now)\",",
+            "\"(manager|supervisor) (please|now|right now)\",\n  \"fetch (the|your) (big )?boss\",",
+            1,
+        ),
+    )
+    .unwrap();
+    let mut reloaded = false;
+    for _ in 0..50 {
+        if fires(&handle) {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    stop.cancel();
+    assert!(reloaded, "the changed playbook was not picked up");
+}
