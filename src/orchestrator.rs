@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target, Vendor};
 
 use crate::config::GenesysTarget;
-use crate::playbook::{Decision, PlaybookHandle};
+use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
 use crate::reference;
 use crate::session::CallSession;
 use crate::store::Planned;
@@ -121,6 +121,13 @@ impl Orchestrator {
         refs: &BTreeMap<String, String>,
     ) -> Option<Action> {
         match failed {
+            // Self-harm: a callback would end the call the protocol says to keep open. The
+            // agent stays on the line (their guidance says so) and a person is alerted.
+            Action::WarmTransfer { briefing, .. }
+                if briefing.reason == TriggerKind::SelfHarm.as_str() =>
+            {
+                None
+            }
             Action::WarmTransfer {
                 target, briefing, ..
             } => Some(Action::ScheduleCallback {

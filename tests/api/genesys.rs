@@ -396,3 +396,52 @@ async fn a_consult_with_an_unknown_outcome_is_reconciled_not_repeated() {
     );
     app.genesys.verify().await;
 }
+
+#[tokio::test]
+async fn a_refused_self_harm_conference_is_stranded_for_a_person_never_a_callback() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400, "code": "bad.request", "message": "queue not found"})))
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/conversations/callbacks"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&app.genesys)
+        .await;
+    app.post_genesys(&customer_start()).await;
+    app.post_genesys(&transcription(
+        "utt-5",
+        "I want to kill myself",
+        "EXTERNAL",
+        true,
+    ))
+    .await;
+    let actions = app
+        .wait_for_actions(|rows| {
+            rows.iter()
+                .any(|a| a.kind == "warm_transfer" && a.status == "failed")
+                && rows
+                    .iter()
+                    .any(|a| a.kind == "agent_guidance" && a.status == "succeeded")
+        })
+        .await;
+    assert!(actions.iter().all(|a| a.kind != "schedule_callback"));
+    let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
+    assert_eq!(escalation.status, "stranded");
+    assert_eq!(escalation.team, "welfare");
+    assert!(escalation.decision["crisis_line"]
+        .as_str()
+        .unwrap()
+        .contains("988"));
+    app.genesys.verify().await;
+}
