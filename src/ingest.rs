@@ -6,9 +6,9 @@ use std::sync::Arc;
 use escalator_adapters::auth::{AuthError, InboundAuth};
 use escalator_adapters::genesys;
 use escalator_adapters::{
-    Briefing, CallEvent, Caller, EventKind, NormalizeError, RouteAnswer, Speaker, Utterance, Vendor,
+    Briefing, CallEvent, Caller, Delivery, EventKind, NormalizeError, RouteAnswer, Speaker,
+    Utterance, Vendor,
 };
-use http::HeaderMap;
 use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -97,33 +97,40 @@ impl Pipeline {
         &self.store
     }
 
-    /// Resolves the vendor named in a path and checks the delivery's credentials against
-    /// the raw request, before anything is parsed.
-    pub fn authenticate(&self, vendor: &str, headers: &HeaderMap) -> Result<Vendor, IngestError> {
-        let vendor: Vendor = vendor
+    /// The vendor named in a path, if Escalator has an adapter for it and it is enabled.
+    pub fn vendor(&self, name: &str) -> Result<Vendor, IngestError> {
+        let vendor: Vendor = name
             .parse()
-            .map_err(|_| IngestError::UnknownVendor(vendor.to_string()))?;
-        let auth = match vendor {
-            Vendor::Genesys => self.auths.genesys.as_ref(),
+            .map_err(|_| IngestError::UnknownVendor(name.to_string()))?;
+        if vendor != Vendor::Genesys {
             // Adapters for the other platforms are not built yet.
-            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
-        };
+            return Err(IngestError::UnknownVendor(vendor.to_string()));
+        }
         if !self.enabled.contains(&vendor) {
             return Err(IngestError::VendorDisabled(vendor));
         }
-        let auth = auth.ok_or(IngestError::NoInboundCredentials(vendor))?;
-        auth.verify(headers).map_err(IngestError::Unauthorized)?;
         Ok(vendor)
+    }
+
+    /// Checks the delivery's credentials against the raw request, before anything is
+    /// parsed.
+    pub fn verify(&self, vendor: Vendor, delivery: &Delivery<'_>) -> Result<(), IngestError> {
+        let auth = match vendor {
+            Vendor::Genesys => self.auths.genesys.as_ref(),
+            _ => None,
+        };
+        let auth = auth.ok_or(IngestError::NoInboundCredentials(vendor))?;
+        auth.verify(delivery).map_err(IngestError::Unauthorized)
     }
 
     /// Normalizes an authenticated delivery and commits it; returns once it is durable.
     pub async fn deliver(
         &self,
         vendor: Vendor,
-        body: &[u8],
+        delivery: &Delivery<'_>,
     ) -> Result<DeliveryReport, IngestError> {
         let events = match vendor {
-            Vendor::Genesys => genesys::normalize(body)?,
+            Vendor::Genesys => genesys::normalize(delivery.body)?,
             _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
         };
         let mut decisions = Vec::new();
@@ -169,9 +176,13 @@ impl Pipeline {
     }
 
     /// Answers a synchronous routing request: where this call goes now, and why.
-    pub async fn route(&self, vendor: Vendor, body: &[u8]) -> Result<RouteAnswer, IngestError> {
+    pub async fn route(
+        &self,
+        vendor: Vendor,
+        delivery: &Delivery<'_>,
+    ) -> Result<RouteAnswer, IngestError> {
         let request = match vendor {
-            Vendor::Genesys => genesys::parse_route_request(body)?,
+            Vendor::Genesys => genesys::parse_route_request(delivery.body)?,
             _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
         };
         if let Some(text) = &request.text {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use escalator_adapters::auth::InboundAuth;
-use escalator_adapters::{Secret, Vendor};
+use escalator_adapters::{Delivery, Secret, Vendor};
 use http::{HeaderMap, HeaderValue};
 use serde_json::json;
 use tokio::sync::Notify;
@@ -90,10 +90,14 @@ async fn run(
         };
         let body = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
         let vendor = pipeline
-            .authenticate(&vendor_name, &headers)
+            .vendor(&vendor_name)
             .map_err(|e| fail(format!("{e} (pass --vendor)")))?;
+        let delivery = Delivery::json(&body, &headers);
+        pipeline
+            .verify(vendor, &delivery)
+            .map_err(|e| fail(e.to_string()))?;
         let report = pipeline
-            .deliver(vendor, &body)
+            .deliver(vendor, &delivery)
             .await
             .map_err(|e| fail(e.to_string()))?;
         let decisions: Vec<_> = report

@@ -1,12 +1,12 @@
-//! Authentication of inbound deliveries by a shared secret: a header carrying the secret,
-//! or HTTP Basic. Platforms without request signing (Genesys data actions, EventBridge
-//! API destinations) offer exactly these. Comparisons are constant-time.
+//! Authentication of inbound deliveries by a shared secret, for platforms that do not sign
+//! requests: a header carrying the secret, HTTP Basic, an unguessable URL (Talkdesk), or a
+//! constant field of the delivery (Five9 connector parameter, CloudTalk body). Every
+//! comparison is constant-time.
 
 use base64::Engine;
-use http::HeaderMap;
 use subtle::ConstantTimeEq;
 
-use crate::Secret;
+use crate::{Delivery, Secret};
 
 #[derive(Debug, Clone)]
 pub enum InboundAuth {
@@ -14,6 +14,11 @@ pub enum InboundAuth {
     SharedSecretHeader { header: String, secret: Secret },
     /// `Authorization: Basic base64(user:password)`.
     Basic { user: String, password: Secret },
+    /// The secret as the path segment after `/webhooks/{vendor}/`, or as the `secret` (or
+    /// `token`) query parameter.
+    UrlSecret { secret: Secret },
+    /// The secret as a named field of the query, form or JSON body.
+    FieldSecret { field: String, secret: Secret },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -25,8 +30,23 @@ pub enum AuthError {
 }
 
 impl InboundAuth {
-    pub fn verify(&self, headers: &HeaderMap) -> Result<(), AuthError> {
+    pub fn verify(&self, delivery: &Delivery<'_>) -> Result<(), AuthError> {
+        let headers = delivery.headers;
         match self {
+            InboundAuth::UrlSecret { secret } => {
+                let query = delivery.query_fields();
+                let presented = delivery
+                    .path_secret
+                    .or_else(|| query.get("secret").map(String::as_str))
+                    .or_else(|| query.get("token").map(String::as_str))
+                    .ok_or(AuthError::Missing)?;
+                constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
+            }
+            InboundAuth::FieldSecret { field, secret } => {
+                let fields = delivery.flat_fields().map_err(|_| AuthError::Missing)?;
+                let presented = fields.get(field).ok_or(AuthError::Missing)?;
+                constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
+            }
             InboundAuth::SharedSecretHeader { header, secret } => {
                 let presented = headers.get(header.as_str()).ok_or(AuthError::Missing)?;
                 constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
@@ -63,7 +83,11 @@ fn constant_time_eq(presented: &[u8], expected: &[u8]) -> Result<(), AuthError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use http::{HeaderMap, HeaderValue, Method};
+
+    fn check(auth: &InboundAuth, h: &HeaderMap) -> Result<(), AuthError> {
+        auth.verify(&Delivery::json(b"{}", h))
+    }
 
     fn header_auth() -> InboundAuth {
         InboundAuth::SharedSecretHeader {
@@ -76,13 +100,13 @@ mod tests {
     fn shared_secret_header() {
         let auth = header_auth();
         let mut h = HeaderMap::new();
-        assert_eq!(auth.verify(&h), Err(AuthError::Missing));
+        assert_eq!(check(&auth, &h), Err(AuthError::Missing));
         h.insert("X-Escalator-Token", HeaderValue::from_static("s3cret"));
-        assert_eq!(auth.verify(&h), Ok(()));
+        assert_eq!(check(&auth, &h), Ok(()));
         h.insert("X-Escalator-Token", HeaderValue::from_static("s3cre"));
-        assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
         h.insert("X-Escalator-Token", HeaderValue::from_static("s3cret "));
-        assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
     }
 
     #[test]
@@ -92,28 +116,74 @@ mod tests {
             password: Secret::new("pw"),
         };
         let mut h = HeaderMap::new();
-        assert_eq!(auth.verify(&h), Err(AuthError::Missing));
+        assert_eq!(check(&auth, &h), Err(AuthError::Missing));
         let good = base64::engine::general_purpose::STANDARD.encode("genesys:pw");
         h.insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {good}")).unwrap(),
         );
-        assert_eq!(auth.verify(&h), Ok(()));
+        assert_eq!(check(&auth, &h), Ok(()));
         let bad = base64::engine::general_purpose::STANDARD.encode("genesys:px");
         h.insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {bad}")).unwrap(),
         );
-        assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
         h.insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_static("Bearer x"),
         );
-        assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
         h.insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_static("Basic %%%"),
         );
-        assert_eq!(auth.verify(&h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn url_secret_in_path_or_query() {
+        let auth = InboundAuth::UrlSecret {
+            secret: Secret::new("k3y"),
+        };
+        let h = HeaderMap::new();
+        let mut d = Delivery::json(b"{}", &h);
+        assert_eq!(auth.verify(&d), Err(AuthError::Missing));
+        d.path_secret = Some("k3y");
+        assert_eq!(auth.verify(&d), Ok(()));
+        d.path_secret = Some("k3z");
+        assert_eq!(auth.verify(&d), Err(AuthError::Invalid));
+        d.path_secret = None;
+        d.query = Some("secret=k3y");
+        assert_eq!(auth.verify(&d), Ok(()));
+    }
+
+    #[test]
+    fn field_secret_in_form_or_json() {
+        let auth = InboundAuth::FieldSecret {
+            field: "escalator_secret".into(),
+            secret: Secret::new("k3y"),
+        };
+        let mut h = HeaderMap::new();
+        assert_eq!(
+            auth.verify(&Delivery::json(br#"{"escalator_secret":"k3y"}"#, &h)),
+            Ok(())
+        );
+        assert_eq!(
+            auth.verify(&Delivery::json(br#"{"escalator_secret":"nope"}"#, &h)),
+            Err(AuthError::Invalid)
+        );
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let d = Delivery {
+            method: &Method::POST,
+            headers: &h,
+            query: None,
+            path_secret: None,
+            body: b"escalator_secret=k3y&x=1",
+        };
+        assert_eq!(auth.verify(&d), Ok(()));
     }
 }

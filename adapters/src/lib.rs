@@ -5,13 +5,19 @@
 //! playbook or about storage, so each adapter can be tested and fuzzed alone.
 
 pub mod auth;
+pub mod cloudtalk;
+mod delivery;
+pub mod five9;
 pub mod genesys;
 pub mod model;
+pub mod nextiva;
 pub mod outbound;
 pub mod phone;
 mod secret;
+pub mod talkdesk;
 mod time;
 
+pub use delivery::{scalar_text, Delivery};
 pub use model::*;
 pub use secret::Secret;
 

@@ -295,6 +295,17 @@ impl Action {
     }
 }
 
+/// A platform flow asking where a call goes (the synchronous routing hook).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteRequest {
+    pub call_id: String,
+    /// E.164.
+    pub caller_number: Option<String>,
+    /// What the caller said or chose in the IVR, when the flow passes it.
+    pub text: Option<String>,
+    pub language: Option<String>,
+}
+
 /// What the platform's flow is told by a synchronous routing hook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RouteAnswer {

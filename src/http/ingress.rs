@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Json;
 use bytes::Bytes;
@@ -12,19 +12,29 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
 use super::{ApiError, AppState};
-use escalator_adapters::{genesys, Vendor};
+use escalator_adapters::{genesys, Delivery, Vendor};
 
 /// Receives a delivery; answers 200 only once every event in it is committed.
 pub async fn webhook(
     State(state): State<AppState>,
     Path(vendor): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let started = Instant::now();
-    let vendor = state.pipeline.authenticate(&vendor, &headers)?;
+    let vendor = state.pipeline.vendor(&vendor)?;
     let bytes = read_limited(body, state.body_limit).await?;
-    let report = state.pipeline.deliver(vendor, &bytes).await?;
+    let delivery = Delivery {
+        method: &method,
+        headers: &headers,
+        query: uri.query(),
+        path_secret: None,
+        body: &bytes,
+    };
+    state.pipeline.verify(vendor, &delivery)?;
+    let report = state.pipeline.deliver(vendor, &delivery).await?;
     metrics::histogram!("escalator_ack_seconds", "vendor" => vendor.as_str())
         .record(started.elapsed().as_secs_f64());
     Ok((StatusCode::OK, Json(json!({ "events": report.events }))))
@@ -34,12 +44,22 @@ pub async fn webhook(
 pub async fn route(
     State(state): State<AppState>,
     Path(vendor): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    let vendor = state.pipeline.authenticate(&vendor, &headers)?;
+    let vendor = state.pipeline.vendor(&vendor)?;
     let bytes = read_limited(body, state.body_limit).await?;
-    let answer = state.pipeline.route(vendor, &bytes).await?;
+    let delivery = Delivery {
+        method: &method,
+        headers: &headers,
+        query: uri.query(),
+        path_secret: None,
+        body: &bytes,
+    };
+    state.pipeline.verify(vendor, &delivery)?;
+    let answer = state.pipeline.route(vendor, &delivery).await?;
     let body = match vendor {
         Vendor::Genesys => genesys::route_response(&answer),
         _ => serde_json::to_value(&answer).unwrap_or_default(),

@@ -13,4 +13,4 @@ pub use client::{
 };
 pub use normalize::normalize;
 pub use regions::{login_base_for, region_api_base, REGIONS};
-pub use route::{parse_route_request, route_response, RouteRequest};
+pub use route::{parse_route_request, route_response};

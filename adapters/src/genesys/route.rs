@@ -9,15 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::{phone, NormalizeError};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RouteRequest {
-    pub call_id: String,
-    pub caller_number: Option<String>,
-    pub text: Option<String>,
-    pub language: Option<String>,
-}
+use crate::{phone, NormalizeError, RouteRequest};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

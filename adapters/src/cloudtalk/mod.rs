@@ -1,0 +1,1 @@
+//! CloudTalk: not built yet (see `shared/vendors/cloudtalk.md`).

@@ -1,0 +1,1 @@
+//! Nextiva Contact Center: not built yet (see `shared/vendors/nextiva.md`).

@@ -1,0 +1,1 @@
+//! Talkdesk: not built yet (see `shared/vendors/talkdesk.md`).
