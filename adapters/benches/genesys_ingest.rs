@@ -3,7 +3,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use escalator_adapters::auth::InboundAuth;
-use escalator_adapters::{genesys, Secret};
+use escalator_adapters::{genesys, Delivery, Secret};
 use http::{HeaderMap, HeaderValue};
 
 const PAYLOAD: &[u8] =
@@ -23,8 +23,9 @@ fn verify_and_normalize(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(PAYLOAD.len() as u64));
     group.bench_function("verify+normalize transcription", |b| {
         b.iter(|| {
-            auth.verify(black_box(&headers)).expect("valid secret");
-            let events = genesys::normalize(black_box(PAYLOAD)).expect("fixture normalizes");
+            let delivery = Delivery::json(black_box(PAYLOAD), &headers);
+            auth.verify(&delivery).expect("valid secret");
+            let events = genesys::normalize(delivery.body).expect("fixture normalizes");
             black_box(events)
         })
     });
