@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use escalator_adapters::auth::InboundAuth;
 use escalator_adapters::genesys::{self, GenesysClient, GenesysCredentials};
+use escalator_adapters::standard::SigningKey;
 use escalator_adapters::Vendor;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -65,7 +66,15 @@ impl Application {
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts);
         let g = &config.vendors.genesys;
 
+        let standard_keys: Vec<_> = secrets
+            .standard_webhook_secrets
+            .iter()
+            .filter_map(|s| SigningKey::parse(s).ok())
+            .collect();
         let auths = InboundAuths {
+            standard: (!standard_keys.is_empty()).then_some(InboundAuth::StandardWebhooks {
+                keys: standard_keys,
+            }),
             genesys: match g.auth {
                 InboundAuthMode::Header => secrets.genesys_webhook_secret.clone().map(|secret| {
                     InboundAuth::SharedSecretHeader {
@@ -87,6 +96,9 @@ impl Application {
         let mut enabled = Vec::new();
         if g.enabled {
             enabled.push(Vendor::Genesys);
+        }
+        if config.vendors.standard.enabled {
+            enabled.push(Vendor::Standard);
         }
         let default_queue = Some(g.default_queue_id.clone()).filter(|q| !q.trim().is_empty());
         let pipeline = Pipeline::new(

@@ -82,6 +82,20 @@ pub struct DispatcherConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct VendorsConfig {
     pub genesys: GenesysConfig,
+    pub standard: StandardFeedConfig,
+}
+
+/// The vendor-neutral signed feed (`POST /webhooks/standard`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StandardFeedConfig {
+    pub enabled: bool,
+}
+
+impl Default for StandardFeedConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -209,9 +223,13 @@ pub struct Secrets {
     pub genesys_webhook_password: Option<Secret>,
     pub genesys_client_id: Option<String>,
     pub genesys_client_secret: Option<Secret>,
+    /// `whsec_…` keys, several during a rotation.
+    pub standard_webhook_secrets: Vec<Secret>,
 }
 
 pub const ENV_GENESYS_WEBHOOK_SECRET: &str = "ESCALATOR_GENESYS_WEBHOOK_SECRET";
+/// Space- or comma-separated `whsec_` secrets.
+pub const ENV_STANDARD_WEBHOOK_SECRETS: &str = "ESCALATOR_STANDARD_WEBHOOK_SECRETS";
 pub const ENV_GENESYS_WEBHOOK_PASSWORD: &str = "ESCALATOR_GENESYS_WEBHOOK_PASSWORD";
 pub const ENV_GENESYS_CLIENT_ID: &str = "ESCALATOR_GENESYS_CLIENT_ID";
 pub const ENV_GENESYS_CLIENT_SECRET: &str = "ESCALATOR_GENESYS_CLIENT_SECRET";
@@ -228,6 +246,14 @@ impl Secrets {
             genesys_webhook_password: get(ENV_GENESYS_WEBHOOK_PASSWORD).map(Secret::new),
             genesys_client_id: get(ENV_GENESYS_CLIENT_ID),
             genesys_client_secret: get(ENV_GENESYS_CLIENT_SECRET).map(Secret::new),
+            standard_webhook_secrets: get(ENV_STANDARD_WEBHOOK_SECRETS)
+                .map(|v| {
+                    v.split([' ', ','])
+                        .filter(|s| !s.is_empty())
+                        .map(Secret::new)
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -412,6 +438,15 @@ impl Config {
             );
         }
 
+        for (i, s) in secrets.standard_webhook_secrets.iter().enumerate() {
+            if escalator_adapters::standard::SigningKey::parse(s).is_err() {
+                error(
+                    "vendors.standard",
+                    format!("secret #{} in {ENV_STANDARD_WEBHOOK_SECRETS} is not whsec_ followed by base64", i + 1),
+                );
+            }
+        }
+
         let mut warn = |key: &str, message: String| {
             out.push(Problem {
                 key: key.into(),
@@ -453,6 +488,12 @@ impl Config {
                     }
                 }
             }
+        }
+        if self.vendors.standard.enabled && secrets.standard_webhook_secrets.is_empty() {
+            warn(
+                "vendors.standard",
+                format!("{ENV_STANDARD_WEBHOOK_SECRETS} is not set: every delivery to /webhooks/standard will be refused with 401"),
+            );
         }
         out
     }

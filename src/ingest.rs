@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use escalator_adapters::auth::{AuthError, InboundAuth};
-use escalator_adapters::genesys;
+use escalator_adapters::{genesys, standard};
 use escalator_adapters::{
     Briefing, CallEvent, Caller, Delivery, EventKind, NormalizeError, RouteAnswer, Speaker,
     Utterance, Vendor,
@@ -38,6 +38,7 @@ pub enum IngestError {
 #[derive(Clone, Default)]
 pub struct InboundAuths {
     pub genesys: Option<InboundAuth>,
+    pub standard: Option<InboundAuth>,
 }
 
 #[derive(Clone)]
@@ -102,7 +103,7 @@ impl Pipeline {
         let vendor: Vendor = name
             .parse()
             .map_err(|_| IngestError::UnknownVendor(name.to_string()))?;
-        if vendor != Vendor::Genesys {
+        if !matches!(vendor, Vendor::Genesys | Vendor::Standard) {
             // Adapters for the other platforms are not built yet.
             return Err(IngestError::UnknownVendor(vendor.to_string()));
         }
@@ -117,6 +118,7 @@ impl Pipeline {
     pub fn verify(&self, vendor: Vendor, delivery: &Delivery<'_>) -> Result<(), IngestError> {
         let auth = match vendor {
             Vendor::Genesys => self.auths.genesys.as_ref(),
+            Vendor::Standard => self.auths.standard.as_ref(),
             _ => None,
         };
         let auth = auth.ok_or(IngestError::NoInboundCredentials(vendor))?;
@@ -131,6 +133,16 @@ impl Pipeline {
     ) -> Result<DeliveryReport, IngestError> {
         let events = match vendor {
             Vendor::Genesys => genesys::normalize(delivery.body)?,
+            Vendor::Standard => {
+                // Verified already, so the header is there.
+                let id = delivery
+                    .headers
+                    .get("webhook-id")
+                    .or_else(|| delivery.headers.get("svix-id"))
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| NormalizeError::missing("webhook-id"))?;
+                standard::normalize(id, delivery.body)?
+            }
             _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
         };
         let mut decisions = Vec::new();

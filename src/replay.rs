@@ -67,6 +67,7 @@ async fn run(
         Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts),
         InboundAuths {
             genesys: Some(auth),
+            standard: None,
         },
         vec![Vendor::Genesys],
         None,

@@ -19,6 +19,10 @@ pub enum InboundAuth {
     UrlSecret { secret: Secret },
     /// The secret as a named field of the query, form or JSON body.
     FieldSecret { field: String, secret: Secret },
+    /// Standard Webhooks signatures (any of the keys, for rotation).
+    StandardWebhooks {
+        keys: Vec<crate::standard::SigningKey>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +45,14 @@ impl InboundAuth {
                     .or_else(|| query.get("token").map(String::as_str))
                     .ok_or(AuthError::Missing)?;
                 constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
+            }
+            InboundAuth::StandardWebhooks { keys } => {
+                crate::standard::verify(keys, headers, delivery.body)
+                    .map(drop)
+                    .map_err(|e| match e {
+                        crate::standard::VerifyError::MissingHeader(_) => AuthError::Missing,
+                        _ => AuthError::Invalid,
+                    })
             }
             InboundAuth::FieldSecret { field, secret } => {
                 let fields = delivery.flat_fields().map_err(|_| AuthError::Missing)?;

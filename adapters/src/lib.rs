@@ -14,6 +14,7 @@ pub mod nextiva;
 pub mod outbound;
 pub mod phone;
 mod secret;
+pub mod standard;
 pub mod talkdesk;
 mod time;
 

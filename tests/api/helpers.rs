@@ -12,6 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const SECRET: &str = "test-webhook-secret";
+pub const STANDARD_KEY: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const CID: &str = "b1c4e2a0-5d6f-4a1b-9c3e-7f8a9b0c1d2e";
 pub const CUSTOMER_PID: &str = "p-cust-7c1d";
 pub const AGENT_PID: &str = "p-agent-42aa";
@@ -102,6 +103,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         genesys_webhook_password: Some(Secret::new(SECRET)),
         genesys_client_id: opts.credentials.then(|| "client-id".to_string()),
         genesys_client_secret: opts.credentials.then(|| Secret::new("client-secret")),
+        standard_webhook_secrets: vec![Secret::new(STANDARD_KEY)],
     };
     let app = Application::build(config, secrets)
         .await

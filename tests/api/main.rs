@@ -5,3 +5,4 @@ mod genesys;
 mod helpers;
 mod ingress;
 mod replay;
+mod standard;
