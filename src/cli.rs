@@ -53,6 +53,11 @@ pub enum Command {
         )]
         min_recall_for: Vec<String>,
     },
+    /// What a platform needs in order to send events here.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
     /// Feed payload files through verify, normalize and decide; print the normalized
     /// events, decisions and planned actions as JSON lines. Nothing is sent anywhere.
     Replay {
@@ -65,5 +70,21 @@ pub enum Command {
         /// Payload files, replayed in order as one stream (a call's state carries over).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Print exactly what an admin pastes into the platform, with the URL and secret
+    /// filled in (placeholders when not given).
+    Template {
+        /// genesys, talkdesk, five9, nextiva, cloudtalk or standard.
+        vendor: String,
+        /// Escalator's public base URL.
+        #[arg(long, default_value = "https://escalator.example.com")]
+        url: String,
+        /// The shared secret (default: a placeholder; never logged).
+        #[arg(long, default_value = "<YOUR-SECRET>")]
+        secret: String,
     },
 }

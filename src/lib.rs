@@ -16,3 +16,4 @@ pub mod replay;
 pub mod session;
 pub mod store;
 pub mod telemetry;
+pub mod templates;

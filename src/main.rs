@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use escalator::app::Application;
-use escalator::cli::{Cli, Command};
+use escalator::cli::{Cli, Command, WebhooksCommand};
 use escalator::config::{Config, Secrets, Severity};
 use escalator::playbook::Engine;
 use escalator::{classify, replay, telemetry};
@@ -23,6 +23,14 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(config).await,
             Command::CheckConfig { file } => check_config(file),
+            Command::Webhooks {
+                command:
+                    WebhooksCommand::Template {
+                        vendor,
+                        url,
+                        secret,
+                    },
+            } => template(&vendor, &url, &secret),
             Command::Classify {
                 playbook,
                 eval,
@@ -131,6 +139,19 @@ fn check_config(path: Option<std::path::PathBuf>) -> ExitCode {
     } else {
         println!("{source}: ok ({} warning(s))", problems.len());
         ExitCode::SUCCESS
+    }
+}
+
+fn template(vendor: &str, url: &str, secret: &str) -> ExitCode {
+    match escalator::templates::template(vendor, url, secret) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod client;
 mod normalize;
 mod regions;
 mod route;
+mod template;
 
 pub use client::{
     CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials, Participant, Participants,
@@ -14,3 +15,4 @@ pub use client::{
 pub use normalize::normalize;
 pub use regions::{login_base_for, region_api_base, REGIONS};
 pub use route::{parse_route_request, route_response};
+pub use template::template;
