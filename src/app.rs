@@ -5,19 +5,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use escalator_adapters::auth::InboundAuth;
 use escalator_adapters::genesys::{self, GenesysClient, GenesysCredentials};
-use escalator_adapters::standard::SigningKey;
-use escalator_adapters::Vendor;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, InboundAuthMode, Secrets, Severity};
+use crate::config::{Config, Secrets, Severity};
 use crate::dispatcher::Dispatcher;
 use crate::executor::{Executors, GenesysExecutor};
 use crate::http::{router, AppState};
-use crate::ingest::{InboundAuths, Pipeline};
+use crate::ingest::Pipeline;
+use crate::intake;
 use crate::orchestrator::Orchestrator;
 use crate::store::{Store, StoreError};
 use crate::telemetry;
@@ -66,40 +64,8 @@ impl Application {
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts);
         let g = &config.vendors.genesys;
 
-        let standard_keys: Vec<_> = secrets
-            .standard_webhook_secrets
-            .iter()
-            .filter_map(|s| SigningKey::parse(s).ok())
-            .collect();
-        let auths = InboundAuths {
-            standard: (!standard_keys.is_empty()).then_some(InboundAuth::StandardWebhooks {
-                keys: standard_keys,
-            }),
-            genesys: match g.auth {
-                InboundAuthMode::Header => secrets.genesys_webhook_secret.clone().map(|secret| {
-                    InboundAuth::SharedSecretHeader {
-                        header: g.auth_header.clone(),
-                        secret,
-                    }
-                }),
-                InboundAuthMode::Basic => {
-                    secrets
-                        .genesys_webhook_password
-                        .clone()
-                        .map(|password| InboundAuth::Basic {
-                            user: g.basic_user.clone(),
-                            password,
-                        })
-                }
-            },
-        };
-        let mut enabled = Vec::new();
-        if g.enabled {
-            enabled.push(Vendor::Genesys);
-        }
-        if config.vendors.standard.enabled {
-            enabled.push(Vendor::Standard);
-        }
+        let auths = intake::inbound_auths(&config, &secrets);
+        let enabled = intake::enabled_vendors(&config);
         let default_queue = Some(g.default_queue_id.clone()).filter(|q| !q.trim().is_empty());
         let pipeline = Pipeline::new(
             store.clone(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use escalator_adapters::genesys;
-use escalator_adapters::Secret;
+use escalator_adapters::{Secret, Vendor};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,11 +78,93 @@ pub struct DispatcherConfig {
     pub request_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VendorsConfig {
     pub genesys: GenesysConfig,
     pub standard: StandardFeedConfig,
+    pub talkdesk: IntakeConfig,
+    pub five9: IntakeConfig,
+    pub nextiva: IntakeConfig,
+    pub cloudtalk: IntakeConfig,
+}
+
+/// Where a platform without request signing puts the shared secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntakeAuth {
+    /// In the URL: `/webhooks/{vendor}/{secret}` or `?secret=` (Talkdesk has nothing else).
+    Url,
+    /// In a header (`header`).
+    Header,
+    /// HTTP Basic (`basic_user` and the secret as password).
+    Basic,
+    /// In a field of the query, form or JSON body (`field`).
+    Field,
+}
+
+/// Intake settings of a platform whose deliveries carry a shared secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    pub enabled: bool,
+    /// Every place the secret is accepted from.
+    pub auth: Vec<IntakeAuth>,
+    pub header: String,
+    pub field: String,
+    pub basic_user: String,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            auth: vec![IntakeAuth::Header],
+            header: "X-Escalator-Token".into(),
+            field: "escalator_secret".into(),
+            basic_user: "escalator".into(),
+        }
+    }
+}
+
+impl IntakeConfig {
+    fn with_auth(auth: &[IntakeAuth]) -> Self {
+        Self {
+            auth: auth.to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
+impl VendorsConfig {
+    /// The intake settings of one of [`INTAKE_VENDORS`].
+    pub fn intake(&self, vendor: Vendor) -> &IntakeConfig {
+        match vendor {
+            Vendor::Talkdesk => &self.talkdesk,
+            Vendor::Five9 => &self.five9,
+            Vendor::Nextiva => &self.nextiva,
+            _ => &self.cloudtalk,
+        }
+    }
+}
+
+impl Default for VendorsConfig {
+    fn default() -> Self {
+        Self {
+            genesys: GenesysConfig::default(),
+            standard: StandardFeedConfig::default(),
+            // Webhook Triggers can only carry the secret in the URL; Studio's Execute
+            // Action sends it as X-API-Key.
+            talkdesk: IntakeConfig {
+                header: "X-API-Key".into(),
+                ..IntakeConfig::with_auth(&[IntakeAuth::Url, IntakeAuth::Header])
+            },
+            // A constant Web Connector parameter.
+            five9: IntakeConfig::with_auth(&[IntakeAuth::Field]),
+            nextiva: IntakeConfig::with_auth(&[IntakeAuth::Header, IntakeAuth::Basic]),
+            cloudtalk: IntakeConfig::with_auth(&[IntakeAuth::Header, IntakeAuth::Field]),
+        }
+    }
 }
 
 /// The vendor-neutral signed feed (`POST /webhooks/standard`).
@@ -225,6 +307,23 @@ pub struct Secrets {
     pub genesys_client_secret: Option<Secret>,
     /// `whsec_…` keys, several during a rotation.
     pub standard_webhook_secrets: Vec<Secret>,
+    /// `ESCALATOR_<VENDOR>_WEBHOOK_SECRET` for Talkdesk, Five9, Nextiva and CloudTalk.
+    pub webhook_secrets: BTreeMap<Vendor, Secret>,
+}
+
+/// The platforms whose shared secret is `ESCALATOR_<VENDOR>_WEBHOOK_SECRET`.
+pub const INTAKE_VENDORS: [Vendor; 4] = [
+    Vendor::Talkdesk,
+    Vendor::Five9,
+    Vendor::Nextiva,
+    Vendor::Cloudtalk,
+];
+
+pub fn webhook_secret_env(vendor: Vendor) -> String {
+    format!(
+        "ESCALATOR_{}_WEBHOOK_SECRET",
+        vendor.as_str().to_ascii_uppercase()
+    )
 }
 
 pub const ENV_GENESYS_WEBHOOK_SECRET: &str = "ESCALATOR_GENESYS_WEBHOOK_SECRET";
@@ -254,6 +353,10 @@ impl Secrets {
                         .collect()
                 })
                 .unwrap_or_default(),
+            webhook_secrets: INTAKE_VENDORS
+                .iter()
+                .filter_map(|v| get(&webhook_secret_env(*v)).map(|s| (*v, Secret::new(s))))
+                .collect(),
         }
     }
 }
@@ -406,6 +509,23 @@ impl Config {
                 );
             }
         }
+        for vendor in INTAKE_VENDORS {
+            let intake = self.vendors.intake(vendor);
+            if intake.enabled && intake.auth.is_empty() {
+                error(
+                    &format!("vendors.{vendor}.auth"),
+                    "lists no way to authenticate; use any of \"url\", \"header\", \"basic\", \"field\"".into(),
+                );
+            }
+            if intake.auth.contains(&IntakeAuth::Header)
+                && http::HeaderName::from_bytes(intake.header.as_bytes()).is_err()
+            {
+                error(
+                    &format!("vendors.{vendor}.header"),
+                    format!("{:?} is not a valid header name", intake.header),
+                );
+            }
+        }
         for team in PLAYBOOK_TEAMS {
             if !self.teams.contains_key(team) {
                 error(
@@ -487,6 +607,18 @@ impl Config {
                         );
                     }
                 }
+            }
+        }
+        for vendor in INTAKE_VENDORS {
+            let intake = self.vendors.intake(vendor);
+            if intake.enabled && !secrets.webhook_secrets.contains_key(&vendor) {
+                warn(
+                    &format!("vendors.{vendor}"),
+                    format!(
+                        "{} is not set: every {vendor} delivery will be refused with 401",
+                        webhook_secret_env(vendor)
+                    ),
+                );
             }
         }
         if self.vendors.standard.enabled && secrets.standard_webhook_secrets.is_empty() {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use escalator_adapters::auth::{AuthError, InboundAuth};
+use escalator_adapters::auth::AuthError;
 use escalator_adapters::{genesys, standard};
 use escalator_adapters::{
     Briefing, CallEvent, Caller, Delivery, EventKind, NormalizeError, RouteAnswer, Speaker,
@@ -33,13 +33,7 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
-/// Inbound credentials per vendor; `None` for a vendor whose secret is not configured, so
-/// every delivery is refused rather than accepted unauthenticated.
-#[derive(Clone, Default)]
-pub struct InboundAuths {
-    pub genesys: Option<InboundAuth>,
-    pub standard: Option<InboundAuth>,
-}
+pub use crate::intake::InboundAuths;
 
 #[derive(Clone)]
 pub struct Pipeline {
@@ -116,12 +110,10 @@ impl Pipeline {
     /// Checks the delivery's credentials against the raw request, before anything is
     /// parsed.
     pub fn verify(&self, vendor: Vendor, delivery: &Delivery<'_>) -> Result<(), IngestError> {
-        let auth = match vendor {
-            Vendor::Genesys => self.auths.genesys.as_ref(),
-            Vendor::Standard => self.auths.standard.as_ref(),
-            _ => None,
-        };
-        let auth = auth.ok_or(IngestError::NoInboundCredentials(vendor))?;
+        let auth = self
+            .auths
+            .get(&vendor)
+            .ok_or(IngestError::NoInboundCredentials(vendor))?;
         auth.verify(delivery).map_err(IngestError::Unauthorized)
     }
 
@@ -272,6 +264,14 @@ impl Pipeline {
             priority: if hard_stop { 10 } else { 5 },
             briefing,
         })
+    }
+}
+
+/// The routing answer in the shape the vendor's flow reads.
+pub fn route_response(vendor: Vendor, answer: &RouteAnswer) -> serde_json::Value {
+    match vendor {
+        Vendor::Genesys => genesys::route_response(answer),
+        _ => serde_json::to_value(answer).unwrap_or_default(),
     }
 }
 

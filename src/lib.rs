@@ -9,6 +9,7 @@ pub mod dispatcher;
 pub mod executor;
 pub mod http;
 pub mod ingest;
+pub mod intake;
 pub mod orchestrator;
 pub mod playbook;
 pub mod reference;

@@ -65,10 +65,7 @@ async fn run(
         store,
         playbook.clone(),
         Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts),
-        InboundAuths {
-            genesys: Some(auth),
-            standard: None,
-        },
+        InboundAuths::from([(Vendor::Genesys, auth)]),
         vec![Vendor::Genesys],
         None,
         Arc::new(Notify::new()),

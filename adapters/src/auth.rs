@@ -23,6 +23,8 @@ pub enum InboundAuth {
     StandardWebhooks {
         keys: Vec<crate::standard::SigningKey>,
     },
+    /// Any one of these (a platform that offers several places for the secret).
+    AnyOf(Vec<InboundAuth>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +39,18 @@ impl InboundAuth {
     pub fn verify(&self, delivery: &Delivery<'_>) -> Result<(), AuthError> {
         let headers = delivery.headers;
         match self {
+            InboundAuth::AnyOf(options) => {
+                let mut outcome = Err(AuthError::Missing);
+                for option in options {
+                    match option.verify(delivery) {
+                        Ok(()) => return Ok(()),
+                        // A secret that was presented and wrong outranks one not presented.
+                        Err(AuthError::Invalid) => outcome = Err(AuthError::Invalid),
+                        Err(AuthError::Missing) => {}
+                    }
+                }
+                outcome
+            }
             InboundAuth::UrlSecret { secret } => {
                 let query = delivery.query_fields();
                 let presented = delivery

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
 use super::{ApiError, AppState};
-use escalator_adapters::{genesys, Delivery, Vendor};
+use escalator_adapters::Delivery;
 
 /// Receives a delivery; answers 200 only once every event in it is committed.
 pub async fn webhook(
@@ -23,6 +23,30 @@ pub async fn webhook(
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
+    receive(state, vendor, None, method, uri, headers, body).await
+}
+
+/// As [`webhook`], with the secret as the last path segment.
+pub async fn webhook_with_secret(
+    State(state): State<AppState>,
+    Path((vendor, secret)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    receive(state, vendor, Some(secret), method, uri, headers, body).await
+}
+
+async fn receive(
+    state: AppState,
+    vendor: String,
+    secret: Option<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let started = Instant::now();
     let vendor = state.pipeline.vendor(&vendor)?;
     let bytes = read_limited(body, state.body_limit).await?;
@@ -30,7 +54,7 @@ pub async fn webhook(
         method: &method,
         headers: &headers,
         query: uri.query(),
-        path_secret: None,
+        path_secret: secret.as_deref(),
         body: &bytes,
     };
     state.pipeline.verify(vendor, &delivery)?;
@@ -49,22 +73,42 @@ pub async fn route(
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
+    answer_route(state, vendor, None, method, uri, headers, body).await
+}
+
+/// As [`route`], with the secret as the last path segment.
+pub async fn route_with_secret(
+    State(state): State<AppState>,
+    Path((vendor, secret)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    answer_route(state, vendor, Some(secret), method, uri, headers, body).await
+}
+
+async fn answer_route(
+    state: AppState,
+    vendor: String,
+    secret: Option<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let vendor = state.pipeline.vendor(&vendor)?;
     let bytes = read_limited(body, state.body_limit).await?;
     let delivery = Delivery {
         method: &method,
         headers: &headers,
         query: uri.query(),
-        path_secret: None,
+        path_secret: secret.as_deref(),
         body: &bytes,
     };
     state.pipeline.verify(vendor, &delivery)?;
     let answer = state.pipeline.route(vendor, &delivery).await?;
-    let body = match vendor {
-        Vendor::Genesys => genesys::route_response(&answer),
-        _ => serde_json::to_value(&answer).unwrap_or_default(),
-    };
-    Ok(Json(body))
+    Ok(Json(crate::ingest::route_response(vendor, &answer)))
 }
 
 /// Reads the raw body (signatures are checked against these exact bytes) up to `limit`.

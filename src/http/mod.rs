@@ -26,8 +26,21 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/webhooks/{vendor}", post(ingress::webhook))
-        .route("/route/{vendor}", post(ingress::route))
+        // GET for platforms that deliver as query fields (Five9 connectors); the secret path
+        // segment for platforms that can only authenticate by URL (Talkdesk).
+        .route(
+            "/webhooks/{vendor}",
+            post(ingress::webhook).get(ingress::webhook),
+        )
+        .route(
+            "/webhooks/{vendor}/{secret}",
+            post(ingress::webhook_with_secret).get(ingress::webhook_with_secret),
+        )
+        .route("/route/{vendor}", post(ingress::route).get(ingress::route))
+        .route(
+            "/route/{vendor}/{secret}",
+            post(ingress::route_with_secret).get(ingress::route_with_secret),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

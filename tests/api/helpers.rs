@@ -104,6 +104,10 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         genesys_client_id: opts.credentials.then(|| "client-id".to_string()),
         genesys_client_secret: opts.credentials.then(|| Secret::new("client-secret")),
         standard_webhook_secrets: vec![Secret::new(STANDARD_KEY)],
+        webhook_secrets: escalator::config::INTAKE_VENDORS
+            .iter()
+            .map(|v| (*v, Secret::new(SECRET)))
+            .collect(),
     };
     let app = Application::build(config, secrets)
         .await
