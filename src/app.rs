@@ -130,9 +130,7 @@ impl Application {
                 source,
             })?;
         let shutdown = CancellationToken::new();
-        if let Some(path) = config.playbook.file.clone() {
-            crate::playbook::spawn_reloader(playbook, path, shutdown.clone());
-        }
+        crate::playbook::spawn_reloader(playbook, config.playbook.file.clone(), shutdown.clone());
         Ok(Self {
             listener,
             router: router(state),

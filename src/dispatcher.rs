@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
+use escalator_adapters::Action;
 use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -192,12 +193,18 @@ impl Dispatcher {
                     self.inner
                         .orchestrator
                         .fallback(&action.action, action.vendor, &action.refs);
-                let escalation_status = if fallback.is_some() {
-                    "falling_back"
+                let guidance = matches!(action.action, Action::AgentGuidance { .. });
+                let escalation_status = if guidance {
+                    // Guidance that could not be shown leaves the escalation as it is.
+                    None
+                } else if fallback.is_some() {
+                    Some("falling_back")
                 } else {
-                    "stranded"
+                    Some("stranded")
                 };
-                if fallback.is_none() {
+                if guidance {
+                    tracing::warn!(error = %error, "guidance could not be shown to the agent");
+                } else if fallback.is_none() {
                     // Nothing left in the chain: a person must take this over.
                     tracing::error!(escalation = %action.escalation_id, error = %error, "escalation stranded; needs a person");
                     metrics::counter!("escalator_escalations_stranded_total").increment(1);

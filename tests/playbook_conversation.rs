@@ -417,7 +417,7 @@ async fn the_reloader_picks_up_a_changed_file() {
     let handle =
         escalator::playbook::PlaybookHandle::new(Engine::load(&path).unwrap(), Default::default());
     let stop = tokio_util::sync::CancellationToken::new();
-    escalator::playbook::spawn_reloader(handle.clone(), path.clone(), stop.clone());
+    escalator::playbook::spawn_reloader(handle.clone(), Some(path.clone()), stop.clone());
     let fires = |h: &escalator::playbook::PlaybookHandle| {
         !h.current()
             .classify("fetch your big boss", Speaker::Customer)
@@ -445,4 +445,16 @@ async fn the_reloader_picks_up_a_changed_file() {
     }
     stop.cancel();
     assert!(reloaded, "the changed playbook was not picked up");
+}
+
+#[test]
+fn a_credit_card_is_not_a_credit_and_an_agents_credit_offer_is_checked() {
+    let mut call = Call::new();
+    assert!(call
+        .customer("I want a refund of $80 back on my credit card")
+        .is_none());
+    let d = call
+        .say(Speaker::Agent, "I can give you a credit of $200 on the account")
+        .unwrap();
+    assert_eq!(d.primary().kind, TriggerKind::OverPromise);
 }

@@ -184,11 +184,15 @@ impl Engine {
         // A money amount above the agent's limit, asked for by the caller or offered by
         // the agent.
         let refund_hit = hits.iter().find(|h| h.category.name == "refund_request");
-        let money_words = refund_hit.is_some()
-            || (speaker == SpeakerFilter::Agent && normalized.text.contains("refund"));
+        let text = &normalized.text;
+        // "credit card" is a means of payment, not a credit being granted.
+        let credit = text.replace("credit card", "").contains("credit");
+        let refund = text.contains("refund");
+        let money_words =
+            refund_hit.is_some() || (speaker == SpeakerFilter::Agent && (refund || credit));
         if money_words {
             if let Some(amount) = largest_amount(&u.text) {
-                let limit = if normalized.text.contains("credit") {
+                let limit = if credit && !refund {
                     self.file.authority.agent_credit_limit
                 } else {
                     self.file.authority.agent_refund_limit

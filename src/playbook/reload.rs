@@ -53,7 +53,25 @@ impl PlaybookHandle {
 }
 
 /// Reloads `path` on SIGHUP and when its modification time changes, until `shutdown`.
-pub fn spawn_reloader(handle: PlaybookHandle, path: PathBuf, shutdown: CancellationToken) {
+/// Without a file, SIGHUP is still taken (and logged), so it never stops the process.
+pub fn spawn_reloader(handle: PlaybookHandle, path: Option<PathBuf>, shutdown: CancellationToken) {
+    let Some(path) = path else {
+        #[cfg(unix)]
+        tokio::spawn(async move {
+            let Ok(mut hup) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = hup.recv() => tracing::info!("SIGHUP: the built-in playbook is in use; nothing to reload"),
+                }
+            }
+        });
+        return;
+    };
     tokio::spawn(async move {
         let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         let mut seen: Option<SystemTime> = modified(&path);

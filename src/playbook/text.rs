@@ -16,7 +16,6 @@ const EXPANSIONS: &[(&str, &str)] = &[
     ("ive", "i have"),
     ("i'll", "i will"),
     ("i'd", "i would"),
-    ("id", "i would"),
     ("you're", "you are"),
     ("youre", "you are"),
     ("you'll", "you will"),

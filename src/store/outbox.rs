@@ -46,7 +46,8 @@ pub struct Failure {
     pub error: String,
     /// The next link of the fallback chain, planned in the same transaction.
     pub fallback: Option<Action>,
-    pub escalation_status: &'static str,
+    /// `None` leaves the escalation's status as it is.
+    pub escalation_status: Option<&'static str>,
 }
 
 impl Store {
@@ -187,7 +188,7 @@ impl Store {
             worker,
             failure.status,
             Some(&failure.error),
-            Some(failure.escalation_status),
+            failure.escalation_status,
             &detail,
             failure.fallback.as_ref(),
         )
