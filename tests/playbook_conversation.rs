@@ -458,3 +458,24 @@ fn a_credit_card_is_not_a_credit_and_an_agents_credit_offer_is_checked() {
         .unwrap();
     assert_eq!(d.primary().kind, TriggerKind::OverPromise);
 }
+
+#[test]
+fn an_agents_label_that_names_a_hard_stop_goes_to_that_team() {
+    let mut call = Call::new();
+    let d = call
+        .event(EventKind::EscalationRequested {
+            reason: Some("Escalated - Legal".into()),
+        })
+        .unwrap();
+    assert_eq!(d.primary().kind, TriggerKind::LegalThreat);
+    assert_eq!(d.team, "legal");
+    assert_eq!(d.primary().quote.as_deref(), Some("Escalated - Legal"));
+    let mut call = Call::new();
+    let d = call
+        .event(EventKind::EscalationRequested {
+            reason: Some("customer disputes a refund above my limit".into()),
+        })
+        .unwrap();
+    assert_eq!(d.primary().kind, TriggerKind::AgentRequest);
+    assert_eq!(d.team, "supervisor");
+}

@@ -243,6 +243,31 @@ impl Engine {
         triggers
     }
 
+    /// An agent's label ("Escalated - Legal", a "fraud" tag) that names a category: the
+    /// strongest such category, with the label verbatim as the quote.
+    fn label_trigger(&self, label: Option<&str>, event: &CallEvent) -> Option<FiredTrigger> {
+        let label = label?;
+        let folded = Normalized::new(label).text;
+        self.matcher
+            .categories
+            .iter()
+            .filter_map(|c| {
+                let kind = TriggerKind::from_category(&c.name)?;
+                let word = c.label_match(&folded)?;
+                Some((kind, c, word.to_string()))
+            })
+            .max_by_key(|(kind, _, _)| kind.rank())
+            .map(|(kind, c, word)| FiredTrigger {
+                kind,
+                rule_id: format!("{}.label", c.name),
+                team: c.team.clone().unwrap_or_else(|| SUPERVISOR.to_string()),
+                span: Some(word),
+                quote: Some(label.to_string()),
+                utterance_id: None,
+                at: event.occurred_at,
+            })
+    }
+
     fn event_trigger(&self, session: &CallSession, event: &CallEvent) -> Option<FiredTrigger> {
         let t = |kind: TriggerKind, rule: &str, quote: Option<String>| FiredTrigger {
             kind,
@@ -254,11 +279,11 @@ impl Engine {
             at: event.occurred_at,
         };
         match &event.kind {
-            EventKind::EscalationRequested { reason } => Some(t(
-                TriggerKind::AgentRequest,
-                "agent.request",
-                reason.clone(),
-            )),
+            EventKind::EscalationRequested { reason } => {
+                Some(self.label_trigger(reason.as_deref(), event).unwrap_or_else(|| {
+                    t(TriggerKind::AgentRequest, "agent.request", reason.clone())
+                }))
+            }
             EventKind::AgentConnected { .. }
                 if session.prior_calls >= self.file.thresholds.repeat_contact_calls =>
             {

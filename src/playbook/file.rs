@@ -86,6 +86,10 @@ pub struct CategoryFile {
     pub phrases: BTreeMap<String, Vec<Spanned<String>>>,
     #[serde(default)]
     pub except: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Words that, in a label an agent chose (a disposition, a tag, an escalation reason
+    /// such as "Escalated - Legal"), mean this category.
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 fn yes() -> bool {

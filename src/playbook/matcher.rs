@@ -77,6 +77,14 @@ pub struct Category {
     pub speaker: SpeakerFilter,
     negation: bool,
     except: Vec<Regex>,
+    labels: Option<Regex>,
+}
+
+impl Category {
+    /// The label word that puts an agent-chosen label in this category.
+    pub fn label_match<'t>(&self, label: &'t str) -> Option<&'t str> {
+        self.labels.as_ref()?.find(label).map(|m| m.as_str())
+    }
 }
 
 #[derive(Debug)]
@@ -173,6 +181,19 @@ impl Matcher {
                     });
                 }
             }
+            let labels = if cat.labels.is_empty() {
+                None
+            } else {
+                let words: Vec<String> = cat
+                    .labels
+                    .iter()
+                    .map(|l| regex::escape(&super::text::fold(l)))
+                    .collect();
+                Some(
+                    Regex::new(&format!(r"\b(?:{})\b", words.join("|")))
+                        .map_err(|e| err(category_line(cat_name), format!("{key}.labels"), e.to_string()))?,
+                )
+            };
             categories.push(Category {
                 name: cat_name.clone(),
                 kind: cat.kind,
@@ -180,6 +201,7 @@ impl Matcher {
                 speaker: cat.speaker,
                 negation: cat.negation,
                 except,
+                labels,
             });
         }
         let set =
