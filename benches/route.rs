@@ -29,13 +29,16 @@ fn route(c: &mut Criterion) {
                     queue_id: "q-legal".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             },
         );
         let secrets = Secrets {
             genesys_webhook_secret: Some(Secret::new(SECRET)),
             ..Secrets::default()
         };
-        let app = Application::build(config, secrets).await.expect("app builds");
+        let app = Application::build(config, secrets)
+            .await
+            .expect("app builds");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
         base

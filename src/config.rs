@@ -208,20 +208,43 @@ pub struct GenesysConfig {
     pub default_queue_id: String,
 }
 
+/// Where a team is on each platform.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TeamConfig {
-    pub genesys: Option<GenesysTarget>,
+    pub genesys: Option<PlatformTarget>,
+    pub talkdesk: Option<PlatformTarget>,
+    pub five9: Option<PlatformTarget>,
+    pub nextiva: Option<PlatformTarget>,
+    pub cloudtalk: Option<PlatformTarget>,
 }
 
+impl TeamConfig {
+    pub fn target(&self, vendor: Vendor) -> Option<&PlatformTarget> {
+        match vendor {
+            Vendor::Genesys => self.genesys.as_ref(),
+            Vendor::Talkdesk => self.talkdesk.as_ref(),
+            Vendor::Five9 => self.five9.as_ref(),
+            Vendor::Nextiva => self.nextiva.as_ref(),
+            Vendor::Cloudtalk => self.cloudtalk.as_ref(),
+            Vendor::Standard => None,
+        }
+    }
+}
+
+/// A team on one platform: a Genesys queue, a Talkdesk ring group, a Five9 skill, a
+/// Nextiva queue, a CloudTalk group.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct GenesysTarget {
+pub struct PlatformTarget {
     pub queue_id: String,
     pub queue_name: Option<String>,
     /// Where the fallback callback goes; the team's queue when unset.
     pub callback_queue_id: Option<String>,
 }
+
+/// The Genesys form of [`PlatformTarget`].
+pub type GenesysTarget = PlatformTarget;
 
 /// Teams the built-in playbook routes to.
 pub const PLAYBOOK_TEAMS: [&str; 6] = [
@@ -535,12 +558,14 @@ impl Config {
             }
         }
         for (name, team) in &self.teams {
-            if let Some(t) = &team.genesys {
-                if t.queue_id.trim().is_empty() {
-                    error(
-                        &format!("teams.{name}.genesys.queue_id"),
-                        "is empty; give the Genesys queue id of this team".into(),
-                    );
+            for vendor in Vendor::ALL {
+                if let Some(t) = team.target(vendor) {
+                    if t.queue_id.trim().is_empty() {
+                        error(
+                            &format!("teams.{name}.{vendor}.queue_id"),
+                            format!("is empty; give where this team is on {vendor}"),
+                        );
+                    }
                 }
             }
         }

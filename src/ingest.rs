@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use escalator_adapters::auth::AuthError;
-use escalator_adapters::{genesys, standard};
 use escalator_adapters::{
     Briefing, CallEvent, Caller, Delivery, EventKind, NormalizeError, RouteAnswer, Speaker,
     Utterance, Vendor,
@@ -97,10 +96,6 @@ impl Pipeline {
         let vendor: Vendor = name
             .parse()
             .map_err(|_| IngestError::UnknownVendor(name.to_string()))?;
-        if !matches!(vendor, Vendor::Genesys | Vendor::Standard) {
-            // Adapters for the other platforms are not built yet.
-            return Err(IngestError::UnknownVendor(vendor.to_string()));
-        }
         if !self.enabled.contains(&vendor) {
             return Err(IngestError::VendorDisabled(vendor));
         }
@@ -123,20 +118,7 @@ impl Pipeline {
         vendor: Vendor,
         delivery: &Delivery<'_>,
     ) -> Result<DeliveryReport, IngestError> {
-        let events = match vendor {
-            Vendor::Genesys => genesys::normalize(delivery.body)?,
-            Vendor::Standard => {
-                // Verified already, so the header is there.
-                let id = delivery
-                    .headers
-                    .get("webhook-id")
-                    .or_else(|| delivery.headers.get("svix-id"))
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| NormalizeError::missing("webhook-id"))?;
-                standard::normalize(id, delivery.body)?
-            }
-            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
-        };
+        let events = escalator_adapters::normalize(vendor, delivery)?;
         let mut decisions = Vec::new();
         // One playbook version decides the whole delivery, even across a reload.
         let playbook = self.playbook.current();
@@ -185,10 +167,12 @@ impl Pipeline {
         vendor: Vendor,
         delivery: &Delivery<'_>,
     ) -> Result<RouteAnswer, IngestError> {
-        let request = match vendor {
-            Vendor::Genesys => genesys::parse_route_request(delivery.body)?,
-            _ => return Err(IngestError::UnknownVendor(vendor.to_string())),
-        };
+        if vendor == Vendor::Standard {
+            return Err(IngestError::UnknownVendor(
+                "standard (no routing hook)".into(),
+            ));
+        }
+        let request = escalator_adapters::parse_route_request(vendor, delivery)?;
         if let Some(text) = &request.text {
             // What the caller said in the flow is an utterance like any other.
             let digest = short_digest(text);
@@ -269,10 +253,7 @@ impl Pipeline {
 
 /// The routing answer in the shape the vendor's flow reads.
 pub fn route_response(vendor: Vendor, answer: &RouteAnswer) -> serde_json::Value {
-    match vendor {
-        Vendor::Genesys => genesys::route_response(answer),
-        _ => serde_json::to_value(answer).unwrap_or_default(),
-    }
+    escalator_adapters::route_response(vendor, answer)
 }
 
 fn repeat_window(playbook: &crate::playbook::Engine) -> std::time::Duration {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target, Vendor};
 
-use crate::config::GenesysTarget;
+use crate::config::PlatformTarget;
 use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
 use crate::reference;
 use crate::session::CallSession;
@@ -30,11 +30,11 @@ impl Orchestrator {
         }
     }
 
-    fn genesys_target(&self, team: &str) -> Option<GenesysTarget> {
+    fn platform_target(&self, team: &str, vendor: Vendor) -> Option<PlatformTarget> {
         self.playbook
             .current()
             .team(team)
-            .and_then(|t| t.genesys.clone())
+            .and_then(|t| t.target(vendor).cloned())
     }
 
     /// The escalation record and actions for a decision taken during a live call.
@@ -86,8 +86,8 @@ impl Orchestrator {
 
     /// Where `team` is on `vendor`'s platform.
     pub fn target(&self, team: &str, vendor: Vendor) -> Target {
-        let destination = match (vendor, self.genesys_target(team)) {
-            (Vendor::Genesys, Some(g)) if !g.queue_id.trim().is_empty() => Destination::Queue {
+        let destination = match self.platform_target(team, vendor) {
+            Some(g) if !g.queue_id.trim().is_empty() => Destination::Queue {
                 id: g.queue_id.clone(),
                 name: g.queue_name.clone(),
             },
@@ -101,10 +101,10 @@ impl Orchestrator {
 
     fn callback_target(&self, team: &str, vendor: Vendor) -> Target {
         let queue = self
-            .genesys_target(team)
+            .platform_target(team, vendor)
             .and_then(|g| g.callback_queue_id.filter(|q| !q.trim().is_empty()));
-        match (vendor, queue) {
-            (Vendor::Genesys, Some(id)) => Target {
+        match queue {
+            Some(id) => Target {
                 team: team.to_string(),
                 destination: Destination::Queue { id, name: None },
             },

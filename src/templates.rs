@@ -1,14 +1,10 @@
 //! `escalator webhooks template <vendor>`: what each platform's admin pastes.
 
-use escalator_adapters::{genesys, standard, Vendor};
+use escalator_adapters::Vendor;
 
 pub fn template(vendor: &str, url: &str, secret: &str) -> Result<String, String> {
     let v: Vendor = vendor.parse().map_err(|_| {
         format!("unknown vendor {vendor:?}; use genesys, talkdesk, five9, nextiva, cloudtalk or standard")
     })?;
-    match v {
-        Vendor::Genesys => Ok(genesys::template(url, secret)),
-        Vendor::Standard => Ok(standard::template(url, secret)),
-        other => Err(format!("no adapter for {other} yet")),
-    }
+    escalator_adapters::template(v, url, secret).ok_or_else(|| format!("no adapter for {v} yet"))
 }

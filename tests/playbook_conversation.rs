@@ -383,6 +383,7 @@ fn teams_in_the_playbook_override_the_service_config() {
                     queue_id: "q-legal-from-config".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             },
         ),
         (
@@ -392,6 +393,7 @@ fn teams_in_the_playbook_override_the_service_config() {
                     queue_id: "q-fraud-from-config".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             },
         ),
     ]);
@@ -454,7 +456,10 @@ fn a_credit_card_is_not_a_credit_and_an_agents_credit_offer_is_checked() {
         .customer("I want a refund of $80 back on my credit card")
         .is_none());
     let d = call
-        .say(Speaker::Agent, "I can give you a credit of $200 on the account")
+        .say(
+            Speaker::Agent,
+            "I can give you a credit of $200 on the account",
+        )
         .unwrap();
     assert_eq!(d.primary().kind, TriggerKind::OverPromise);
 }

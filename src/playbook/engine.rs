@@ -279,11 +279,12 @@ impl Engine {
             at: event.occurred_at,
         };
         match &event.kind {
-            EventKind::EscalationRequested { reason } => {
-                Some(self.label_trigger(reason.as_deref(), event).unwrap_or_else(|| {
-                    t(TriggerKind::AgentRequest, "agent.request", reason.clone())
-                }))
-            }
+            EventKind::EscalationRequested { reason } => Some(
+                self.label_trigger(reason.as_deref(), event)
+                    .unwrap_or_else(|| {
+                        t(TriggerKind::AgentRequest, "agent.request", reason.clone())
+                    }),
+            ),
             EventKind::AgentConnected { .. }
                 if session.prior_calls >= self.file.thresholds.repeat_contact_calls =>
             {

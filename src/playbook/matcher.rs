@@ -190,8 +190,13 @@ impl Matcher {
                     .map(|l| regex::escape(&super::text::fold(l)))
                     .collect();
                 Some(
-                    Regex::new(&format!(r"\b(?:{})\b", words.join("|")))
-                        .map_err(|e| err(category_line(cat_name), format!("{key}.labels"), e.to_string()))?,
+                    Regex::new(&format!(r"\b(?:{})\b", words.join("|"))).map_err(|e| {
+                        err(
+                            category_line(cat_name),
+                            format!("{key}.labels"),
+                            e.to_string(),
+                        )
+                    })?,
                 )
             };
             categories.push(Category {

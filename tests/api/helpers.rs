@@ -53,12 +53,23 @@ impl Default for Options {
 }
 
 fn team(queue: &str, callback: Option<&str>) -> TeamConfig {
+    let on = |prefix: &str| {
+        Some(GenesysTarget {
+            queue_id: format!("{prefix}-{}", queue.trim_start_matches("q-")),
+            queue_name: None,
+            callback_queue_id: None,
+        })
+    };
     TeamConfig {
         genesys: Some(GenesysTarget {
             queue_id: queue.into(),
             queue_name: None,
             callback_queue_id: callback.map(str::to_string),
         }),
+        talkdesk: on("td"),
+        five9: on("skill"),
+        nextiva: on("nx"),
+        cloudtalk: on("ct"),
     }
 }
 

@@ -57,7 +57,7 @@ async fn basic_auth_when_configured() {
 #[tokio::test]
 async fn unknown_vendor_is_404() {
     let app = spawn_app().await;
-    for vendor in ["avaya", "talkdesk"] {
+    for vendor in ["avaya", "genesys2"] {
         let r = app.post(&format!("/webhooks/{vendor}"), &json!({})).await;
         assert_eq!(r.status(), 404, "{vendor}");
         let body: Value = r.json().await.unwrap();

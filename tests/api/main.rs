@@ -6,3 +6,4 @@ mod helpers;
 mod ingress;
 mod replay;
 mod standard;
+mod vendors;
