@@ -1,5 +1,6 @@
-//! `POST /webhooks/{vendor}` and `POST /route/{vendor}`.
+//! `/webhooks/{vendor}[/{secret}]` and `/route/{vendor}[/{secret}]`, POST or GET.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -12,54 +13,24 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
 use super::{ApiError, AppState};
-use escalator_adapters::Delivery;
+use escalator_adapters::{Delivery, Vendor};
 
 /// Receives a delivery; answers 200 only once every event in it is committed.
 pub async fn webhook(
     State(state): State<AppState>,
-    Path(vendor): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    receive(state, vendor, None, method, uri, headers, body).await
-}
-
-/// As [`webhook`], with the secret as the last path segment.
-pub async fn webhook_with_secret(
-    State(state): State<AppState>,
-    Path((vendor, secret)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<impl IntoResponse, ApiError> {
-    receive(state, vendor, Some(secret), method, uri, headers, body).await
-}
-
-async fn receive(
-    state: AppState,
-    vendor: String,
-    secret: Option<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let started = Instant::now();
-    let vendor = state.pipeline.vendor(&vendor)?;
-    let bytes = read_limited(body, state.body_limit).await?;
-    let delivery = Delivery {
-        method: &method,
-        headers: &headers,
-        query: uri.query(),
-        path_secret: secret.as_deref(),
-        body: &bytes,
-    };
-    state.pipeline.verify(vendor, &delivery)?;
-    let report = state.pipeline.deliver(vendor, &delivery).await?;
-    metrics::histogram!("escalator_ack_seconds", "vendor" => vendor.as_str())
+    let incoming = authenticated(&state, params, method, uri, headers, body).await?;
+    let report = state
+        .pipeline
+        .deliver(incoming.vendor, &incoming.delivery())
+        .await?;
+    metrics::histogram!("escalator_ack_seconds", "vendor" => incoming.vendor.as_str())
         .record(started.elapsed().as_secs_f64());
     Ok((StatusCode::OK, Json(json!({ "events": report.events }))))
 }
@@ -67,48 +38,68 @@ async fn receive(
 /// Answers a platform flow's synchronous question: where does this call go?
 pub async fn route(
     State(state): State<AppState>,
-    Path(vendor): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    answer_route(state, vendor, None, method, uri, headers, body).await
+    let incoming = authenticated(&state, params, method, uri, headers, body).await?;
+    let answer = state
+        .pipeline
+        .route(incoming.vendor, &incoming.delivery())
+        .await?;
+    Ok(Json(crate::ingest::route_response(
+        incoming.vendor,
+        &answer,
+    )))
 }
 
-/// As [`route`], with the secret as the last path segment.
-pub async fn route_with_secret(
-    State(state): State<AppState>,
-    Path((vendor, secret)): Path<(String, String)>,
+/// A request whose vendor is known and whose credentials checked out.
+struct Incoming {
+    vendor: Vendor,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Body,
-) -> Result<impl IntoResponse, ApiError> {
-    answer_route(state, vendor, Some(secret), method, uri, headers, body).await
-}
-
-async fn answer_route(
-    state: AppState,
-    vendor: String,
+    /// The path segment after the vendor, on `/…/{vendor}/{secret}` routes.
     secret: Option<String>,
+    body: Bytes,
+}
+
+impl Incoming {
+    fn delivery(&self) -> Delivery<'_> {
+        Delivery {
+            method: &self.method,
+            headers: &self.headers,
+            query: self.uri.query(),
+            path_secret: self.secret.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+/// Resolves the vendor (404), reads the raw body (413) and verifies it (401) before
+/// anything is parsed.
+async fn authenticated(
+    state: &AppState,
+    mut params: HashMap<String, String>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let vendor = state.pipeline.vendor(&vendor)?;
-    let bytes = read_limited(body, state.body_limit).await?;
-    let delivery = Delivery {
-        method: &method,
-        headers: &headers,
-        query: uri.query(),
-        path_secret: secret.as_deref(),
-        body: &bytes,
+) -> Result<Incoming, ApiError> {
+    let name = params.remove("vendor").unwrap_or_default();
+    let vendor = state.pipeline.vendor(&name)?;
+    let incoming = Incoming {
+        vendor,
+        method,
+        uri,
+        headers,
+        secret: params.remove("secret"),
+        body: read_limited(body, state.body_limit).await?,
     };
-    state.pipeline.verify(vendor, &delivery)?;
-    let answer = state.pipeline.route(vendor, &delivery).await?;
-    Ok(Json(crate::ingest::route_response(vendor, &answer)))
+    state.pipeline.verify(vendor, &incoming.delivery())?;
+    Ok(incoming)
 }
 
 /// Reads the raw body (signatures are checked against these exact bytes) up to `limit`.

@@ -34,12 +34,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/webhooks/{vendor}/{secret}",
-            post(ingress::webhook_with_secret).get(ingress::webhook_with_secret),
+            post(ingress::webhook).get(ingress::webhook),
         )
         .route("/route/{vendor}", post(ingress::route).get(ingress::route))
         .route(
             "/route/{vendor}/{secret}",
-            post(ingress::route_with_secret).get(ingress::route_with_secret),
+            post(ingress::route).get(ingress::route),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
