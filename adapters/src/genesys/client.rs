@@ -71,6 +71,28 @@ pub struct ConsultToQueue {
     pub queue_name: Option<String>,
 }
 
+/// `ConsultTransferToAgent`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsultToAgent {
+    pub speak_to: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consulting_user_id: Option<String>,
+    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_display_name: Option<String>,
+}
+
+/// `ConsultTransferToAddress`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsultToAddress {
+    pub speak_to: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consulting_user_id: Option<String>,
+    pub address: String,
+}
+
 /// `CreateCallbackCommand` (the fields Escalator sets).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,19 +162,168 @@ impl GenesysClient {
         participant_id: &str,
         request: &ConsultToQueue,
     ) -> Result<Option<String>, CallError> {
+        self.consult(conversation_id, participant_id, "consult/queue", request)
+            .await
+    }
+
+    /// Starts a consult to a named person (`ConsultTransferToAgent`).
+    pub async fn consult_agent(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        request: &ConsultToAgent,
+    ) -> Result<Option<String>, CallError> {
+        self.consult(conversation_id, participant_id, "consult/agent", request)
+            .await
+    }
+
+    /// Starts a consult to a phone number or address (`ConsultTransferToAddress`).
+    pub async fn consult_address(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        request: &ConsultToAddress,
+    ) -> Result<Option<String>, CallError> {
+        self.consult(conversation_id, participant_id, "voice/consult", request)
+            .await
+    }
+
+    async fn consult(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        kind: &str,
+        request: &impl Serialize,
+    ) -> Result<Option<String>, CallError> {
         let (cid, pid) = (path_id(conversation_id)?, path_id(participant_id)?);
         let body = serde_json::to_value(request)
             .map_err(|e| CallError::Unactionable(format!("consult body: {e}")))?;
         let response = self
             .send(
                 Method::POST,
-                &format!("/api/v2/conversations/calls/{cid}/participants/{pid}/consult/queue"),
+                &format!("/api/v2/conversations/calls/{cid}/participants/{pid}/{kind}"),
                 Some(&body),
             )
             .await?;
         Ok(serde_json::from_slice::<Value>(&response)
             .ok()
             .and_then(|v| v["destinationParticipantId"].as_str().map(str::to_string)))
+    }
+
+    /// Changes who speaks during a running consult (e.g. `BOTH` once the receiver is
+    /// briefed, `CONFERENCE` to keep everyone on the line).
+    pub async fn update_consult(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        speak_to: &str,
+        consulting_user_id: Option<&str>,
+    ) -> Result<(), CallError> {
+        let (cid, pid) = (path_id(conversation_id)?, path_id(participant_id)?);
+        let mut body = serde_json::json!({ "speakTo": speak_to });
+        if let Some(u) = consulting_user_id {
+            body["consultingUserId"] = Value::String(u.to_string());
+        }
+        self.send(
+            Method::PATCH,
+            &format!("/api/v2/conversations/calls/{cid}/participants/{pid}/consult"),
+            Some(&body),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Cancels a running consult; the caller goes back to the consulting agent.
+    pub async fn cancel_consult(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+    ) -> Result<(), CallError> {
+        let (cid, pid) = (path_id(conversation_id)?, path_id(participant_id)?);
+        self.send(
+            Method::DELETE,
+            &format!("/api/v2/conversations/calls/{cid}/participants/{pid}/consult"),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Completes a consult: the consulting agent leaves, the receiver keeps the caller.
+    pub async fn complete_consult(
+        &self,
+        conversation_id: &str,
+        agent_participant_id: &str,
+    ) -> Result<(), CallError> {
+        let (cid, pid) = (path_id(conversation_id)?, path_id(agent_participant_id)?);
+        self.send(
+            Method::PATCH,
+            &format!("/api/v2/conversations/calls/{cid}/participants/{pid}"),
+            Some(&serde_json::json!({ "state": "disconnected" })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Blind (unattended) transfer of a participant to a queue. Never for hard-stops: the
+    /// orchestration only uses it for tier escalations.
+    pub async fn blind_transfer_queue(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        queue_id: &str,
+    ) -> Result<(), CallError> {
+        let (cid, pid) = (path_id(conversation_id)?, path_id(participant_id)?);
+        self.send(
+            Method::POST,
+            &format!("/api/v2/conversations/{cid}/participants/{pid}/replace/queue"),
+            Some(&serde_json::json!({ "transferType": "Unattended", "queueId": queue_id })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Creates a callback from a live conversation (`CreateCallbackOnConversationCommand`);
+    /// Genesys answers with no body.
+    pub async fn create_callback_on_conversation(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        request: &CallbackRequest,
+    ) -> Result<(), CallError> {
+        let (cid, pid) = (path_id(conversation_id)?, path_id(participant_id)?);
+        let body = serde_json::to_value(request)
+            .map_err(|e| CallError::Unactionable(format!("callback body: {e}")))?;
+        self.send(
+            Method::POST,
+            &format!("/api/v2/conversations/{cid}/participants/{pid}/callbacks"),
+            Some(&body),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Moves a scheduled callback (`PatchCallbackRequest`).
+    pub async fn reschedule_callback(
+        &self,
+        callback_conversation_id: &str,
+        scheduled_time: &str,
+        queue_id: Option<&str>,
+    ) -> Result<(), CallError> {
+        let mut body = serde_json::json!({
+            "conversationId": path_id(callback_conversation_id)?,
+            "callbackScheduledTime": scheduled_time,
+        });
+        if let Some(q) = queue_id {
+            body["queueId"] = Value::String(q.to_string());
+        }
+        self.send(
+            Method::PATCH,
+            "/api/v2/conversations/callbacks",
+            Some(&body),
+        )
+        .await
+        .map(drop)
     }
 
     /// Creates a callback; returns the callback conversation's id.

@@ -10,7 +10,8 @@ mod route;
 mod template;
 
 pub use client::{
-    CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials, Participant, Participants,
+    CallbackRequest, ConsultToAddress, ConsultToAgent, ConsultToQueue, GenesysClient,
+    GenesysCredentials, Participant, Participants,
 };
 pub use normalize::normalize;
 pub use regions::{login_base_for, region_api_base, REGIONS};
