@@ -78,7 +78,7 @@ pub struct DispatcherConfig {
     pub request_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VendorsConfig {
     pub genesys: GenesysConfig,
@@ -103,66 +103,70 @@ pub enum IntakeAuth {
     Field,
 }
 
-/// Intake settings of a platform whose deliveries carry a shared secret.
-#[derive(Debug, Clone, Deserialize)]
+/// Intake settings of a platform whose deliveries carry a shared secret, as written in
+/// the file; what is left out takes the platform's own default ([`VendorsConfig::intake`]).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IntakeConfig {
-    pub enabled: bool,
+    pub enabled: Option<bool>,
     /// Every place the secret is accepted from.
+    pub auth: Option<Vec<IntakeAuth>>,
+    pub header: Option<String>,
+    pub field: Option<String>,
+    pub basic_user: Option<String>,
+}
+
+/// [`IntakeConfig`] with the platform's defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    pub enabled: bool,
     pub auth: Vec<IntakeAuth>,
     pub header: String,
     pub field: String,
     pub basic_user: String,
 }
 
-impl Default for IntakeConfig {
-    fn default() -> Self {
-        Self {
+impl Intake {
+    /// What each platform can do, when the file says nothing.
+    fn default_for(vendor: Vendor) -> Self {
+        let base = |auth: &[IntakeAuth]| Intake {
             enabled: true,
-            auth: vec![IntakeAuth::Header],
+            auth: auth.to_vec(),
             header: "X-Escalator-Token".into(),
             field: "escalator_secret".into(),
             basic_user: "escalator".into(),
-        }
-    }
-}
-
-impl IntakeConfig {
-    fn with_auth(auth: &[IntakeAuth]) -> Self {
-        Self {
-            auth: auth.to_vec(),
-            ..Self::default()
+        };
+        match vendor {
+            // Webhook Triggers can only carry the secret in the URL; Studio's Execute
+            // Action sends it as X-API-Key.
+            Vendor::Talkdesk => Intake {
+                header: "X-API-Key".into(),
+                ..base(&[IntakeAuth::Url, IntakeAuth::Header])
+            },
+            // A constant Web Connector parameter.
+            Vendor::Five9 => base(&[IntakeAuth::Field]),
+            Vendor::Nextiva => base(&[IntakeAuth::Header, IntakeAuth::Basic]),
+            _ => base(&[IntakeAuth::Header, IntakeAuth::Field]),
         }
     }
 }
 
 impl VendorsConfig {
-    /// The intake settings of one of [`INTAKE_VENDORS`].
-    pub fn intake(&self, vendor: Vendor) -> &IntakeConfig {
-        match vendor {
+    /// The intake settings of one of [`INTAKE_VENDORS`], defaults filled in.
+    pub fn intake(&self, vendor: Vendor) -> Intake {
+        let file = match vendor {
             Vendor::Talkdesk => &self.talkdesk,
             Vendor::Five9 => &self.five9,
             Vendor::Nextiva => &self.nextiva,
             _ => &self.cloudtalk,
-        }
-    }
-}
-
-impl Default for VendorsConfig {
-    fn default() -> Self {
-        Self {
-            genesys: GenesysConfig::default(),
-            standard: StandardFeedConfig::default(),
-            // Webhook Triggers can only carry the secret in the URL; Studio's Execute
-            // Action sends it as X-API-Key.
-            talkdesk: IntakeConfig {
-                header: "X-API-Key".into(),
-                ..IntakeConfig::with_auth(&[IntakeAuth::Url, IntakeAuth::Header])
-            },
-            // A constant Web Connector parameter.
-            five9: IntakeConfig::with_auth(&[IntakeAuth::Field]),
-            nextiva: IntakeConfig::with_auth(&[IntakeAuth::Header, IntakeAuth::Basic]),
-            cloudtalk: IntakeConfig::with_auth(&[IntakeAuth::Header, IntakeAuth::Field]),
+        };
+        let d = Intake::default_for(vendor);
+        Intake {
+            enabled: file.enabled.unwrap_or(d.enabled),
+            auth: file.auth.clone().unwrap_or(d.auth),
+            header: file.header.clone().unwrap_or(d.header),
+            field: file.field.clone().unwrap_or(d.field),
+            basic_user: file.basic_user.clone().unwrap_or(d.basic_user),
         }
     }
 }
@@ -705,5 +709,17 @@ mod tests {
         let s =
             Secrets::from_lookup(|k| (k == ENV_GENESYS_WEBHOOK_SECRET).then(|| " ".to_string()));
         assert!(s.genesys_webhook_secret.is_none());
+    }
+
+    #[test]
+    fn a_partial_vendor_table_keeps_that_platforms_defaults() {
+        let cfg = Config::from_toml("[vendors.talkdesk]\nenabled = true\n").unwrap();
+        let talkdesk = cfg.vendors.intake(Vendor::Talkdesk);
+        assert_eq!(talkdesk.auth, vec![IntakeAuth::Url, IntakeAuth::Header]);
+        assert_eq!(talkdesk.header, "X-API-Key");
+        let cfg = Config::from_toml("[vendors.five9]\nauth = [\"field\", \"header\"]\n").unwrap();
+        let five9 = cfg.vendors.intake(Vendor::Five9);
+        assert_eq!(five9.auth, vec![IntakeAuth::Field, IntakeAuth::Header]);
+        assert_eq!(five9.field, "escalator_secret");
     }
 }

@@ -212,9 +212,11 @@ impl Pipeline {
             return Ok(RouteAnswer {
                 escalate: false,
                 team: None,
+                // The default queue is a Genesys queue id; other flows keep their own route.
                 destination: self
                     .default_queue
                     .clone()
+                    .filter(|_| vendor == Vendor::Genesys)
                     .map(|id| escalator_adapters::Destination::Queue { id, name: None }),
                 priority: 0,
                 briefing: None,

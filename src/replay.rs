@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use escalator_adapters::auth::InboundAuth;
+use escalator_adapters::standard::{sign, SigningKey};
 use escalator_adapters::{Delivery, Secret, Vendor};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
 use tokio::sync::Notify;
 
@@ -49,24 +50,28 @@ async fn run(
     let store = Store::connect(&url)
         .await
         .map_err(|e| ReplayError::Setup(e.to_string()))?;
-    // Replay exercises the real verifier with a one-off secret of its own.
-    let secret = uuid::Uuid::new_v4().to_string();
-    let header = "x-replay-token";
-    let auth = InboundAuth::SharedSecretHeader {
-        header: header.into(),
+    // Replay exercises the real verifiers with one-off credentials of its own: a header
+    // token for the platforms, a signing key for the standard feed (files are signed here).
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let token = InboundAuth::SharedSecretHeader {
+        header: REPLAY_HEADER.into(),
         secret: Secret::new(secret.clone()),
     };
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header,
-        HeaderValue::from_str(&secret).map_err(|e| ReplayError::Setup(e.to_string()))?,
+    let key = SigningKey::parse(&Secret::new(format!("whsec_{secret}")))
+        .map_err(|e| ReplayError::Setup(e.to_string()))?;
+    let mut auths: InboundAuths = Vendor::ALL.iter().map(|v| (*v, token.clone())).collect();
+    auths.insert(
+        Vendor::Standard,
+        InboundAuth::StandardWebhooks {
+            keys: vec![key.clone()],
+        },
     );
     let pipeline = Pipeline::new(
         store,
         playbook.clone(),
         Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts),
-        InboundAuths::from([(Vendor::Genesys, auth)]),
-        vec![Vendor::Genesys],
+        auths,
+        Vendor::ALL.to_vec(),
         None,
         Arc::new(Notify::new()),
     );
@@ -90,7 +95,9 @@ async fn run(
         let vendor = pipeline
             .vendor(&vendor_name)
             .map_err(|e| fail(format!("{e} (pass --vendor)")))?;
-        let delivery = Delivery::json(&body, &headers);
+        let request = ReplayRequest::new(path, body, &secret, vendor, &key)
+            .map_err(|e| fail(e.to_string()))?;
+        let delivery = request.delivery();
         pipeline
             .verify(vendor, &delivery)
             .map_err(|e| fail(e.to_string()))?;
@@ -122,4 +129,73 @@ async fn run(
         }));
     }
     Ok(lines)
+}
+
+const REPLAY_HEADER: &str = "x-replay-token";
+
+/// A file as the request the platform would send: `.json` a JSON POST, `.form` a form
+/// POST, `.query` a GET with that query string.
+struct ReplayRequest {
+    method: Method,
+    headers: HeaderMap,
+    query: Option<String>,
+    body: Vec<u8>,
+}
+
+impl ReplayRequest {
+    fn new(
+        path: &Path,
+        contents: Vec<u8>,
+        secret: &str,
+        vendor: Vendor,
+        key: &SigningKey,
+    ) -> Result<Self, http::header::InvalidHeaderValue> {
+        let mut headers = HeaderMap::new();
+        headers.insert(REPLAY_HEADER, HeaderValue::from_str(secret)?);
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("json");
+        let (method, query, body, content_type) = match extension {
+            "query" => (
+                Method::GET,
+                Some(String::from_utf8_lossy(&contents).trim().to_string()),
+                Vec::new(),
+                None,
+            ),
+            "form" => (
+                Method::POST,
+                None,
+                contents,
+                Some("application/x-www-form-urlencoded"),
+            ),
+            _ => (Method::POST, None, contents, Some("application/json")),
+        };
+        if let Some(ct) = content_type {
+            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        if vendor == Vendor::Standard {
+            let id = format!("replay_{}", path.display());
+            let ts = jiff::Timestamp::now().as_second();
+            headers.insert("webhook-id", HeaderValue::from_str(&id)?);
+            headers.insert("webhook-timestamp", HeaderValue::from_str(&ts.to_string())?);
+            headers.insert(
+                "webhook-signature",
+                HeaderValue::from_str(&sign(key, &id, ts, &body))?,
+            );
+        }
+        Ok(Self {
+            method,
+            headers,
+            query,
+            body,
+        })
+    }
+
+    fn delivery(&self) -> Delivery<'_> {
+        Delivery {
+            method: &self.method,
+            headers: &self.headers,
+            query: self.query.as_deref(),
+            path_secret: None,
+            body: &self.body,
+        }
+    }
 }

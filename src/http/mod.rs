@@ -7,6 +7,9 @@ mod ops;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::MatchedPath;
+use axum::http::Request;
 use axum::routing::{get, post};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -49,6 +52,16 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the route pattern, never the URI: a Talkdesk secret sits in the path
+        // and Five9 GET connectors carry theirs in the query.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("-", MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
         .with_state(state)
 }

@@ -187,7 +187,8 @@ impl Matcher {
                 let words: Vec<String> = cat
                     .labels
                     .iter()
-                    .map(|l| regex::escape(&super::text::fold(l)))
+                    // Labels go through the same normalization as the agent's words.
+                    .map(|l| regex::escape(&Normalized::new(l).text))
                     .collect();
                 Some(
                     Regex::new(&format!(r"\b(?:{})\b", words.join("|"))).map_err(|e| {

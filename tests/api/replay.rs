@@ -50,3 +50,21 @@ async fn replay_names_the_file_that_does_not_parse() {
     assert!(err.contains("broken.json"), "{err}");
     assert!(err.contains("conversationId"), "{err}");
 }
+
+#[tokio::test]
+async fn replay_takes_every_platforms_files_by_extension() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let files = [
+        root.join("five9/dispositioned-legal.form"),
+        root.join("nextiva/queued-get.query"),
+        root.join("cloudtalk/call-modified-legal-tag.json"),
+        root.join("talkdesk/disposition-escalated-legal.json"),
+    ];
+    let lines = escalator::replay::replay(&Config::default(), None, &files)
+        .await
+        .expect("replay runs");
+    assert_eq!(lines[0]["decisions"][0]["team"], "legal");
+    assert_eq!(lines[1]["events"][0]["type"], "queued");
+    assert_eq!(lines[2]["decisions"][0]["team"], "legal");
+    assert_eq!(lines[3]["decisions"][0]["team"], "legal");
+}

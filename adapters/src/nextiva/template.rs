@@ -174,9 +174,9 @@ fn intro(secret: &str) -> String {
          \n\
          Authentication, on every object: Auth type NO_AUTH and the static header\n\
          \x20   {AUTH_HEADER}: {secret}\n\
-         Escalator checks it with vendors.nextiva auth = \"header\" (header {AUTH_HEADER}).\n\
+         Escalator checks it with vendors.nextiva auth = [\"header\"] (header {AUTH_HEADER}).\n\
          To use Basic instead: Auth type BASIC_AUTH with the user and password configured in\n\
-         Escalator (auth = \"basic\"), and remove the {AUTH_HEADER} header.\n\
+         Escalator (auth = [\"basic\"], basic_user = \"escalator\"), and remove the {AUTH_HEADER} header.\n\
          \n\
          NCC fills in every ${{...}}; a variable it cannot fill is ignored by Escalator. Replace\n\
          every {{{{...}}}} and <...> yourself. Keep the key names: Escalator reads them.\n"
