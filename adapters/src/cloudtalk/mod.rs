@@ -55,11 +55,18 @@
 //!   `escalate` as a boolean and `action` as a word, and no nulls.
 //! - **Retries**: unknown; every key is built from the content, so a redelivery dedupes.
 
+mod client;
 mod fields;
 mod normalize;
 mod route;
 mod template;
 
+pub use client::{
+    retry_after, Activity, ActivityRecord, ActivityType, Agent, AgentPage, AgentStatus, BlockKind,
+    CallDetails, CallbackCommitment, CloudTalkClient, CloudTalkConfig, CloudTalkCredentials,
+    Contact, CueCard, CueCardBlock, CueCardContent, NewContact, Note, RateLimit, Tag,
+    CALL_NOT_VISIBLE_WAIT, DEFAULT_ANALYTICS_BASE, DEFAULT_API_BASE, DEFAULT_PLATFORM_BASE,
+};
 pub use normalize::normalize;
 pub use route::{parse_route_request, route_response};
 pub use template::{template, AUTH_HEADER};

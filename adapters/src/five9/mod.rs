@@ -59,11 +59,22 @@
 //!   the request is read in any of the three encodings, and the answer is flat with
 //!   `escalate` as 1/0 and empty strings for "none".
 
+mod client;
 mod fields;
 mod normalize;
 mod route;
 mod template;
 
+pub use client::{
+    add_record_to_list_request, briefing_line, briefing_variables, call_counters_state_request,
+    create_web_connector_request, delete_web_connector_request, escalator_connectors,
+    exact_name_pattern, five9_dial_number, get_web_connectors_request,
+    modify_web_connector_request, registration_requests, resolve_call_id, soap_fault_name,
+    AdminOperationClass, CallCounter, CallCounterWindow, CallSummary, CallbackRecord, Five9Client,
+    Five9Config, Five9Credentials, Five9Region, ListImportResult, OperationLimits, SoapRequest,
+    TransferMode, TransferModeField, WebConnector, WebConnectorSummary, ADMIN_CONCURRENCY_PER_USER,
+    ADMIN_LIMITS, ADMIN_SERVICE_PATH, AGENT_REST_PREFIX, BRIEFING_MAX_CHARS, STATUS_MIGRATED,
+};
 pub use normalize::{is_escalation_name, normalize, ESCALATION_WORDS};
 pub use route::{parse_route_request, route_response};
 pub use template::{keys, template};

@@ -88,15 +88,15 @@ pub(super) const ESCALATION_DISPOSITIONS: &[&str] = &[
     "Escalated - Welfare",
 ];
 
-struct Connector {
-    name: &'static str,
-    trigger: &'static str,
+pub(super) struct Connector {
+    pub(super) name: &'static str,
+    pub(super) trigger: &'static str,
     /// How the admin console spells the trigger.
     shown_as: &'static str,
-    note: &'static str,
+    pub(super) note: &'static str,
 }
 
-const CONNECTORS: &[Connector] = &[
+pub(super) const CONNECTORS: &[Connector] = &[
     Connector {
         name: "Escalator - Call Accepted",
         trigger: "OnCallAccepted",
@@ -146,7 +146,7 @@ pub fn template(url: &str, secret: &str) -> String {
     out
 }
 
-fn base_url(url: &str) -> &str {
+pub(super) fn base_url(url: &str) -> &str {
     let url = url.trim().trim_end_matches('/');
     ["/webhooks/five9", "/route/five9"]
         .iter()

@@ -57,12 +57,20 @@
 //! - NCC's priority scale is 1–5 (5 highest); Escalator's 0/5/10 maps to 1/3/5, and the raw
 //!   value is returned as `escalatorPriority`.
 
+mod client;
 mod normalize;
 mod route;
 mod template;
 mod transcript;
 mod wire;
 
+pub use client::{
+    registration_plan, AuthScheme, CallbackLead, DispositionHook, Lead, LeadFields, NextivaClient,
+    NextivaConfig, PhoneFormat, PlannedRequest, QueueTransfer, Recording, Registered,
+    RegistrationSpec, RestCallRef, ScheduledFormat, TokenRefresh, UpsertResult, UserTransfer,
+    WebformRequest, WebformResult, Workitem, WorkitemPage, WorkitemState, DEFAULT_LOGIN_BASE,
+    LOGIN_HOSTS,
+};
 pub use normalize::normalize;
 pub use route::{parse_route_request, route_response};
 pub use template::template;

@@ -66,11 +66,19 @@
 //!   request also accepts `call_id` for `interaction_id`, `contact_phone_number` for
 //!   `caller`, and `text` for `utterance`, as a JSON body or as query parameters.
 
+mod client;
 mod fields;
 mod normalize;
 mod route;
 mod template;
 
+pub use client::{
+    briefing_fields, registration_requests, AssignType, Assignment, CallbackChange, CallbackPage,
+    CallbackQuery, CallbackStatus, ContextDataType, ContextField, CustomFields, CustomFieldsAck,
+    DirectCallback, PatchPaths, PlannedRequest, Region, RegisteredTrigger, ScheduledCallback,
+    ScheduledCallbackRequest, TalkdeskClient, TalkdeskConfig, TalkdeskCredentials, DEFAULT_SCOPES,
+    TOKEN_PLACEHOLDER,
+};
 pub use normalize::normalize;
 pub use route::{parse_route_request, route_response};
 pub use template::{subscriptions, template, Subscription};
