@@ -6,8 +6,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use escalator_adapters::genesys;
-use escalator_adapters::{Secret, Vendor};
+use escalator_adapters::Vendor;
 use serde::Deserialize;
+
+mod secrets;
+mod vendors;
+
+pub use secrets::*;
+pub use vendors::*;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -78,178 +84,6 @@ pub struct DispatcherConfig {
     pub request_timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct VendorsConfig {
-    pub genesys: GenesysConfig,
-    pub standard: StandardFeedConfig,
-    pub talkdesk: IntakeConfig,
-    pub five9: IntakeConfig,
-    pub nextiva: IntakeConfig,
-    pub cloudtalk: IntakeConfig,
-}
-
-/// Where a platform without request signing puts the shared secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IntakeAuth {
-    /// In the URL: `/webhooks/{vendor}/{secret}` or `?secret=` (Talkdesk has nothing else).
-    Url,
-    /// In a header (`header`).
-    Header,
-    /// HTTP Basic (`basic_user` and the secret as password).
-    Basic,
-    /// In a field of the query, form or JSON body (`field`).
-    Field,
-}
-
-/// Intake settings of a platform whose deliveries carry a shared secret, as written in
-/// the file; what is left out takes the platform's own default ([`VendorsConfig::intake`]).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct IntakeConfig {
-    pub enabled: Option<bool>,
-    /// Every place the secret is accepted from.
-    pub auth: Option<Vec<IntakeAuth>>,
-    pub header: Option<String>,
-    pub field: Option<String>,
-    pub basic_user: Option<String>,
-}
-
-/// [`IntakeConfig`] with the platform's defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Intake {
-    pub enabled: bool,
-    pub auth: Vec<IntakeAuth>,
-    pub header: String,
-    pub field: String,
-    pub basic_user: String,
-}
-
-impl Intake {
-    /// What each platform can do, when the file says nothing.
-    fn default_for(vendor: Vendor) -> Self {
-        let base = |auth: &[IntakeAuth]| Intake {
-            enabled: true,
-            auth: auth.to_vec(),
-            header: "X-Escalator-Token".into(),
-            field: "escalator_secret".into(),
-            basic_user: "escalator".into(),
-        };
-        match vendor {
-            // Webhook Triggers can only carry the secret in the URL; Studio's Execute
-            // Action sends it as X-API-Key.
-            Vendor::Talkdesk => Intake {
-                header: "X-API-Key".into(),
-                ..base(&[IntakeAuth::Url, IntakeAuth::Header])
-            },
-            // A constant Web Connector parameter.
-            Vendor::Five9 => base(&[IntakeAuth::Field]),
-            Vendor::Nextiva => base(&[IntakeAuth::Header, IntakeAuth::Basic]),
-            _ => base(&[IntakeAuth::Header, IntakeAuth::Field]),
-        }
-    }
-}
-
-impl VendorsConfig {
-    /// The intake settings of one of [`INTAKE_VENDORS`], defaults filled in.
-    pub fn intake(&self, vendor: Vendor) -> Intake {
-        let file = match vendor {
-            Vendor::Talkdesk => &self.talkdesk,
-            Vendor::Five9 => &self.five9,
-            Vendor::Nextiva => &self.nextiva,
-            _ => &self.cloudtalk,
-        };
-        let d = Intake::default_for(vendor);
-        Intake {
-            enabled: file.enabled.unwrap_or(d.enabled),
-            auth: file.auth.clone().unwrap_or(d.auth),
-            header: file.header.clone().unwrap_or(d.header),
-            field: file.field.clone().unwrap_or(d.field),
-            basic_user: file.basic_user.clone().unwrap_or(d.basic_user),
-        }
-    }
-}
-
-/// The vendor-neutral signed feed (`POST /webhooks/standard`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StandardFeedConfig {
-    pub enabled: bool,
-}
-
-impl Default for StandardFeedConfig {
-    fn default() -> Self {
-        Self { enabled: true }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InboundAuthMode {
-    Header,
-    Basic,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConsultFrom {
-    Customer,
-    Agent,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GenesysConfig {
-    pub enabled: bool,
-    pub auth: InboundAuthMode,
-    pub auth_header: String,
-    pub basic_user: String,
-    pub region: String,
-    pub api_base: Option<String>,
-    pub login_base: Option<String>,
-    pub consult_from: ConsultFrom,
-    pub default_queue_id: String,
-}
-
-/// Where a team is on each platform.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TeamConfig {
-    pub genesys: Option<PlatformTarget>,
-    pub talkdesk: Option<PlatformTarget>,
-    pub five9: Option<PlatformTarget>,
-    pub nextiva: Option<PlatformTarget>,
-    pub cloudtalk: Option<PlatformTarget>,
-}
-
-impl TeamConfig {
-    pub fn target(&self, vendor: Vendor) -> Option<&PlatformTarget> {
-        match vendor {
-            Vendor::Genesys => self.genesys.as_ref(),
-            Vendor::Talkdesk => self.talkdesk.as_ref(),
-            Vendor::Five9 => self.five9.as_ref(),
-            Vendor::Nextiva => self.nextiva.as_ref(),
-            Vendor::Cloudtalk => self.cloudtalk.as_ref(),
-            Vendor::Standard => None,
-        }
-    }
-}
-
-/// A team on one platform: a Genesys queue, a Talkdesk ring group, a Five9 skill, a
-/// Nextiva queue, a CloudTalk group.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PlatformTarget {
-    pub queue_id: String,
-    pub queue_name: Option<String>,
-    /// Where the fallback callback goes; the team's queue when unset.
-    pub callback_queue_id: Option<String>,
-}
-
-/// The Genesys form of [`PlatformTarget`].
-pub type GenesysTarget = PlatformTarget;
-
 /// Teams the built-in playbook routes to.
 pub const PLAYBOOK_TEAMS: [&str; 6] = [
     "supervisor",
@@ -293,22 +127,6 @@ impl Default for DispatcherConfig {
     }
 }
 
-impl Default for GenesysConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            auth: InboundAuthMode::Header,
-            auth_header: "X-Escalator-Token".into(),
-            basic_user: "genesys".into(),
-            region: "us-east-1".into(),
-            api_base: None,
-            login_base: None,
-            consult_from: ConsultFrom::Customer,
-            default_queue_id: String::new(),
-        }
-    }
-}
-
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -320,69 +138,6 @@ impl Default for Config {
             teams: PLAYBOOK_TEAMS
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))
-                .collect(),
-        }
-    }
-}
-
-/// Secrets, read from the environment only so they never sit in a config file.
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    pub genesys_webhook_secret: Option<Secret>,
-    pub genesys_webhook_password: Option<Secret>,
-    pub genesys_client_id: Option<String>,
-    pub genesys_client_secret: Option<Secret>,
-    /// `whsec_…` keys, several during a rotation.
-    pub standard_webhook_secrets: Vec<Secret>,
-    /// `ESCALATOR_<VENDOR>_WEBHOOK_SECRET` for Talkdesk, Five9, Nextiva and CloudTalk.
-    pub webhook_secrets: BTreeMap<Vendor, Secret>,
-}
-
-/// The platforms whose shared secret is `ESCALATOR_<VENDOR>_WEBHOOK_SECRET`.
-pub const INTAKE_VENDORS: [Vendor; 4] = [
-    Vendor::Talkdesk,
-    Vendor::Five9,
-    Vendor::Nextiva,
-    Vendor::Cloudtalk,
-];
-
-pub fn webhook_secret_env(vendor: Vendor) -> String {
-    format!(
-        "ESCALATOR_{}_WEBHOOK_SECRET",
-        vendor.as_str().to_ascii_uppercase()
-    )
-}
-
-pub const ENV_GENESYS_WEBHOOK_SECRET: &str = "ESCALATOR_GENESYS_WEBHOOK_SECRET";
-/// Space- or comma-separated `whsec_` secrets.
-pub const ENV_STANDARD_WEBHOOK_SECRETS: &str = "ESCALATOR_STANDARD_WEBHOOK_SECRETS";
-pub const ENV_GENESYS_WEBHOOK_PASSWORD: &str = "ESCALATOR_GENESYS_WEBHOOK_PASSWORD";
-pub const ENV_GENESYS_CLIENT_ID: &str = "ESCALATOR_GENESYS_CLIENT_ID";
-pub const ENV_GENESYS_CLIENT_SECRET: &str = "ESCALATOR_GENESYS_CLIENT_SECRET";
-
-impl Secrets {
-    pub fn from_env() -> Self {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        Self {
-            genesys_webhook_secret: get(ENV_GENESYS_WEBHOOK_SECRET).map(Secret::new),
-            genesys_webhook_password: get(ENV_GENESYS_WEBHOOK_PASSWORD).map(Secret::new),
-            genesys_client_id: get(ENV_GENESYS_CLIENT_ID),
-            genesys_client_secret: get(ENV_GENESYS_CLIENT_SECRET).map(Secret::new),
-            standard_webhook_secrets: get(ENV_STANDARD_WEBHOOK_SECRETS)
-                .map(|v| {
-                    v.split([' ', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(Secret::new)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            webhook_secrets: INTAKE_VENDORS
-                .iter()
-                .filter_map(|v| get(&webhook_secret_env(*v)).map(|s| (*v, Secret::new(s))))
                 .collect(),
         }
     }

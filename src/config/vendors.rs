@@ -1,0 +1,193 @@
+//! Per-platform settings: how deliveries are authenticated, Genesys API settings, and where
+//! each team is on each platform.
+
+use escalator_adapters::Vendor;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VendorsConfig {
+    pub genesys: GenesysConfig,
+    pub standard: StandardFeedConfig,
+    pub talkdesk: IntakeConfig,
+    pub five9: IntakeConfig,
+    pub nextiva: IntakeConfig,
+    pub cloudtalk: IntakeConfig,
+}
+
+/// Where a platform without request signing puts the shared secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntakeAuth {
+    /// In the URL: `/webhooks/{vendor}/{secret}` or `?secret=` (Talkdesk has nothing else).
+    Url,
+    /// In a header (`header`).
+    Header,
+    /// HTTP Basic (`basic_user` and the secret as password).
+    Basic,
+    /// In a field of the query, form or JSON body (`field`).
+    Field,
+}
+
+/// Intake settings of a platform whose deliveries carry a shared secret, as written in
+/// the file; what is left out takes the platform's own default ([`VendorsConfig::intake`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    pub enabled: Option<bool>,
+    /// Every place the secret is accepted from.
+    pub auth: Option<Vec<IntakeAuth>>,
+    pub header: Option<String>,
+    pub field: Option<String>,
+    pub basic_user: Option<String>,
+}
+
+/// [`IntakeConfig`] with the platform's defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    pub enabled: bool,
+    pub auth: Vec<IntakeAuth>,
+    pub header: String,
+    pub field: String,
+    pub basic_user: String,
+}
+
+impl Intake {
+    /// What each platform can do, when the file says nothing.
+    fn default_for(vendor: Vendor) -> Self {
+        let base = |auth: &[IntakeAuth]| Intake {
+            enabled: true,
+            auth: auth.to_vec(),
+            header: "X-Escalator-Token".into(),
+            field: "escalator_secret".into(),
+            basic_user: "escalator".into(),
+        };
+        match vendor {
+            // Webhook Triggers can only carry the secret in the URL; Studio's Execute
+            // Action sends it as X-API-Key.
+            Vendor::Talkdesk => Intake {
+                header: "X-API-Key".into(),
+                ..base(&[IntakeAuth::Url, IntakeAuth::Header])
+            },
+            // A constant Web Connector parameter.
+            Vendor::Five9 => base(&[IntakeAuth::Field]),
+            Vendor::Nextiva => base(&[IntakeAuth::Header, IntakeAuth::Basic]),
+            _ => base(&[IntakeAuth::Header, IntakeAuth::Field]),
+        }
+    }
+}
+
+impl VendorsConfig {
+    /// The intake settings of one of [`INTAKE_VENDORS`], defaults filled in.
+    pub fn intake(&self, vendor: Vendor) -> Intake {
+        let file = match vendor {
+            Vendor::Talkdesk => &self.talkdesk,
+            Vendor::Five9 => &self.five9,
+            Vendor::Nextiva => &self.nextiva,
+            _ => &self.cloudtalk,
+        };
+        let d = Intake::default_for(vendor);
+        Intake {
+            enabled: file.enabled.unwrap_or(d.enabled),
+            auth: file.auth.clone().unwrap_or(d.auth),
+            header: file.header.clone().unwrap_or(d.header),
+            field: file.field.clone().unwrap_or(d.field),
+            basic_user: file.basic_user.clone().unwrap_or(d.basic_user),
+        }
+    }
+}
+
+/// The vendor-neutral signed feed (`POST /webhooks/standard`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StandardFeedConfig {
+    pub enabled: bool,
+}
+
+impl Default for StandardFeedConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboundAuthMode {
+    Header,
+    Basic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsultFrom {
+    Customer,
+    Agent,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesysConfig {
+    pub enabled: bool,
+    pub auth: InboundAuthMode,
+    pub auth_header: String,
+    pub basic_user: String,
+    pub region: String,
+    pub api_base: Option<String>,
+    pub login_base: Option<String>,
+    pub consult_from: ConsultFrom,
+    pub default_queue_id: String,
+}
+
+/// Where a team is on each platform.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    pub genesys: Option<PlatformTarget>,
+    pub talkdesk: Option<PlatformTarget>,
+    pub five9: Option<PlatformTarget>,
+    pub nextiva: Option<PlatformTarget>,
+    pub cloudtalk: Option<PlatformTarget>,
+}
+
+impl TeamConfig {
+    pub fn target(&self, vendor: Vendor) -> Option<&PlatformTarget> {
+        match vendor {
+            Vendor::Genesys => self.genesys.as_ref(),
+            Vendor::Talkdesk => self.talkdesk.as_ref(),
+            Vendor::Five9 => self.five9.as_ref(),
+            Vendor::Nextiva => self.nextiva.as_ref(),
+            Vendor::Cloudtalk => self.cloudtalk.as_ref(),
+            Vendor::Standard => None,
+        }
+    }
+}
+
+/// A team on one platform: a Genesys queue, a Talkdesk ring group, a Five9 skill, a
+/// Nextiva queue, a CloudTalk group.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformTarget {
+    pub queue_id: String,
+    pub queue_name: Option<String>,
+    /// Where the fallback callback goes; the team's queue when unset.
+    pub callback_queue_id: Option<String>,
+}
+
+/// The Genesys form of [`PlatformTarget`].
+pub type GenesysTarget = PlatformTarget;
+
+impl Default for GenesysConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            auth: InboundAuthMode::Header,
+            auth_header: "X-Escalator-Token".into(),
+            basic_user: "genesys".into(),
+            region: "us-east-1".into(),
+            api_base: None,
+            login_base: None,
+            consult_from: ConsultFrom::Customer,
+            default_queue_id: String::new(),
+        }
+    }
+}
