@@ -39,6 +39,15 @@ async fn mount_briefing(app: &TestApp, expect: u64) {
         .await;
 }
 
+/// Attribute writes (briefing, guidance) succeed, whatever they carry.
+async fn accept_any_attributes(app: &TestApp) {
+    Mock::given(method("PATCH"))
+        .and(path(attributes_path()))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&app.genesys)
+        .await;
+}
+
 fn succeeded(rows: &[escalator::store::ActionRow]) -> bool {
     rows.iter().any(|a| a.status == "succeeded")
 }
@@ -243,11 +252,7 @@ async fn a_request_for_a_manager_goes_to_the_supervisor_queue() {
     let app = spawn_app().await;
     mount_genesys_basics(&app.genesys).await;
     mount_consult(&app, "q-supervisor", 1).await;
-    Mock::given(method("PATCH"))
-        .and(path(attributes_path()))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.genesys)
-        .await;
+    accept_any_attributes(&app).await;
     app.post_genesys(&transcription(
         "utt-9",
         "Can I please speak to a manager",
@@ -265,11 +270,7 @@ async fn a_request_for_a_manager_goes_to_the_supervisor_queue() {
 async fn self_harm_conferences_the_welfare_team_in() {
     let app = spawn_app().await;
     mount_genesys_basics(&app.genesys).await;
-    Mock::given(method("PATCH"))
-        .and(path(attributes_path()))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.genesys)
-        .await;
+    accept_any_attributes(&app).await;
     Mock::given(method("POST"))
         .and(path(consult_path()))
         .and(body_partial_json(
@@ -358,11 +359,7 @@ async fn a_consult_with_an_unknown_outcome_is_reconciled_not_repeated() {
         .respond_with(ResponseTemplate::new(200).set_body_json(participants(true)))
         .mount(&app.genesys)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path(attributes_path()))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.genesys)
-        .await;
+    accept_any_attributes(&app).await;
     // The consult is applied but its answer never arrives in time.
     Mock::given(method("POST"))
         .and(path(consult_path()))
@@ -401,11 +398,7 @@ async fn a_consult_with_an_unknown_outcome_is_reconciled_not_repeated() {
 async fn a_refused_self_harm_conference_is_stranded_for_a_person_never_a_callback() {
     let app = spawn_app().await;
     mount_genesys_basics(&app.genesys).await;
-    Mock::given(method("PATCH"))
-        .and(path(attributes_path()))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.genesys)
-        .await;
+    accept_any_attributes(&app).await;
     Mock::given(method("POST"))
         .and(path(consult_path()))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
