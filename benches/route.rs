@@ -34,6 +34,7 @@ fn route(c: &mut Criterion) {
                 five9: Some(legal.clone()),
                 nextiva: Some(legal.clone()),
                 cloudtalk: Some(legal),
+                ..Default::default()
             },
         );
         let secrets = Secrets {

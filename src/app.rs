@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use escalator_adapters::genesys::{self, GenesysClient, GenesysCredentials};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Secrets, Severity};
 use crate::dispatcher::Dispatcher;
-use crate::executor::{Executors, GenesysExecutor};
+use crate::executor::{self, AlertSink, Executors, LocalExecutor};
 use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
@@ -82,32 +81,21 @@ impl Application {
             .user_agent(concat!("escalator/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| AppError::Config(format!("HTTP client: {e}")))?;
-        let mut executors = Executors::default();
-        if let (true, Some(id), Some(secret)) = (
-            g.enabled,
-            secrets.genesys_client_id.clone(),
-            secrets.genesys_client_secret.clone(),
-        ) {
-            let api_base = g
-                .api_base
-                .clone()
-                .or_else(|| genesys::region_api_base(&g.region).map(str::to_string))
-                .ok_or_else(|| AppError::Config("vendors.genesys.region is unknown".into()))?;
-            let login_base = g
-                .login_base
-                .clone()
-                .unwrap_or_else(|| genesys::login_base_for(&api_base));
-            let client = GenesysClient::new(
-                http.clone(),
-                api_base,
-                login_base,
-                GenesysCredentials {
-                    client_id: id,
-                    client_secret: secret,
-                },
-            );
-            executors.genesys = Some(GenesysExecutor::new(client, g.consult_from));
+        let platforms =
+            executor::platform_executors(&config, &secrets, &http).map_err(AppError::Config)?;
+        for vendor in platforms.keys() {
+            tracing::info!(%vendor, "actions are sent to the platform's API");
         }
+        let alerts = AlertSink::new(
+            http.clone(),
+            secrets.api(crate::config::ENV_ALERT_WEBHOOK_URL).cloned(),
+        );
+        let local = LocalExecutor::new(
+            store.clone(),
+            alerts,
+            Duration::from_secs(config.dispatcher.route_on_hook_seconds),
+        );
+        let executors = Executors { platforms, local };
 
         let dispatcher = config.dispatcher.enabled.then(|| {
             Dispatcher::new(

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::Action;
 use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -15,7 +14,7 @@ use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
 use crate::executor::{Checkpoint, Executors, Outcome, Report};
-use crate::orchestrator::Orchestrator;
+use crate::orchestrator::{Link, Orchestrator};
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
 /// Longest wait we accept from a platform's `Retry-After`.
@@ -168,6 +167,11 @@ impl Dispatcher {
                 tracing::info!(detail = %done.detail, "action succeeded");
                 "succeeded"
             }
+            Outcome::Wait(delay, detail) => {
+                store.defer_action(action, worker, delay).await?;
+                tracing::info!(detail = %detail, wait_ms = delay.as_millis() as u64, "action waiting");
+                "waiting"
+            }
             Outcome::DryRun(plan) => {
                 store.dry_run_action(action, worker, &plan).await?;
                 tracing::info!(plan = %plan, "action recorded as dry-run");
@@ -193,18 +197,22 @@ impl Dispatcher {
                     self.inner
                         .orchestrator
                         .fallback(&action.action, action.vendor, &action.refs);
-                let guidance = matches!(action.action, Action::AgentGuidance { .. });
+                // Guidance and alerts that could not be delivered leave the escalation as it
+                // is; the failure is in its steps and the log.
+                let guidance = Link::of(&action.action).is_none();
                 let escalation_status = if guidance {
-                    // Guidance that could not be shown leaves the escalation as it is.
                     None
-                } else if fallback.is_some() {
+                } else if !fallback.is_empty() && fallback.iter().all(|a| Link::of(a).is_none()) {
+                    // Only an alert is left: a person must step in now.
+                    Some("needs_person")
+                } else if !fallback.is_empty() {
                     Some("falling_back")
                 } else {
                     Some("stranded")
                 };
                 if guidance {
-                    tracing::warn!(error = %error, "guidance could not be shown to the agent");
-                } else if fallback.is_none() {
+                    tracing::warn!(error = %error, "could not be delivered");
+                } else if fallback.is_empty() {
                     // Nothing left in the chain: a person must take this over.
                     tracing::error!(escalation = %action.escalation_id, error = %error, "escalation stranded; needs a person");
                     metrics::counter!("escalator_escalations_stranded_total").increment(1);

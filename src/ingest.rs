@@ -13,7 +13,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::orchestrator::Orchestrator;
-use crate::playbook::{Decision, Playbook, PlaybookHandle};
+use crate::playbook::{Decision, Playbook, PlaybookHandle, TriggerKind};
 use crate::store::{EventOutcome, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +206,24 @@ impl Pipeline {
                     },
                 )
                 .await?;
+        }
+        // An answer the fallback chain armed for this call: hand it over and let the
+        // chain record that the flow took it.
+        if let Some(armed) = self
+            .store
+            .take_armed_route(vendor, &request.call_id)
+            .await?
+        {
+            let hard_stop =
+                TriggerKind::parse(&armed.briefing.reason).is_some_and(|k| k.is_hard_stop());
+            self.wake.notify_one();
+            return Ok(RouteAnswer {
+                escalate: true,
+                team: Some(armed.team),
+                destination: Some(armed.destination),
+                priority: if hard_stop { 10 } else { 5 },
+                briefing: Some(armed.briefing),
+            });
         }
         let session = self.store.session(vendor, &request.call_id).await?;
         let Some(open) = session.escalation else {

@@ -22,6 +22,9 @@ pub struct CallSession {
     pub escalation: Option<OpenEscalation>,
     #[serde(default)]
     pub ended: bool,
+    /// An agent has the call: it has left the flow, so no routing hook will ask again.
+    #[serde(default)]
+    pub agent_connected: bool,
     /// The platform's latest sentiment score, when it sends one.
     #[serde(default)]
     pub sentiment: Option<f64>,
@@ -72,6 +75,7 @@ impl CallSession {
         self.last_hold_ms = None;
         match &event.kind {
             EventKind::CallEnded { .. } => self.ended = true,
+            EventKind::AgentConnected { .. } => self.agent_connected = true,
             EventKind::Sentiment { score, .. } => self.sentiment = Some(*score),
             EventKind::HoldStarted => self.hold_started_at = Some(event.occurred_at),
             EventKind::HoldEnded { held_ms } => {

@@ -5,6 +5,7 @@
 //! playbook or about storage, so each adapter can be tested and fuzzed alone.
 
 pub mod auth;
+pub mod capabilities;
 pub mod cloudtalk;
 mod delivery;
 pub mod five9;
@@ -13,11 +14,13 @@ pub mod model;
 pub mod nextiva;
 pub mod outbound;
 pub mod phone;
+pub mod ratelimit;
 mod secret;
 pub mod standard;
 pub mod talkdesk;
 mod time;
 
+pub use capabilities::Capabilities;
 pub use delivery::{scalar_text, Delivery};
 pub use model::*;
 pub use secret::Secret;

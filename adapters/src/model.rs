@@ -254,6 +254,49 @@ pub enum SpeakTo {
     Conference,
 }
 
+/// Why a supervisor is alerted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertReason {
+    /// The caller could not be transferred and was promised a callback instead.
+    CallbackInsteadOfTransfer,
+    /// Every platform action failed; only Escalator's own named callback is left.
+    ChainExhausted,
+    /// Self-harm and no way to bring the team onto the line: someone must join the
+    /// agent now.
+    CallerAtRisk,
+}
+
+impl AlertReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertReason::CallbackInsteadOfTransfer => "callback_instead_of_transfer",
+            AlertReason::ChainExhausted => "chain_exhausted",
+            AlertReason::CallerAtRisk => "caller_at_risk",
+        }
+    }
+}
+
+/// How soon a supervisor alert needs a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Someone must act within the callback window.
+    #[default]
+    Normal,
+    /// Someone must act now (a hard-stop left without a transfer, a caller at risk).
+    Immediate,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Normal => "normal",
+            Urgency::Immediate => "immediate",
+        }
+    }
+}
+
 /// Something Escalator asks a platform to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -264,8 +307,48 @@ pub enum Action {
         #[serde(default)]
         speak_to: SpeakTo,
     },
+    /// For non-hard-stop cases only; the briefing goes with the call where the platform
+    /// carries data on a transfer.
     BlindTransfer {
         target: Target,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        briefing: Option<Briefing>,
+    },
+    /// The platform cannot transfer by API, but can put the briefing and an instruction in
+    /// front of the live agent (CloudTalk Cue Card): the agent makes the warm transfer.
+    AssistedTransfer {
+        target: Target,
+        briefing: Briefing,
+        #[serde(default)]
+        speak_to: SpeakTo,
+    },
+    /// The call is still in a flow: its next routing-hook request is answered with this
+    /// team and briefing. Fails when the flow does not ask in time.
+    RouteOnHook {
+        target: Target,
+        briefing: Briefing,
+    },
+    /// Escalator's own named commitment in its callback log: the last link of every chain
+    /// that allows a callback, so a caller is never left without one.
+    NamedCallback {
+        target: Target,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<String>,
+        /// The named person who owns the callback.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        briefing: Briefing,
+    },
+    /// Tells the team's supervisor what happened and what they must do now. One per
+    /// reason per escalation.
+    SupervisorAlert {
+        team: String,
+        reason: AlertReason,
+        urgency: Urgency,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        summary: String,
+        briefing: Briefing,
     },
     ScheduleCallback {
         target: Target,
@@ -288,6 +371,14 @@ impl Action {
         match self {
             Action::WarmTransfer { .. } => "warm_transfer",
             Action::BlindTransfer { .. } => "blind_transfer",
+            Action::AssistedTransfer { .. } => "assisted_transfer",
+            Action::RouteOnHook { .. } => "route_on_hook",
+            Action::NamedCallback { .. } => "named_callback",
+            Action::SupervisorAlert { reason, .. } => match reason {
+                AlertReason::CallbackInsteadOfTransfer => "alert_callback",
+                AlertReason::ChainExhausted => "alert_chain_exhausted",
+                AlertReason::CallerAtRisk => "alert_caller_at_risk",
+            },
             Action::ScheduleCallback { .. } => "schedule_callback",
             Action::AttachBriefing { .. } => "attach_briefing",
             Action::AgentGuidance { .. } => "agent_guidance",

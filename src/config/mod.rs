@@ -9,9 +9,11 @@ use escalator_adapters::genesys;
 use escalator_adapters::Vendor;
 use serde::Deserialize;
 
+mod platform_api;
 mod secrets;
 mod vendors;
 
+pub use platform_api::*;
 pub use secrets::*;
 pub use vendors::*;
 
@@ -82,6 +84,9 @@ pub struct DispatcherConfig {
     pub poll_interval_ms: u64,
     pub concurrency: usize,
     pub request_timeout_ms: u64,
+    /// How long an answer for the next routing-hook request stays armed for a call still
+    /// in a flow before the chain moves on.
+    pub route_on_hook_seconds: u64,
 }
 
 /// Teams the built-in playbook routes to.
@@ -123,6 +128,7 @@ impl Default for DispatcherConfig {
             poll_interval_ms: 1_000,
             concurrency: 8,
             request_timeout_ms: 10_000,
+            route_on_hook_seconds: 120,
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct Secrets {
     pub standard_webhook_secrets: Vec<Secret>,
     /// `ESCALATOR_<VENDOR>_WEBHOOK_SECRET` for Talkdesk, Five9, Nextiva and CloudTalk.
     pub webhook_secrets: BTreeMap<Vendor, Secret>,
+    /// Platform API credentials and the alert webhook, by the names in [`API_SECRET_ENV`].
+    pub api: BTreeMap<&'static str, Secret>,
 }
 
 /// The platforms whose shared secret is `ESCALATOR_<VENDOR>_WEBHOOK_SECRET`.
@@ -39,7 +41,40 @@ pub const ENV_GENESYS_WEBHOOK_PASSWORD: &str = "ESCALATOR_GENESYS_WEBHOOK_PASSWO
 pub const ENV_GENESYS_CLIENT_ID: &str = "ESCALATOR_GENESYS_CLIENT_ID";
 pub const ENV_GENESYS_CLIENT_SECRET: &str = "ESCALATOR_GENESYS_CLIENT_SECRET";
 
+pub const ENV_TALKDESK_CLIENT_ID: &str = "ESCALATOR_TALKDESK_CLIENT_ID";
+pub const ENV_TALKDESK_CLIENT_SECRET: &str = "ESCALATOR_TALKDESK_CLIENT_SECRET";
+pub const ENV_FIVE9_ADMIN_USER: &str = "ESCALATOR_FIVE9_ADMIN_USER";
+pub const ENV_FIVE9_ADMIN_PASSWORD: &str = "ESCALATOR_FIVE9_ADMIN_PASSWORD";
+/// `user:password` pairs, comma- or newline-separated.
+pub const ENV_FIVE9_AGENT_CREDENTIALS: &str = "ESCALATOR_FIVE9_AGENT_CREDENTIALS";
+pub const ENV_NEXTIVA_API_USER: &str = "ESCALATOR_NEXTIVA_API_USER";
+pub const ENV_NEXTIVA_API_PASSWORD: &str = "ESCALATOR_NEXTIVA_API_PASSWORD";
+pub const ENV_CLOUDTALK_API_KEY_ID: &str = "ESCALATOR_CLOUDTALK_API_KEY_ID";
+pub const ENV_CLOUDTALK_API_KEY_SECRET: &str = "ESCALATOR_CLOUDTALK_API_KEY_SECRET";
+/// Slack-compatible incoming webhook for supervisor alerts (its URL carries a token).
+pub const ENV_ALERT_WEBHOOK_URL: &str = "ESCALATOR_ALERT_WEBHOOK_URL";
+
+/// Every platform-API secret read from the environment.
+pub const API_SECRET_ENV: [&str; 11] = [
+    ENV_TALKDESK_CLIENT_ID,
+    ENV_TALKDESK_CLIENT_SECRET,
+    ENV_FIVE9_ADMIN_USER,
+    ENV_FIVE9_ADMIN_PASSWORD,
+    ENV_FIVE9_AGENT_CREDENTIALS,
+    ENV_NEXTIVA_API_USER,
+    ENV_NEXTIVA_API_PASSWORD,
+    ENV_CLOUDTALK_API_KEY_ID,
+    ENV_CLOUDTALK_API_KEY_SECRET,
+    ENV_ALERT_WEBHOOK_URL,
+    ENV_GENESYS_CLIENT_SECRET,
+];
+
 impl Secrets {
+    /// A platform-API secret by its environment name (one of [`API_SECRET_ENV`]).
+    pub fn api(&self, env: &str) -> Option<&Secret> {
+        self.api.get(env)
+    }
+
     pub fn from_env() -> Self {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -62,6 +97,10 @@ impl Secrets {
             webhook_secrets: INTAKE_VENDORS
                 .iter()
                 .filter_map(|v| get(&webhook_secret_env(*v)).map(|s| (*v, Secret::new(s))))
+                .collect(),
+            api: API_SECRET_ENV
+                .iter()
+                .filter_map(|k| get(k).map(|s| (*k, Secret::new(s))))
                 .collect(),
         }
     }

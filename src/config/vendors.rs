@@ -4,15 +4,17 @@
 use escalator_adapters::Vendor;
 use serde::Deserialize;
 
+use super::platform_api::{CloudTalkApi, Five9Api, NextivaApi, TalkdeskApi};
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VendorsConfig {
     pub genesys: GenesysConfig,
     pub standard: StandardFeedConfig,
-    pub talkdesk: IntakeConfig,
-    pub five9: IntakeConfig,
-    pub nextiva: IntakeConfig,
-    pub cloudtalk: IntakeConfig,
+    pub talkdesk: IntakeConfig<TalkdeskApi>,
+    pub five9: IntakeConfig<Five9Api>,
+    pub nextiva: IntakeConfig<NextivaApi>,
+    pub cloudtalk: IntakeConfig<CloudTalkApi>,
 }
 
 /// Where a platform without request signing puts the shared secret.
@@ -31,9 +33,11 @@ pub enum IntakeAuth {
 
 /// Intake settings of a platform whose deliveries carry a shared secret, as written in
 /// the file; what is left out takes the platform's own default ([`VendorsConfig::intake`]).
+/// `api` is how Escalator acts on the platform.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct IntakeConfig {
+pub struct IntakeConfig<A: Default> {
+    pub api: A,
     pub enabled: Option<bool>,
     /// Every place the secret is accepted from.
     pub auth: Option<Vec<IntakeAuth>>,
@@ -80,20 +84,23 @@ impl Intake {
 impl VendorsConfig {
     /// The intake settings of one of [`INTAKE_VENDORS`], defaults filled in.
     pub fn intake(&self, vendor: Vendor) -> Intake {
-        let file = match vendor {
-            Vendor::Talkdesk => &self.talkdesk,
-            Vendor::Five9 => &self.five9,
-            Vendor::Nextiva => &self.nextiva,
-            _ => &self.cloudtalk,
-        };
         let d = Intake::default_for(vendor);
-        Intake {
-            enabled: file.enabled.unwrap_or(d.enabled),
-            auth: file.auth.clone().unwrap_or(d.auth),
-            header: file.header.clone().unwrap_or(d.header),
-            field: file.field.clone().unwrap_or(d.field),
-            basic_user: file.basic_user.clone().unwrap_or(d.basic_user),
+        match vendor {
+            Vendor::Talkdesk => resolve(&self.talkdesk, d),
+            Vendor::Five9 => resolve(&self.five9, d),
+            Vendor::Nextiva => resolve(&self.nextiva, d),
+            _ => resolve(&self.cloudtalk, d),
         }
+    }
+}
+
+fn resolve<A: Default>(file: &IntakeConfig<A>, d: Intake) -> Intake {
+    Intake {
+        enabled: file.enabled.unwrap_or(d.enabled),
+        auth: file.auth.clone().unwrap_or(d.auth),
+        header: file.header.clone().unwrap_or(d.header),
+        field: file.field.clone().unwrap_or(d.field),
+        basic_user: file.basic_user.clone().unwrap_or(d.basic_user),
     }
 }
 
@@ -136,12 +143,17 @@ pub struct GenesysConfig {
     pub login_base: Option<String>,
     pub consult_from: ConsultFrom,
     pub default_queue_id: String,
+    /// Client-side budget (Genesys allows 300 per minute per OAuth client on some keys).
+    pub requests_per_minute: u32,
 }
 
 /// Where a team is on each platform.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TeamConfig {
+    /// The named person who owns this team's callbacks when a transfer cannot be made
+    /// (e.g. "Dana Reyes"); alerts name them.
+    pub callback_owner: Option<String>,
     pub genesys: Option<PlatformTarget>,
     pub talkdesk: Option<PlatformTarget>,
     pub five9: Option<PlatformTarget>,
@@ -188,6 +200,7 @@ impl Default for GenesysConfig {
             login_base: None,
             consult_from: ConsultFrom::Customer,
             default_queue_id: String::new(),
+            requests_per_minute: 300,
         }
     }
 }

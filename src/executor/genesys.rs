@@ -3,13 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use escalator_adapters::genesys::{CallbackRequest, ConsultToQueue, GenesysClient};
+use escalator_adapters::genesys::{
+    self, CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials,
+};
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::{Action, Briefing, Destination, SpeakTo};
+use escalator_adapters::ratelimit::RequestBudget;
+use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target};
 use serde_json::Value;
 
-use super::{Checkpoint, Done, Report};
-use crate::config::ConsultFrom;
+use super::{Checkpoint, Done, PlatformExecutor, Report};
+use crate::config::{Config, ConsultFrom, Secrets};
 use crate::store::ClaimedAction;
 
 pub struct GenesysExecutor {
@@ -32,7 +35,46 @@ impl GenesysExecutor {
         }
     }
 
-    pub async fn execute(
+    /// The executor when Genesys is enabled and its OAuth client is configured.
+    pub fn build(
+        config: &Config,
+        secrets: &Secrets,
+        http: &reqwest::Client,
+    ) -> Result<Option<Self>, String> {
+        let g = &config.vendors.genesys;
+        let (true, Some(id), Some(secret)) = (
+            g.enabled,
+            secrets.genesys_client_id.clone(),
+            secrets.genesys_client_secret.clone(),
+        ) else {
+            return Ok(None);
+        };
+        let api_base = g
+            .api_base
+            .clone()
+            .or_else(|| genesys::region_api_base(&g.region).map(str::to_string))
+            .ok_or_else(|| "vendors.genesys.region is unknown".to_string())?;
+        let login_base = g
+            .login_base
+            .clone()
+            .unwrap_or_else(|| genesys::login_base_for(&api_base));
+        let client = GenesysClient::new(
+            http.clone(),
+            api_base,
+            login_base,
+            GenesysCredentials {
+                client_id: id,
+                client_secret: secret,
+            },
+        )
+        .with_budget(RequestBudget::per_minute(g.requests_per_minute));
+        Ok(Some(Self::new(client, g.consult_from)))
+    }
+}
+
+#[async_trait::async_trait]
+impl PlatformExecutor for GenesysExecutor {
+    async fn execute(
         &self,
         claimed: &mut ClaimedAction,
         report: &mut Report,
@@ -84,6 +126,10 @@ impl GenesysExecutor {
                 }
             }
             Action::AgentGuidance { text } => self.guidance(claimed, report, &text).await,
+            Action::BlindTransfer { target, briefing } => {
+                self.blind_transfer(claimed, report, &target, briefing.as_ref())
+                    .await
+            }
             other => {
                 let e = CallError::Unactionable(format!(
                     "{} is not supported on Genesys yet",
@@ -94,7 +140,9 @@ impl GenesysExecutor {
             }
         }
     }
+}
 
+impl GenesysExecutor {
     #[allow(clippy::too_many_arguments)]
     async fn warm_transfer(
         &self,
@@ -206,6 +254,88 @@ impl GenesysExecutor {
             }
             Err(e) => {
                 report.failed("consult", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A tier escalation (never a hard-stop: the chain has no blind link for those),
+    /// briefing first so the receiving agent's Script shows it.
+    async fn blind_transfer(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        target: &Target,
+        briefing: Option<&Briefing>,
+    ) -> Result<Done, CallError> {
+        let Destination::Queue { id, .. } = &target.destination else {
+            let e = CallError::Unactionable(format!(
+                "team {} has no Genesys queue configured (teams.{}.genesys.queue_id)",
+                target.team, target.team
+            ));
+            report.failed("blind_transfer", &e);
+            return Err(e);
+        };
+        self.resolve_participants(claimed, report).await?;
+        let Some(customer) = self.progress_str(claimed, CUSTOMER) else {
+            let e = CallError::Unactionable("the call has no connected customer".into());
+            report.failed("blind_transfer", &e);
+            return Err(e);
+        };
+        if let (Some(b), false) = (briefing, claimed.progress.contains_key(BRIEFED)) {
+            let attributes = briefing_attributes(b);
+            if let Err(e) = self
+                .client
+                .patch_participant_attributes(&claimed.call_id, &customer, &attributes)
+                .await
+            {
+                report.failed("briefing", &e);
+                return Err(e);
+            }
+            report.ok("briefing", "briefing written to the customer participant");
+            claimed.progress.insert(BRIEFED.into(), Value::Bool(true));
+        }
+        // A replace is not idempotent: after an unknown outcome, look first.
+        if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
+            match self.client.participants(&claimed.call_id).await {
+                Ok(p) if p.queue_ids.contains(id) => {
+                    let detail = format!("call already in queue {id}");
+                    report.ok("reconcile", &detail);
+                    return Ok(Done {
+                        escalation_status: Some("transferred"),
+                        detail,
+                    });
+                }
+                Ok(_) => {
+                    claimed.progress.remove(CONSULT_UNCERTAIN);
+                }
+                Err(e) => {
+                    report.failed("reconcile", &e);
+                    return Err(e);
+                }
+            }
+        }
+        let agent = self.progress_str(claimed, AGENT).unwrap_or(customer);
+        let result = self
+            .client
+            .blind_transfer_queue(&claimed.call_id, &agent, id)
+            .await;
+        if matches!(result, Err(CallError::Transport(_))) {
+            claimed
+                .progress
+                .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
+        }
+        match result {
+            Ok(()) => {
+                let detail = format!("blind transfer to queue {id} (team {})", target.team);
+                report.ok("blind_transfer", &detail);
+                Ok(Done {
+                    escalation_status: Some("transferred"),
+                    detail,
+                })
+            }
+            Err(e) => {
+                report.failed("blind_transfer", &e);
                 Err(e)
             }
         }

@@ -1,14 +1,51 @@
 //! Carries out one claimed action on its platform, step by step, reporting each step's
 //! outcome. Steps already applied by an earlier attempt (kept in `progress`) are skipped.
 
+mod alert;
+mod cloudtalk;
+mod five9;
 mod genesys;
+mod local;
+mod nextiva;
+mod talkdesk;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::{Action, Destination, SpeakTo, Vendor};
 
+pub use alert::AlertSink;
 pub use genesys::GenesysExecutor;
+pub use local::LocalExecutor;
 
+use crate::config::{Config, Secrets};
 use crate::store::{ClaimedAction, Store, StoreError};
+
+/// The executors of every platform whose API credentials are configured; the others run
+/// in dry-run.
+pub fn platform_executors(
+    config: &Config,
+    secrets: &Secrets,
+    http: &reqwest::Client,
+) -> Result<BTreeMap<Vendor, Box<dyn PlatformExecutor>>, String> {
+    let mut out: BTreeMap<Vendor, Box<dyn PlatformExecutor>> = BTreeMap::new();
+    if let Some(g) = GenesysExecutor::build(config, secrets, http)? {
+        out.insert(Vendor::Genesys, Box::new(g));
+    }
+    let others = [
+        (Vendor::Talkdesk, talkdesk::build(config, secrets, http)?),
+        (Vendor::Five9, five9::build(config, secrets, http)?),
+        (Vendor::Nextiva, nextiva::build(config, secrets, http)?),
+        (Vendor::Cloudtalk, cloudtalk::build(config, secrets, http)?),
+    ];
+    for (vendor, executor) in others {
+        if let Some(e) = executor {
+            out.insert(vendor, e);
+        }
+    }
+    Ok(out)
+}
 
 /// Saves an action's progress mid-attempt, before a request whose effect cannot be
 /// repeated, so a crash after sending it is reconciled instead of repeated.
@@ -73,31 +110,65 @@ pub struct Done {
     pub detail: String,
 }
 
-/// Platform clients by vendor; a vendor without credentials runs in dry-run.
-#[derive(Default)]
+/// Carries out actions on one platform through its API.
+#[async_trait::async_trait]
+pub trait PlatformExecutor: Send + Sync {
+    /// Carries out `claimed`, recording each request in `report`. Steps that must not be
+    /// repeated are kept in `claimed.progress` (saved through `checkpoint` before a
+    /// request whose effect is not idempotent), and an earlier uncertain attempt is
+    /// reconciled by reading the platform's state first.
+    async fn execute(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
+    ) -> Result<Done, CallError>;
+}
+
+/// Platform clients by vendor (a vendor without credentials runs in dry-run), and the
+/// links Escalator carries out itself.
 pub struct Executors {
-    pub genesys: Option<GenesysExecutor>,
+    pub platforms: BTreeMap<Vendor, Box<dyn PlatformExecutor>>,
+    pub local: LocalExecutor,
 }
 
 pub enum Outcome {
     Done(Done),
     DryRun(String),
+    /// Look again after this long (an armed routing-hook answer), without counting an
+    /// attempt.
+    Wait(Duration, String),
     Failed(CallError),
 }
 
 impl Executors {
+    pub fn new(local: LocalExecutor) -> Self {
+        Self {
+            platforms: BTreeMap::new(),
+            local,
+        }
+    }
+
+    pub fn with(mut self, vendor: Vendor, executor: Box<dyn PlatformExecutor>) -> Self {
+        self.platforms.insert(vendor, executor);
+        self
+    }
+
     pub async fn execute(
         &self,
         action: &mut ClaimedAction,
         report: &mut Report,
         checkpoint: &Checkpoint<'_>,
     ) -> Outcome {
-        match (action.vendor, &self.genesys) {
-            (Vendor::Genesys, Some(g)) => match g.execute(action, report, checkpoint).await {
+        if LocalExecutor::handles(&action.action) {
+            return self.local.execute(action, report).await;
+        }
+        match self.platforms.get(&action.vendor) {
+            Some(p) => match p.execute(action, report, checkpoint).await {
                 Ok(done) => Outcome::Done(done),
                 Err(e) => Outcome::Failed(e),
             },
-            _ => {
+            None => {
                 let plan = describe(&action.action);
                 report.steps.push(StepReport {
                     step: "dry_run",
@@ -137,11 +208,34 @@ pub fn describe(action: &Action) -> String {
             place(&target.destination),
             briefing.reference
         ),
-        Action::BlindTransfer { target } => format!(
+        Action::BlindTransfer { target, .. } => format!(
             "DRY RUN: would transfer to team {} at {}",
             target.team,
             place(&target.destination)
         ),
+        Action::AssistedTransfer {
+            target, briefing, ..
+        } => format!(
+            "DRY RUN: would show the agent briefing {} and ask them to transfer warm to team {} at {}",
+            briefing.reference,
+            target.team,
+            place(&target.destination)
+        ),
+        Action::RouteOnHook { target, briefing } => format!(
+            "DRY RUN: would answer the call's next routing-hook request with team {} at {}, reference {}",
+            target.team,
+            place(&target.destination),
+            briefing.reference
+        ),
+        Action::NamedCallback {
+            target, briefing, ..
+        } => format!(
+            "would record named callback {} for team {}",
+            briefing.reference, target.team
+        ),
+        Action::SupervisorAlert { team, reason, .. } => {
+            format!("would alert team {team}'s supervisor ({})", reason.as_str())
+        }
         Action::ScheduleCallback {
             target, briefing, ..
         } => format!(

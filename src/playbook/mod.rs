@@ -86,6 +86,27 @@ impl TriggerKind {
         }
     }
 
+    /// The kind a stored briefing's `reason` names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    pub const ALL: [TriggerKind; 13] = [
+        TriggerKind::LegalThreat,
+        TriggerKind::RegulatorMention,
+        TriggerKind::MediaMention,
+        TriggerKind::SelfHarm,
+        TriggerKind::Fraud,
+        TriggerKind::SupervisorRequest,
+        TriggerKind::AuthorityRequest,
+        TriggerKind::OverPromise,
+        TriggerKind::SustainedAnger,
+        TriggerKind::Anger,
+        TriggerKind::LongHold,
+        TriggerKind::RepeatContact,
+        TriggerKind::AgentRequest,
+    ];
+
     /// The trigger a phrase category stands for, if it escalates by itself.
     pub fn from_category(name: &str) -> Option<Self> {
         Some(match name {

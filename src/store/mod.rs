@@ -5,6 +5,7 @@
 //! anyway) and `BEGIN IMMEDIATE` takes the write lock up front, so concurrent processes on
 //! one file wait on `busy_timeout` instead of failing mid-transaction.
 
+mod fallback;
 mod outbox;
 mod records;
 
@@ -20,6 +21,7 @@ use sqlx::{Row, SqlitePool};
 use crate::playbook::Decision;
 use crate::session::{CallSession, OpenEscalation};
 
+pub use fallback::{ArmedRoute, ArmedState, CallbackRow, NewCallback};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
 

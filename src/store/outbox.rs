@@ -44,8 +44,9 @@ pub struct Failure {
     /// `failed` (the platform refused) or `dead` (attempts exhausted).
     pub status: &'static str,
     pub error: String,
-    /// The next link of the fallback chain, planned in the same transaction.
-    pub fallback: Option<Action>,
+    /// The next link of the fallback chain (and the alert that goes with it), planned in
+    /// the same transaction.
+    pub fallback: Vec<Action>,
     /// `None` leaves the escalation's status as it is.
     pub escalation_status: Option<&'static str>,
 }
@@ -149,7 +150,7 @@ impl Store {
             None,
             escalation_status,
             step_detail,
-            None,
+            &[],
         )
         .await
     }
@@ -168,7 +169,7 @@ impl Store {
             None,
             Some("dry_run"),
             detail,
-            None,
+            &[],
         )
         .await
     }
@@ -179,7 +180,7 @@ impl Store {
         worker: &str,
         failure: &Failure,
     ) -> Result<bool, StoreError> {
-        let detail = match &failure.fallback {
+        let detail = match failure.fallback.first() {
             Some(next) => format!("{}; falling back to {}", failure.error, next.kind()),
             None => failure.error.clone(),
         };
@@ -190,7 +191,7 @@ impl Store {
             Some(&failure.error),
             failure.escalation_status,
             &detail,
-            failure.fallback.as_ref(),
+            &failure.fallback,
         )
         .await
     }
@@ -204,7 +205,7 @@ impl Store {
         error: Option<&str>,
         escalation_status: Option<&str>,
         step_detail: &str,
-        fallback: Option<&Action>,
+        fallback: &[Action],
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let updated = sqlx::query(
@@ -231,8 +232,8 @@ impl Store {
             .await?;
         let step = format!("{}_{}", action.action.kind(), status);
         append_step(&mut tx, &action.escalation_id, &step, step_detail).await?;
-        if let Some(next) = fallback {
-            let refs = serde_json::to_string(&action.refs)?;
+        let refs = serde_json::to_string(&action.refs)?;
+        for next in fallback {
             let planned = insert_action(
                 &mut tx,
                 &action.escalation_id,
@@ -273,6 +274,31 @@ impl Store {
         )
         .bind(at)
         .bind(error)
+        .bind(now_text())
+        .bind(action.id)
+        .bind(worker)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// Puts the action back to look again after `delay` without counting an attempt
+    /// (a routing-hook answer waiting for the flow to ask).
+    pub async fn defer_action(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        let at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        let updated = sqlx::query(
+            "UPDATE actions SET status = 'pending', next_attempt_at = ?,
+                attempts = MAX(attempts - 1, 0), locked_by = NULL, locked_until = NULL,
+                updated_at = ?
+             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+        )
+        .bind(at)
         .bind(now_text())
         .bind(action.id)
         .bind(worker)

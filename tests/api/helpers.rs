@@ -29,6 +29,9 @@ pub struct TestApp {
     pub dir: TempDir,
 }
 
+/// Changes a test makes to the configuration before the app starts.
+pub type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 pub struct Options {
     pub dispatcher: bool,
     pub credentials: bool,
@@ -37,6 +40,10 @@ pub struct Options {
     /// Reuse a database from an earlier app (restart).
     pub dir: Option<TempDir>,
     pub genesys: Option<MockServer>,
+    /// Platform-API secrets by environment name (e.g. `ESCALATOR_TALKDESK_CLIENT_ID`).
+    pub api_secrets: Vec<(&'static str, String)>,
+    /// Last word on the configuration (point a platform's API at its mock, …).
+    pub configure: Option<Configure>,
 }
 
 impl Default for Options {
@@ -48,11 +55,14 @@ impl Default for Options {
             body_limit: 256 * 1024,
             dir: None,
             genesys: None,
+            api_secrets: Vec::new(),
+            configure: None,
         }
     }
 }
 
-fn team(queue: &str, callback: Option<&str>) -> TeamConfig {
+/// Every team's callbacks are owned by a named person: "Owner of <team>".
+fn team(name: &str, queue: &str, callback: Option<&str>) -> TeamConfig {
     let on = |prefix: &str| {
         Some(GenesysTarget {
             queue_id: format!("{prefix}-{}", queue.trim_start_matches("q-")),
@@ -61,6 +71,7 @@ fn team(queue: &str, callback: Option<&str>) -> TeamConfig {
         })
     };
     TeamConfig {
+        callback_owner: Some(format!("Owner of {name}")),
         genesys: Some(GenesysTarget {
             queue_id: queue.into(),
             queue_name: None,
@@ -95,6 +106,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     config.dispatcher.backoff_max_ms = 100;
     config.dispatcher.poll_interval_ms = 50;
     config.dispatcher.request_timeout_ms = 2_000;
+    config.dispatcher.route_on_hook_seconds = 1;
     config.vendors.genesys.api_base = Some(genesys.uri());
     config.vendors.genesys.login_base = Some(genesys.uri());
     config.vendors.genesys.auth = opts.auth;
@@ -107,7 +119,12 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("welfare", "q-welfare", None),
         ("fraud", "q-fraud", None),
     ] {
-        config.teams.insert(name.into(), team(queue, callback));
+        config
+            .teams
+            .insert(name.into(), team(name, queue, callback));
+    }
+    if let Some(configure) = opts.configure {
+        configure(&mut config);
     }
     let secrets = Secrets {
         genesys_webhook_secret: Some(Secret::new(SECRET)),
@@ -118,6 +135,15 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         webhook_secrets: escalator::config::INTAKE_VENDORS
             .iter()
             .map(|v| (*v, Secret::new(SECRET)))
+            .collect(),
+        api: escalator::config::API_SECRET_ENV
+            .iter()
+            .filter_map(|k| {
+                opts.api_secrets
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map(|(_, v)| (*k, Secret::new(v.clone())))
+            })
             .collect(),
     };
     let app = Application::build(config, secrets)

@@ -165,6 +165,7 @@ pub struct CloudTalkClient {
     analytics_base: String,
     credentials: CloudTalkCredentials,
     last_rate_limit: Mutex<Option<RateLimit>>,
+    budget: Option<crate::ratelimit::RequestBudget>,
 }
 
 impl CloudTalkClient {
@@ -177,7 +178,14 @@ impl CloudTalkClient {
             analytics_base: trim(config.analytics_base),
             credentials: config.credentials,
             last_rate_limit: Mutex::new(None),
+            budget: None,
         }
+    }
+
+    /// Paces every API request through `budget` (the platform's published limit).
+    pub fn with_budget(mut self, budget: Option<crate::ratelimit::RequestBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// What the last response's `X-CloudTalkAPI-*` headers said, if any response had them.
@@ -505,6 +513,7 @@ impl CloudTalkClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base(host)))

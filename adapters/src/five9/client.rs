@@ -224,6 +224,7 @@ pub struct Five9Client {
     http: reqwest::Client,
     config: Five9Config,
     sessions: session::SessionSlots,
+    budget: Option<crate::ratelimit::RequestBudget>,
 }
 
 impl Five9Client {
@@ -240,7 +241,14 @@ impl Five9Client {
             http,
             config,
             sessions: Default::default(),
+            budget: None,
         }
+    }
+
+    /// Paces every API request through `budget` (the platform's published limit).
+    pub fn with_budget(mut self, budget: Option<crate::ratelimit::RequestBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     pub fn config(&self) -> &Five9Config {

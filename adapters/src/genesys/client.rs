@@ -28,6 +28,7 @@ pub struct GenesysClient {
     login_base: String,
     credentials: GenesysCredentials,
     token: Mutex<Option<CachedToken>>,
+    budget: Option<crate::ratelimit::RequestBudget>,
 }
 
 #[derive(Debug)]
@@ -119,7 +120,14 @@ impl GenesysClient {
             login_base: login_base.into().trim_end_matches('/').to_string(),
             credentials,
             token: Mutex::new(None),
+            budget: None,
         }
+    }
+
+    /// Paces every API request through `budget` (the platform's published limit).
+    pub fn with_budget(mut self, budget: Option<crate::ratelimit::RequestBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     pub async fn participants(&self, conversation_id: &str) -> Result<Participants, CallError> {
@@ -347,6 +355,7 @@ impl GenesysClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<bytes::Bytes, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let token = self.token().await?;
         let mut request = self
             .http

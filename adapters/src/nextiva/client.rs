@@ -168,6 +168,7 @@ pub struct UserTransfer {
 pub struct NextivaClient {
     http: reqwest::Client,
     auth: Auth,
+    budget: Option<crate::ratelimit::RequestBudget>,
 }
 
 impl NextivaClient {
@@ -175,7 +176,14 @@ impl NextivaClient {
         Self {
             http,
             auth: Auth::new(config),
+            budget: None,
         }
+    }
+
+    /// Paces every API request through `budget` (the platform's published limit).
+    pub fn with_budget(mut self, budget: Option<crate::ratelimit::RequestBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// Reads one workitem: its `state`, agent and timestamps. The re-read before any
@@ -290,6 +298,7 @@ impl NextivaClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Bytes, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let session = self.auth.session(&self.http).await?;
         let mut request = self
             .http

@@ -197,6 +197,7 @@ pub struct TalkdeskClient {
     patch_paths: PatchPaths,
     /// The JSON-Patch media type to send: `false` = `application/json-patch+json`.
     patch_as_plain_json: AtomicBool,
+    budget: Option<crate::ratelimit::RequestBudget>,
 }
 
 impl TalkdeskClient {
@@ -212,7 +213,14 @@ impl TalkdeskClient {
             api_base: config.api_base.trim().trim_end_matches('/').to_string(),
             patch_paths: config.patch_paths,
             patch_as_plain_json: AtomicBool::new(false),
+            budget: None,
         }
+    }
+
+    /// Paces every API request through `budget` (the platform's published limit).
+    pub fn with_budget(mut self, budget: Option<crate::ratelimit::RequestBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     pub fn api_base(&self) -> &str {
@@ -443,6 +451,7 @@ impl TalkdeskClient {
         payload: Payload<'_>,
         tolerated: &[u16],
     ) -> Result<Reply, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let token = self.login.token().await?;
         let mut request = self
             .http

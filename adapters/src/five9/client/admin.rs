@@ -381,6 +381,7 @@ impl Five9Client {
 
     /// One SOAP request; the response body on success, else the classified fault.
     pub(super) async fn send_soap(&self, request: &SoapRequest) -> Result<String, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let admin = self.config.admin.as_ref().ok_or_else(|| {
             CallError::Unactionable(
                 "no Five9 admin (Configuration Web Services) user configured".into(),

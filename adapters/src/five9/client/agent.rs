@@ -281,6 +281,7 @@ impl Five9Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<bytes::Bytes, CallError> {
+        crate::ratelimit::acquire(self.budget.as_ref()).await;
         let session = self.session(agent).await?;
         let url = format!(
             "{}{AGENT_REST_PREFIX}/agents/{}{path}",

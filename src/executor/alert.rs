@@ -1,0 +1,91 @@
+//! Supervisor alerts: always to the log and metrics, and to a Slack-compatible incoming
+//! webhook when one is configured (`ESCALATOR_ALERT_WEBHOOK_URL`).
+
+use escalator_adapters::outbound::CallError;
+use escalator_adapters::{Action, AlertReason, Secret};
+use serde_json::json;
+
+use super::{Done, Report};
+
+pub struct AlertSink {
+    http: reqwest::Client,
+    webhook: Option<Secret>,
+}
+
+impl AlertSink {
+    pub fn new(http: reqwest::Client, webhook: Option<Secret>) -> Self {
+        Self { http, webhook }
+    }
+
+    pub async fn send(&self, action: &Action, report: &mut Report) -> Result<Done, CallError> {
+        let Action::SupervisorAlert {
+            team,
+            reason,
+            urgency,
+            owner,
+            summary,
+            briefing,
+        } = action
+        else {
+            return Err(CallError::Unactionable("not an alert".into()));
+        };
+        // The log line is for operators: no caller name, number or quote.
+        tracing::warn!(
+            alert = reason.as_str(),
+            urgency = urgency.as_str(),
+            team = %team,
+            reference = %briefing.reference,
+            owner = owner.as_deref().unwrap_or("unassigned"),
+            "supervisor alert"
+        );
+        metrics::counter!("escalator_supervisor_alerts_total", "reason" => reason.as_str(), "urgency" => urgency.as_str()).increment(1);
+        // A caller at risk with nobody brought onto the line: the record says a person is
+        // needed; other alerts leave the escalation's status as it is.
+        let escalation_status = (*reason == AlertReason::CallerAtRisk).then_some("needs_person");
+        let Some(url) = &self.webhook else {
+            let detail = "logged (no alert webhook configured)".to_string();
+            report.ok("alert", &detail);
+            return Ok(Done {
+                escalation_status,
+                detail,
+            });
+        };
+        let body = json!({
+            "text": format!("[{}] {summary}", urgency.as_str().to_uppercase()),
+            "escalator": {
+                "reason": reason.as_str(),
+                "urgency": urgency.as_str(),
+                "team": team,
+                "owner": owner,
+                "reference": briefing.reference,
+                "tier": briefing.tier,
+                "trigger": briefing.reason,
+                "quote": briefing.quote,
+            }
+        });
+        let result = match self.http.post(url.expose()).json(&body).send().await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(CallError::from_status(
+                r.status().as_u16(),
+                r.headers(),
+                "the alert webhook refused the alert".into(),
+            )),
+            // `from_reqwest` never echoes the URL, which carries the webhook's token.
+            Err(e) => Err(CallError::from_reqwest(&e)),
+        };
+        match result {
+            Ok(()) => {
+                let detail = "sent to the alert webhook".to_string();
+                report.ok("alert", &detail);
+                Ok(Done {
+                    escalation_status,
+                    detail,
+                })
+            }
+            Err(e) => {
+                report.failed("alert", &e);
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The links Escalator carries out itself: an answer armed for the call's next
+//! routing-hook request, the named callback in its own log, and supervisor alerts.
+
+use std::time::Duration;
+
+use escalator_adapters::outbound::CallError;
+use escalator_adapters::{Action, Briefing, Target};
+use serde_json::Value;
+
+use super::{AlertSink, Done, Outcome, Report};
+use crate::store::{ArmedState, ClaimedAction, NewCallback, Store};
+
+/// Progress key: when the armed answer lapses (epoch ms).
+const ARMED_UNTIL: &str = "armed_until_ms";
+
+pub struct LocalExecutor {
+    store: Store,
+    alerts: AlertSink,
+    route_ttl: Duration,
+}
+
+impl LocalExecutor {
+    pub fn new(store: Store, alerts: AlertSink, route_ttl: Duration) -> Self {
+        Self {
+            store,
+            alerts,
+            route_ttl,
+        }
+    }
+
+    pub fn handles(action: &Action) -> bool {
+        matches!(
+            action,
+            Action::RouteOnHook { .. }
+                | Action::NamedCallback { .. }
+                | Action::SupervisorAlert { .. }
+        )
+    }
+
+    pub async fn execute(&self, claimed: &mut ClaimedAction, report: &mut Report) -> Outcome {
+        let result = match claimed.action.clone() {
+            Action::RouteOnHook { target, briefing } => {
+                return self
+                    .route_on_hook(claimed, report, &target, &briefing)
+                    .await
+            }
+            Action::NamedCallback {
+                target,
+                number,
+                owner,
+                briefing,
+            } => {
+                self.named_callback(claimed, report, &target, number, owner, &briefing)
+                    .await
+            }
+            Action::SupervisorAlert { .. } => self.alerts.send(&claimed.action, report).await,
+            other => Err(CallError::Unactionable(format!(
+                "{} is carried out on the platform",
+                other.kind()
+            ))),
+        };
+        match result {
+            Ok(done) => Outcome::Done(done),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    async fn route_on_hook(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        target: &Target,
+        briefing: &Briefing,
+    ) -> Outcome {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let store_failed = |report: &mut Report, e: crate::store::StoreError| {
+            let e = CallError::Transport(format!("store: {e}"));
+            report.failed("route_on_hook", &e);
+            Outcome::Failed(e)
+        };
+        let Some(until) = claimed.progress.get(ARMED_UNTIL).and_then(Value::as_i64) else {
+            // First look: only a call still in a flow will ask the hook again.
+            let session = match self.store.session(claimed.vendor, &claimed.call_id).await {
+                Ok(s) => s,
+                Err(e) => return store_failed(report, e),
+            };
+            if session.ended || session.agent_connected {
+                let e = CallError::Unactionable(format!(
+                    "the call is no longer in a flow ({}), so no routing hook will ask",
+                    if session.ended {
+                        "it ended"
+                    } else {
+                        "an agent has it"
+                    }
+                ));
+                report.failed("route_on_hook", &e);
+                return Outcome::Failed(e);
+            }
+            if let Err(e) = self
+                .store
+                .arm_route(
+                    &claimed.escalation_id,
+                    claimed.vendor,
+                    &claimed.call_id,
+                    target,
+                    briefing,
+                    self.route_ttl,
+                )
+                .await
+            {
+                return store_failed(report, e);
+            }
+            let until = now + i64::try_from(self.route_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+            claimed.progress.insert(ARMED_UNTIL.into(), until.into());
+            let detail = format!(
+                "answer armed for the call's next routing-hook request (team {}, {} s)",
+                target.team,
+                self.route_ttl.as_secs()
+            );
+            report.ok("route_on_hook", &detail);
+            return Outcome::Wait(self.route_ttl, detail);
+        };
+        let state = match self.store.armed_state(&claimed.escalation_id).await {
+            Ok(s) => s,
+            Err(e) => return store_failed(report, e),
+        };
+        let consumed = |report: &mut Report| {
+            let detail = format!("the flow asked and was routed to team {}", target.team);
+            report.ok("route_on_hook", &detail);
+            Outcome::Done(Done {
+                escalation_status: Some("routed"),
+                detail,
+            })
+        };
+        match state {
+            ArmedState::Consumed => consumed(report),
+            ArmedState::Armed if until > now => {
+                let left = Duration::from_millis(u64::try_from(until - now).unwrap_or(0));
+                Outcome::Wait(left, "still waiting for the flow to ask".into())
+            }
+            _ => match self.store.expire_route(&claimed.escalation_id).await {
+                // The flow took it between the two reads.
+                Ok(false) if state == ArmedState::Armed => consumed(report),
+                Ok(_) => {
+                    let e = CallError::Unactionable(format!(
+                        "the flow did not ask within {} s",
+                        self.route_ttl.as_secs()
+                    ));
+                    report.failed("route_on_hook", &e);
+                    Outcome::Failed(e)
+                }
+                Err(e) => store_failed(report, e),
+            },
+        }
+    }
+
+    async fn named_callback(
+        &self,
+        claimed: &ClaimedAction,
+        report: &mut Report,
+        target: &Target,
+        number: Option<String>,
+        owner: Option<String>,
+        briefing: &Briefing,
+    ) -> Result<Done, CallError> {
+        let id = self
+            .store
+            .record_named_callback(&NewCallback {
+                escalation_id: &claimed.escalation_id,
+                vendor: claimed.vendor,
+                call_id: &claimed.call_id,
+                target,
+                owner: owner.as_deref(),
+                number: number.as_deref(),
+                briefing,
+            })
+            .await
+            .map_err(|e| CallError::Transport(format!("store: {e}")))?;
+        let detail = format!(
+            "named callback {} (reference {}) for team {}, owner {}{}",
+            id,
+            briefing.reference,
+            target.team,
+            owner.as_deref().unwrap_or("unassigned"),
+            if number.is_some() {
+                ""
+            } else {
+                "; no callback number known: take it from the call record"
+            }
+        );
+        report.ok("named_callback", &detail);
+        metrics::counter!("escalator_named_callbacks_total", "team" => target.team.clone())
+            .increment(1);
+        Ok(Done {
+            escalation_status: Some("callback_promised"),
+            detail,
+        })
+    }
+}

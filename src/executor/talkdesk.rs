@@ -1,0 +1,12 @@
+//! Placeholder until the talkdesk executor lands: the platform runs in dry-run.
+
+use super::PlatformExecutor;
+use crate::config::{Config, Secrets};
+
+pub fn build(
+    _config: &Config,
+    _secrets: &Secrets,
+    _http: &reqwest::Client,
+) -> Result<Option<Box<dyn PlatformExecutor>>, String> {
+    Ok(None)
+}

@@ -1,0 +1,318 @@
+//! Turns a decision into the actions that carry it out on the call's platform, and walks
+//! the platform's fallback chain ([`chain`]) when an action fails for good.
+//!
+//! Hard-stops are never blind-transferred; self-harm consults conference the team in
+//! (`speakTo` CONFERENCE) so the caller is never parked on hold, and never fall back to a
+//! queue or a callback: when nothing can bring the team onto the line, a supervisor is
+//! alerted at once while the agent stays with the caller (their guidance says so).
+
+pub mod chain;
+
+use std::collections::BTreeMap;
+
+use escalator_adapters::{
+    Action, AlertReason, Briefing, Capabilities, Destination, SpeakTo, Target, Urgency, Vendor,
+};
+
+pub use chain::{Link, Severity};
+
+use crate::config::PlatformTarget;
+use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
+use crate::reference;
+use crate::session::CallSession;
+use crate::store::Planned;
+
+#[derive(Clone)]
+pub struct Orchestrator {
+    /// Teams and their platform targets come from the playbook in force.
+    playbook: PlaybookHandle,
+    max_attempts: u32,
+}
+
+/// What the chain needs to build any of its links' actions.
+struct Escalation<'a> {
+    team: &'a str,
+    briefing: &'a Briefing,
+    number: Option<String>,
+    vendor: Vendor,
+}
+
+impl Orchestrator {
+    pub fn new(playbook: PlaybookHandle, max_attempts: u32) -> Self {
+        Self {
+            playbook,
+            max_attempts,
+        }
+    }
+
+    fn platform_target(&self, team: &str, vendor: Vendor) -> Option<PlatformTarget> {
+        self.playbook
+            .current()
+            .team(team)
+            .and_then(|t| t.target(vendor).cloned())
+    }
+
+    fn callback_owner(&self, team: &str) -> Option<String> {
+        self.playbook
+            .current()
+            .team(team)
+            .and_then(|t| t.callback_owner.clone())
+            .filter(|o| !o.trim().is_empty())
+    }
+
+    /// The escalation record and actions for a decision taken during a live call.
+    pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
+        let reference = reference::generate();
+        let briefing = briefing(&decision, session, &reference);
+        let mut actions = Vec::new();
+        if let Some(text) = &decision.guidance {
+            actions.push(Action::AgentGuidance { text: text.clone() });
+        }
+        if !decision.is_guidance_only() {
+            let esc = Escalation {
+                team: &decision.team,
+                briefing: &briefing,
+                number: session.caller.number.clone(),
+                vendor,
+            };
+            let links = chain::chain(Capabilities::of(vendor), severity_of(&briefing));
+            actions.extend(self.start(&esc, &links));
+        }
+        Planned {
+            id: uuid::Uuid::new_v4().to_string(),
+            reference,
+            status: if decision.is_guidance_only() {
+                "guided"
+            } else {
+                "open"
+            },
+            decision,
+            actions,
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// The record for a decision a routing hook answer carries out (the flow routes the
+    /// call itself, so there is nothing to send).
+    pub fn plan_routed(&self, decision: Decision) -> Planned {
+        Planned {
+            id: uuid::Uuid::new_v4().to_string(),
+            reference: reference::generate(),
+            decision,
+            status: "routed",
+            actions: Vec::new(),
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// Where `team` is on `vendor`'s platform.
+    pub fn target(&self, team: &str, vendor: Vendor) -> Target {
+        let destination = match self.platform_target(team, vendor) {
+            Some(g) if !g.queue_id.trim().is_empty() => Destination::Queue {
+                id: g.queue_id.clone(),
+                name: g.queue_name.clone(),
+            },
+            _ => Destination::Unmapped,
+        };
+        Target {
+            team: team.to_string(),
+            destination,
+        }
+    }
+
+    fn callback_target(&self, team: &str, vendor: Vendor) -> Target {
+        let queue = self
+            .platform_target(team, vendor)
+            .and_then(|g| g.callback_queue_id.filter(|q| !q.trim().is_empty()));
+        match queue {
+            Some(id) => Target {
+                team: team.to_string(),
+                destination: Destination::Queue { id, name: None },
+            },
+            _ => self.target(team, vendor),
+        }
+    }
+
+    /// The actions that start the chain: its first link, or the alert for a caller at
+    /// risk when the platform has no way to bring anyone onto the line.
+    fn start(&self, esc: &Escalation<'_>, links: &[Link]) -> Vec<Action> {
+        match links.first() {
+            Some(first) => self.link_actions(*first, esc),
+            None => vec![self.alert(esc, AlertReason::CallerAtRisk)],
+        }
+    }
+
+    /// The next actions when `failed` cannot be carried out: the chain's next link (with
+    /// the supervisor alert that goes with it), the at-risk alert when a self-harm chain
+    /// is spent, or nothing when `failed` was not a link or was the last one.
+    pub fn fallback(
+        &self,
+        failed: &Action,
+        vendor: Vendor,
+        refs: &BTreeMap<String, String>,
+    ) -> Vec<Action> {
+        let Some(link) = Link::of(failed) else {
+            return Vec::new();
+        };
+        let Some((team, briefing, number)) = parts(failed) else {
+            return Vec::new();
+        };
+        let esc = Escalation {
+            team,
+            briefing,
+            number: number.or_else(|| refs.get("caller_number").cloned()),
+            vendor,
+        };
+        let severity = severity_of(briefing);
+        let links = chain::chain(Capabilities::of(vendor), severity);
+        match chain::next(&links, link) {
+            Some(next) => self.link_actions(next, &esc),
+            None if severity == Severity::SelfHarm => {
+                vec![self.alert(&esc, AlertReason::CallerAtRisk)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn link_actions(&self, link: Link, esc: &Escalation<'_>) -> Vec<Action> {
+        let target = || self.target(esc.team, esc.vendor);
+        let briefing = esc.briefing.clone();
+        match link {
+            Link::WarmTransfer => vec![Action::WarmTransfer {
+                target: target(),
+                speak_to: speak_to(esc.briefing),
+                briefing,
+            }],
+            Link::AssistedTransfer => vec![Action::AssistedTransfer {
+                target: target(),
+                speak_to: speak_to(esc.briefing),
+                briefing,
+            }],
+            Link::BlindTransfer => vec![Action::BlindTransfer {
+                target: target(),
+                briefing: Some(briefing),
+            }],
+            Link::RouteOnHook => vec![Action::RouteOnHook {
+                target: target(),
+                briefing,
+            }],
+            Link::PlatformCallback => vec![
+                Action::ScheduleCallback {
+                    target: self.callback_target(esc.team, esc.vendor),
+                    number: esc.number.clone(),
+                    at: None,
+                    briefing,
+                },
+                self.alert(esc, AlertReason::CallbackInsteadOfTransfer),
+            ],
+            Link::NamedCallback => vec![
+                Action::NamedCallback {
+                    target: target(),
+                    number: esc.number.clone(),
+                    owner: self.callback_owner(esc.team),
+                    briefing,
+                },
+                self.alert(esc, AlertReason::ChainExhausted),
+            ],
+        }
+    }
+
+    fn alert(&self, esc: &Escalation<'_>, reason: AlertReason) -> Action {
+        let b = esc.briefing;
+        let owner = self.callback_owner(esc.team);
+        let hard_stop = severity_of(b) != Severity::Tier;
+        let urgency = if hard_stop || reason == AlertReason::CallerAtRisk {
+            Urgency::Immediate
+        } else {
+            Urgency::Normal
+        };
+        let who = owner
+            .as_deref()
+            .unwrap_or("no owner configured: assign one");
+        let summary = match reason {
+            AlertReason::CallbackInsteadOfTransfer => format!(
+                "{} escalation {} ({}) on {} could not be transferred to team {}; a callback \
+                 was requested on the platform. Owner: {who}.",
+                b.tier, b.reference, b.reason, esc.vendor, esc.team
+            ),
+            AlertReason::ChainExhausted => format!(
+                "{} escalation {} ({}) on {}: no platform action reached team {}. Escalator \
+                 holds a named callback; call the customer back. Owner: {who}.",
+                b.tier, b.reference, b.reason, esc.vendor, esc.team
+            ),
+            AlertReason::CallerAtRisk => format!(
+                "Caller at risk ({}) on {}, escalation {}: the platform cannot bring team {} \
+                 onto the line. Join the agent now; the agent stays on the call.",
+                b.reason, esc.vendor, b.reference, esc.team
+            ),
+        };
+        Action::SupervisorAlert {
+            team: esc.team.to_string(),
+            reason,
+            urgency,
+            owner,
+            summary,
+            briefing: b.clone(),
+        }
+    }
+}
+
+/// The team, briefing and callback number a link's action carries.
+fn parts(action: &Action) -> Option<(&str, &Briefing, Option<String>)> {
+    match action {
+        Action::WarmTransfer {
+            target, briefing, ..
+        }
+        | Action::AssistedTransfer {
+            target, briefing, ..
+        }
+        | Action::RouteOnHook { target, briefing } => Some((&target.team, briefing, None)),
+        Action::BlindTransfer {
+            target,
+            briefing: Some(briefing),
+        } => Some((&target.team, briefing, None)),
+        Action::ScheduleCallback {
+            target,
+            briefing,
+            number,
+            ..
+        }
+        | Action::NamedCallback {
+            target,
+            briefing,
+            number,
+            ..
+        } => Some((&target.team, briefing, number.clone())),
+        _ => None,
+    }
+}
+
+fn severity_of(b: &Briefing) -> Severity {
+    match TriggerKind::parse(&b.reason) {
+        Some(TriggerKind::SelfHarm) => Severity::SelfHarm,
+        Some(k) if k.is_hard_stop() => Severity::HardStop,
+        _ => Severity::Tier,
+    }
+}
+
+fn speak_to(b: &Briefing) -> SpeakTo {
+    if severity_of(b) == Severity::SelfHarm {
+        SpeakTo::Conference
+    } else {
+        SpeakTo::Destination
+    }
+}
+
+fn briefing(decision: &Decision, session: &CallSession, reference: &str) -> Briefing {
+    let primary = decision.primary();
+    Briefing {
+        reference: reference.to_string(),
+        tier: decision.tier.as_str().to_string(),
+        reason: primary.kind.as_str().to_string(),
+        rule_id: primary.rule_id.clone(),
+        quote: primary.quote.clone(),
+        utterance_id: primary.utterance_id.clone(),
+        caller_name: session.caller.name.clone(),
+        verified: session.caller.verified,
+    }
+}

@@ -1,0 +1,208 @@
+//! The store side of the fallback chain's local links: answers armed for a call's next
+//! routing-hook request, and Escalator's own named callbacks.
+
+use std::time::Duration;
+
+use escalator_adapters::{Briefing, Destination, Target, Vendor};
+use sqlx::Row;
+
+use super::{now_ms, now_text, Store, StoreError};
+
+/// An armed answer the routing hook hands to the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmedRoute {
+    pub escalation_id: String,
+    pub team: String,
+    pub destination: Destination,
+    pub briefing: Briefing,
+}
+
+/// Where an armed answer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmedState {
+    Armed,
+    /// The flow asked and was answered.
+    Consumed,
+    Expired,
+    /// Never armed (or the escalation is unknown).
+    Missing,
+}
+
+/// A named callback Escalator keeps itself.
+#[derive(Debug, Clone)]
+pub struct NewCallback<'a> {
+    pub escalation_id: &'a str,
+    pub vendor: Vendor,
+    pub call_id: &'a str,
+    pub target: &'a Target,
+    pub owner: Option<&'a str>,
+    pub number: Option<&'a str>,
+    pub briefing: &'a Briefing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRow {
+    pub id: String,
+    pub reference: String,
+    pub escalation_id: String,
+    pub team: String,
+    pub owner: Option<String>,
+    pub number: Option<String>,
+    pub status: String,
+}
+
+impl Store {
+    /// Arms (or re-arms) the answer for the call's next routing-hook request.
+    pub async fn arm_route(
+        &self,
+        escalation_id: &str,
+        vendor: Vendor,
+        call_id: &str,
+        target: &Target,
+        briefing: &Briefing,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let expires = now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        sqlx::query(
+            "INSERT INTO armed_routes
+               (escalation_id, vendor, call_id, team, destination, briefing, status, armed_at,
+                expires_ms)
+             VALUES (?, ?, ?, ?, ?, ?, 'armed', ?, ?)
+             ON CONFLICT (escalation_id) DO NOTHING",
+        )
+        .bind(escalation_id)
+        .bind(vendor.as_str())
+        .bind(call_id)
+        .bind(&target.team)
+        .bind(serde_json::to_string(&target.destination)?)
+        .bind(serde_json::to_string(briefing)?)
+        .bind(now_text())
+        .bind(expires)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn armed_state(&self, escalation_id: &str) -> Result<ArmedState, StoreError> {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM armed_routes WHERE escalation_id = ?")
+                .bind(escalation_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(match status.as_deref() {
+            Some("armed") => ArmedState::Armed,
+            Some("consumed") => ArmedState::Consumed,
+            Some(_) => ArmedState::Expired,
+            None => ArmedState::Missing,
+        })
+    }
+
+    /// Withdraws an answer the flow never asked for; `false` when the flow took it first.
+    pub async fn expire_route(&self, escalation_id: &str) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE armed_routes SET status = 'expired' WHERE escalation_id = ? AND status = 'armed'",
+        )
+        .bind(escalation_id)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// Takes the armed answer for a call's routing-hook request, if one is live, and
+    /// brings the waiting action forward so the escalation records the outcome at once.
+    pub async fn take_armed_route(
+        &self,
+        vendor: Vendor,
+        call_id: &str,
+    ) -> Result<Option<ArmedRoute>, StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "UPDATE armed_routes SET status = 'consumed', consumed_at = ?
+             WHERE escalation_id = (
+                SELECT escalation_id FROM armed_routes
+                WHERE vendor = ? AND call_id = ? AND status = 'armed' AND expires_ms > ?
+                ORDER BY armed_at DESC LIMIT 1)
+             RETURNING escalation_id, team, destination, briefing",
+        )
+        .bind(now_text())
+        .bind(vendor.as_str())
+        .bind(call_id)
+        .bind(now_ms())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let armed = ArmedRoute {
+            escalation_id: row.get("escalation_id"),
+            team: row.get("team"),
+            destination: serde_json::from_str(row.get::<&str, _>("destination"))?,
+            briefing: serde_json::from_str(row.get::<&str, _>("briefing"))?,
+        };
+        sqlx::query(
+            "UPDATE actions SET next_attempt_at = ?
+             WHERE escalation_id = ? AND kind = 'route_on_hook' AND status = 'pending'",
+        )
+        .bind(now_ms())
+        .bind(&armed.escalation_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(armed))
+    }
+
+    /// Records a named callback once per escalation; returns its id.
+    pub async fn record_named_callback(&self, c: &NewCallback<'_>) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO callbacks
+               (id, reference, escalation_id, vendor, call_id, team, owner, number, caller_name,
+                reason, quote, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+             ON CONFLICT (escalation_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&c.briefing.reference)
+        .bind(c.escalation_id)
+        .bind(c.vendor.as_str())
+        .bind(c.call_id)
+        .bind(&c.target.team)
+        .bind(c.owner)
+        .bind(c.number)
+        .bind(&c.briefing.caller_name)
+        .bind(&c.briefing.reason)
+        .bind(&c.briefing.quote)
+        .bind(now_text())
+        .execute(&self.writer)
+        .await?;
+        let stored: String = sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = ?")
+            .bind(c.escalation_id)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(stored)
+    }
+
+    /// Escalator's named callbacks, newest first.
+    pub async fn callbacks(&self, limit: i64) -> Result<Vec<CallbackRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, reference, escalation_id, team, owner, number, status FROM callbacks
+             ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CallbackRow {
+                id: r.get("id"),
+                reference: r.get("reference"),
+                escalation_id: r.get("escalation_id"),
+                team: r.get("team"),
+                owner: r.get("owner"),
+                number: r.get("number"),
+                status: r.get("status"),
+            })
+            .collect())
+    }
+}
