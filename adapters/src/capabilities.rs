@@ -16,8 +16,11 @@ pub struct Capabilities {
     pub blind_transfer: bool,
     /// The flow asks Escalator where a call goes while the call is still in it.
     pub routing_hook: bool,
-    /// The platform holds a callback commitment and dials it.
+    /// The platform holds a callback commitment by API.
     pub callback: bool,
+    /// ... and dials it at the agreed time itself; otherwise Escalator places the call
+    /// at the window (CloudTalk click-to-call).
+    pub dials_callback: bool,
     /// Something the live agent sees during the call, written by API (participant data,
     /// call variables, a Cue Card).
     pub live_briefing: bool,
@@ -36,6 +39,7 @@ impl Capabilities {
                 blind_transfer: true,
                 routing_hook: true,
                 callback: true,
+                dials_callback: true,
                 live_briefing: true,
                 agent_assisted_transfer: false,
             },
@@ -48,6 +52,7 @@ impl Capabilities {
                 blind_transfer: true,
                 routing_hook: true,
                 callback: true,
+                dials_callback: true,
                 live_briefing: true,
                 agent_assisted_transfer: false,
             },
@@ -58,6 +63,7 @@ impl Capabilities {
                 blind_transfer: false,
                 routing_hook: true,
                 callback: true,
+                dials_callback: true,
                 live_briefing: false,
                 agent_assisted_transfer: false,
             },
@@ -68,17 +74,20 @@ impl Capabilities {
                 blind_transfer: true,
                 routing_hook: true,
                 callback: true,
+                dials_callback: true,
                 live_briefing: false,
                 agent_assisted_transfer: false,
             },
-            // No transfer and no callback API; a Cue Card reaches the live agent, and the
-            // commitment is a contact note, tag and task activity Escalator keeps itself.
+            // No transfer and no callback API; a Cue Card reaches the live agent. The
+            // commitment is held as a contact note, tag and task activity, and Escalator
+            // places the call at the window (click-to-call).
             Vendor::Cloudtalk => Capabilities {
                 warm_transfer: false,
                 conference: false,
                 blind_transfer: false,
                 routing_hook: true,
-                callback: false,
+                callback: true,
+                dials_callback: false,
                 live_briefing: true,
                 agent_assisted_transfer: true,
             },
@@ -89,6 +98,7 @@ impl Capabilities {
                 blind_transfer: false,
                 routing_hook: false,
                 callback: false,
+                dials_callback: false,
                 live_briefing: false,
                 agent_assisted_transfer: false,
             },
@@ -114,7 +124,7 @@ mod tests {
         for v in Vendor::ALL.into_iter().filter(|v| *v != Vendor::Standard) {
             let c = Capabilities::of(v);
             assert!(c.routing_hook, "{v}");
-            assert!(c.callback || c.agent_assisted_transfer, "{v}");
+            assert!(c.callback, "{v}");
         }
     }
 }

@@ -178,7 +178,12 @@ mod tests {
         );
         assert_eq!(
             of(Vendor::Cloudtalk, Severity::HardStop),
-            [AssistedTransfer, RouteOnHook, NamedCallback]
+            [
+                AssistedTransfer,
+                RouteOnHook,
+                PlatformCallback,
+                NamedCallback
+            ]
         );
     }
 

@@ -64,8 +64,11 @@ impl Orchestrator {
     pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
         let reference = reference::generate();
         let briefing = briefing(&decision, session, &reference);
+        let caps = Capabilities::of(vendor);
         let mut actions = Vec::new();
-        if let Some(text) = &decision.guidance {
+        // Guidance reaches the agent only where something shows it during the call; it is
+        // in the decision record either way.
+        if let (Some(text), true) = (&decision.guidance, caps.live_briefing) {
             actions.push(Action::AgentGuidance { text: text.clone() });
         }
         if !decision.is_guidance_only() {
@@ -75,7 +78,7 @@ impl Orchestrator {
                 number: session.caller.number.clone(),
                 vendor,
             };
-            let links = chain::chain(Capabilities::of(vendor), severity_of(&briefing));
+            let links = chain::chain(caps, severity_of(&briefing));
             actions.extend(self.start(&esc, &links));
         }
         Planned {

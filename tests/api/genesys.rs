@@ -5,7 +5,7 @@ use std::time::Duration;
 use escalator_adapters::Vendor;
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
 
@@ -452,5 +452,76 @@ async fn a_refused_self_harm_conference_is_stranded_for_a_person_never_a_callbac
         .as_str()
         .unwrap()
         .contains("988"));
+    app.genesys.verify().await;
+}
+
+#[tokio::test]
+async fn when_every_platform_action_fails_a_named_callback_is_logged_and_a_supervisor_alerted() {
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_app_with(Options {
+        api_secrets: vec![alert_webhook_secret(&alerts)],
+        ..Options::default()
+    })
+    .await;
+    mount_genesys_basics(&app.genesys).await;
+    accept_any_attributes(&app).await;
+    for p in [
+        consult_path(),
+        "/api/v2/conversations/callbacks".to_string(),
+    ] {
+        Mock::given(method("POST"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                "status": 403, "code": "missing.permissions", "message": "forbidden"})))
+            .expect(1)
+            .mount(&app.genesys)
+            .await;
+    }
+    app.post_genesys(&customer_start()).await;
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = app
+        .wait_for_actions(|rows| {
+            rows.iter()
+                .any(|a| a.kind == "alert_chain_exhausted" && a.status == "succeeded")
+                && rows
+                    .iter()
+                    .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+        })
+        .await;
+    for (kind, status) in [
+        ("warm_transfer", "failed"),
+        ("route_on_hook", "failed"),
+        ("schedule_callback", "failed"),
+    ] {
+        let a = actions.iter().find(|a| a.kind == kind).expect(kind);
+        assert_eq!(a.status, status, "{kind}");
+    }
+    let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
+    assert_eq!(escalation.status, "callback_promised");
+
+    let callbacks = app.store.callbacks(10).await.unwrap();
+    assert_eq!(callbacks.len(), 1);
+    let cb = &callbacks[0];
+    assert_eq!(cb.escalation_id, escalation.id);
+    assert_eq!(cb.reference, escalation.reference);
+    assert_eq!(cb.team, "legal");
+    assert_eq!(cb.owner.as_deref(), Some("Owner of legal"));
+    assert_eq!(cb.number.as_deref(), Some(CALLER));
+    assert_eq!(cb.status, "pending");
+
+    let received = alerts_received(&alerts).await;
+    let exhausted = received
+        .iter()
+        .find(|a| a["escalator"]["reason"] == "chain_exhausted")
+        .expect("chain-exhausted alert");
+    assert_eq!(exhausted["escalator"]["urgency"], "immediate");
+    assert_eq!(exhausted["escalator"]["owner"], "Owner of legal");
+    assert_eq!(exhausted["escalator"]["quote"], THREAT);
+    assert!(exhausted["text"]
+        .as_str()
+        .unwrap()
+        .contains(&escalation.reference));
     app.genesys.verify().await;
 }

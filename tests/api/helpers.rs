@@ -3,6 +3,7 @@ use std::time::Duration;
 use escalator::app::Application;
 use escalator::config::{Config, GenesysTarget, InboundAuthMode, Secrets, TeamConfig};
 use escalator::store::{ActionRow, Store};
+use escalator_adapters::standard::{sign, SigningKey};
 use escalator_adapters::{Secret, Vendor};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -198,6 +199,61 @@ impl TestApp {
         panic!("actions never reached the expected state: {last:#?}");
     }
 
+    /// Waits until the actions of `vendor`'s call `call_id` satisfy `done`, or panics with
+    /// what was there.
+    pub async fn wait_for_actions_on(
+        &self,
+        vendor: Vendor,
+        call_id: &str,
+        done: impl Fn(&[ActionRow]) -> bool,
+    ) -> Vec<ActionRow> {
+        let mut last = Vec::new();
+        for _ in 0..400 {
+            last = self
+                .store
+                .actions(vendor, call_id)
+                .await
+                .expect("actions readable");
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("actions never reached the expected state: {last:#?}");
+    }
+
+    /// What a speech-analytics system heard the caller say on `platform`'s call, sent
+    /// through the signed neutral feed (the live transcript the platform itself lacks).
+    pub async fn post_caller_said(
+        &self,
+        platform: Vendor,
+        call_id: &str,
+        utterance_id: &str,
+        text: &str,
+    ) -> reqwest::Response {
+        let body = serde_json::json!({
+            "platform": platform.as_str(), "type": "utterance", "call_id": call_id,
+            "occurred_at": jiff::Timestamp::now().to_string(),
+            "caller": {"number": CALLER},
+            "utterance_id": utterance_id, "speaker": "customer", "text": text,
+            "is_final": true
+        });
+        let bytes = serde_json::to_vec(&body).expect("JSON");
+        let key = SigningKey::parse(&Secret::new(STANDARD_KEY)).expect("key");
+        let id = format!("msg_{utterance_id}");
+        let ts = jiff::Timestamp::now().as_second();
+        self.http
+            .post(format!("{}/webhooks/standard", self.address))
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", sign(&key, &id, ts, &bytes))
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Stops the service gracefully; returns what a restart needs.
     pub async fn stop(self) -> (TempDir, MockServer) {
         self.shutdown.cancel();
@@ -207,6 +263,35 @@ impl TestApp {
 }
 
 /// Token endpoint and the conversation read, as Genesys answers them.
+/// A Slack-compatible alert webhook on `server` at `/alerts` that accepts everything;
+/// pass `alert_webhook_secret(&server)` in `Options::api_secrets`.
+pub async fn mount_alert_webhook(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(server)
+        .await;
+}
+
+pub fn alert_webhook_secret(server: &MockServer) -> (&'static str, String) {
+    (
+        escalator::config::ENV_ALERT_WEBHOOK_URL,
+        format!("{}/alerts", server.uri()),
+    )
+}
+
+/// The alerts the webhook on `server` received, as JSON bodies.
+pub async fn alerts_received(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == "/alerts")
+        .filter_map(|r| serde_json::from_slice(&r.body).ok())
+        .collect()
+}
+
 pub async fn mount_genesys_basics(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
