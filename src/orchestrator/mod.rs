@@ -319,3 +319,178 @@ fn briefing(decision: &Decision, session: &CallSession, reference: &str) -> Brie
         verified: session.caller.verified,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use escalator_adapters::Caller;
+
+    use super::*;
+    use crate::config::TeamConfig;
+    use crate::playbook::{Engine, FiredTrigger, Tier};
+
+    fn orchestrator() -> Orchestrator {
+        let target = |id: &str| {
+            Some(PlatformTarget {
+                queue_id: id.into(),
+                ..Default::default()
+            })
+        };
+        let legal = TeamConfig {
+            callback_owner: Some("Dana Reyes".into()),
+            genesys: target("q-legal"),
+            talkdesk: target("rg-legal"),
+            five9: target("skill-legal"),
+            nextiva: target("nx-legal"),
+            cloudtalk: target("ct-legal"),
+        };
+        let teams = BTreeMap::from([("legal".to_string(), legal)]);
+        let engine = Engine::builtin().expect("built-in playbook");
+        Orchestrator::new(PlaybookHandle::new(engine, teams), 5)
+    }
+
+    fn decision(kind: TriggerKind, tier: Tier, guidance: Option<&str>) -> Decision {
+        Decision {
+            tier,
+            team: "legal".into(),
+            triggers: vec![FiredTrigger {
+                kind,
+                rule_id: "test.rule".into(),
+                team: "legal".into(),
+                span: Some("sue".into()),
+                quote: Some("I will sue you".into()),
+                utterance_id: Some("u1".into()),
+                at: jiff::Timestamp::UNIX_EPOCH,
+            }],
+            guidance: guidance.map(str::to_string),
+            crisis_line: None,
+        }
+    }
+
+    fn session() -> CallSession {
+        CallSession {
+            caller: Caller {
+                number: Some("+13175551234".into()),
+                ..Caller::default()
+            },
+            ..CallSession::default()
+        }
+    }
+
+    fn kinds(actions: &[Action]) -> Vec<&'static str> {
+        actions.iter().map(Action::kind).collect()
+    }
+
+    #[test]
+    fn a_hard_stop_starts_with_each_platforms_best_action() {
+        let o = orchestrator();
+        let d = decision(TriggerKind::LegalThreat, Tier::Specialist, None);
+        let first = |v| kinds(&o.plan(d.clone(), &session(), v).actions);
+        assert_eq!(first(Vendor::Genesys), ["warm_transfer"]);
+        assert_eq!(first(Vendor::Five9), ["warm_transfer"]);
+        assert_eq!(first(Vendor::Talkdesk), ["route_on_hook"]);
+        assert_eq!(first(Vendor::Nextiva), ["route_on_hook"]);
+        assert_eq!(first(Vendor::Cloudtalk), ["assisted_transfer"]);
+    }
+
+    #[test]
+    fn the_briefing_carries_the_verbatim_quote_and_the_reference() {
+        let planned = orchestrator().plan(
+            decision(TriggerKind::LegalThreat, Tier::Specialist, None),
+            &session(),
+            Vendor::Genesys,
+        );
+        let Action::WarmTransfer {
+            briefing, target, ..
+        } = &planned.actions[0]
+        else {
+            panic!("not a transfer: {:?}", planned.actions);
+        };
+        assert_eq!(briefing.quote.as_deref(), Some("I will sue you"));
+        assert_eq!(briefing.reference, planned.reference);
+        assert_eq!(
+            target.destination,
+            Destination::Queue {
+                id: "q-legal".into(),
+                name: None
+            }
+        );
+    }
+
+    #[test]
+    fn walking_the_talkdesk_chain_ends_in_a_named_callback_with_an_alert() {
+        let o = orchestrator();
+        let planned = o.plan(
+            decision(TriggerKind::Fraud, Tier::Specialist, None),
+            &session(),
+            Vendor::Talkdesk,
+        );
+        // The store keeps the caller's number with the action's refs when it is planned.
+        let refs = BTreeMap::from([("caller_number".to_string(), "+13175551234".to_string())]);
+        let callback = o.fallback(&planned.actions[0], Vendor::Talkdesk, &refs);
+        assert_eq!(kinds(&callback), ["schedule_callback", "alert_callback"]);
+        let named = o.fallback(&callback[0], Vendor::Talkdesk, &refs);
+        assert_eq!(kinds(&named), ["named_callback", "alert_chain_exhausted"]);
+        let Action::NamedCallback { owner, number, .. } = &named[0] else {
+            panic!("{named:?}");
+        };
+        assert_eq!(owner.as_deref(), Some("Dana Reyes"));
+        assert_eq!(number.as_deref(), Some("+13175551234"));
+        let Action::SupervisorAlert { urgency, .. } = &named[1] else {
+            panic!("{named:?}");
+        };
+        assert_eq!(*urgency, Urgency::Immediate);
+        assert!(o.fallback(&named[0], Vendor::Talkdesk, &refs).is_empty());
+        // Alerts are not links: nothing follows a failed alert.
+        assert!(o.fallback(&named[1], Vendor::Talkdesk, &refs).is_empty());
+    }
+
+    #[test]
+    fn a_tier_escalation_may_blind_transfer_but_a_hard_stop_never() {
+        let o = orchestrator();
+        let refs = BTreeMap::new();
+        let tier = o.plan(
+            decision(TriggerKind::SupervisorRequest, Tier::Supervisor, None),
+            &session(),
+            Vendor::Genesys,
+        );
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &refs);
+        assert_eq!(kinds(&next), ["blind_transfer"]);
+        let hard = o.plan(
+            decision(TriggerKind::MediaMention, Tier::Specialist, None),
+            &session(),
+            Vendor::Genesys,
+        );
+        let next = o.fallback(&hard.actions[0], Vendor::Genesys, &refs);
+        assert_eq!(kinds(&next), ["route_on_hook"]);
+    }
+
+    #[test]
+    fn self_harm_conferences_where_it_can_and_otherwise_alerts_at_once() {
+        let o = orchestrator();
+        let d = decision(
+            TriggerKind::SelfHarm,
+            Tier::Specialist,
+            Some("stay on the line"),
+        );
+        let genesys = o.plan(d.clone(), &session(), Vendor::Genesys);
+        assert_eq!(kinds(&genesys.actions), ["agent_guidance", "warm_transfer"]);
+        let Action::WarmTransfer { speak_to, .. } = &genesys.actions[1] else {
+            panic!();
+        };
+        assert_eq!(*speak_to, SpeakTo::Conference);
+        let after = o.fallback(&genesys.actions[1], Vendor::Genesys, &BTreeMap::new());
+        assert_eq!(kinds(&after), ["alert_caller_at_risk"]);
+
+        // Five9's consult parks the caller: no transfer at all, a person now.
+        let five9 = o.plan(d.clone(), &session(), Vendor::Five9);
+        assert_eq!(
+            kinds(&five9.actions),
+            ["agent_guidance", "alert_caller_at_risk"]
+        );
+        // Talkdesk has no live channel for guidance either; the alert still goes.
+        let talkdesk = o.plan(d, &session(), Vendor::Talkdesk);
+        assert_eq!(kinds(&talkdesk.actions), ["alert_caller_at_risk"]);
+    }
+}
