@@ -121,11 +121,20 @@ fn check_config(path: Option<std::path::PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let problems = config.problems(&Secrets::from_env());
-    let errors = problems
+    let secrets = Secrets::from_env();
+    let problems = config.problems(&secrets);
+    let mut errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
+    // Building the platform clients checks what only they know (regions, hosts,
+    // credential formats); nothing is sent.
+    if let Err(e) =
+        escalator::executor::platform_executors(&config, &secrets, &reqwest::Client::new())
+    {
+        eprintln!("error: {e}");
+        errors += 1;
+    }
     for p in &problems {
         let level = match p.severity {
             Severity::Error => "error",

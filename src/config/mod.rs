@@ -264,6 +264,12 @@ impl Config {
         if d.request_timeout_ms == 0 {
             error("dispatcher.request_timeout_ms", "must be at least 1".into());
         }
+        if d.route_on_hook_seconds == 0 {
+            error(
+                "dispatcher.route_on_hook_seconds",
+                "must be at least 1".into(),
+            );
+        }
 
         let g = &self.vendors.genesys;
         if g.enabled {
@@ -376,28 +382,57 @@ impl Config {
                 ),
                 _ => {}
             }
-            let live =
-                secrets.genesys_client_id.is_some() && secrets.genesys_client_secret.is_some();
-            if !live {
+        }
+        for vendor in ACTION_VENDORS {
+            let enabled = match vendor {
+                Vendor::Genesys => g.enabled,
+                v => self.vendors.intake(v).enabled,
+            };
+            if !enabled {
+                continue;
+            }
+            if !secrets.acts_on(vendor) {
                 warn(
-                    "vendors.genesys",
-                    format!("{ENV_GENESYS_CLIENT_ID} / {ENV_GENESYS_CLIENT_SECRET} are not set: actions are recorded as dry-run, nothing is sent to Genesys"),
+                    &format!("vendors.{vendor}"),
+                    format!(
+                        "{} not set: actions are recorded as dry-run, nothing is sent to {vendor}",
+                        credential_env(vendor)
+                    ),
                 );
-            } else {
-                for team in PLAYBOOK_TEAMS {
-                    if self
-                        .teams
-                        .get(team)
-                        .and_then(|t| t.genesys.as_ref())
-                        .is_none()
-                    {
-                        warn(
-                            &format!("teams.{team}.genesys"),
-                            "no Genesys queue: escalations to this team cannot be transferred or called back and are stranded for a person to pick up".into(),
-                        );
-                    }
+                continue;
+            }
+            for team in PLAYBOOK_TEAMS {
+                if self
+                    .teams
+                    .get(team)
+                    .and_then(|t| t.target(vendor))
+                    .is_none()
+                {
+                    warn(
+                        &format!("teams.{team}.{vendor}"),
+                        format!("no {vendor} target: escalations to this team skip every transfer and callback on {vendor} and end in a named callback"),
+                    );
                 }
             }
+        }
+        for team in PLAYBOOK_TEAMS {
+            let owner = self
+                .teams
+                .get(team)
+                .and_then(|t| t.callback_owner.as_deref());
+            if owner.is_none_or(|o| o.trim().is_empty()) {
+                warn(
+                    &format!("teams.{team}.callback_owner"),
+                    "not set: named callbacks for this team have no owner until someone takes them"
+                        .into(),
+                );
+            }
+        }
+        if secrets.api(ENV_ALERT_WEBHOOK_URL).is_none() {
+            warn(
+                "alerts",
+                format!("{ENV_ALERT_WEBHOOK_URL} is not set: supervisor alerts go to the log and metrics only"),
+            );
         }
         for vendor in INTAKE_VENDORS {
             let intake = self.vendors.intake(vendor);

@@ -55,7 +55,7 @@ pub const ENV_CLOUDTALK_API_KEY_SECRET: &str = "ESCALATOR_CLOUDTALK_API_KEY_SECR
 pub const ENV_ALERT_WEBHOOK_URL: &str = "ESCALATOR_ALERT_WEBHOOK_URL";
 
 /// Every platform-API secret read from the environment.
-pub const API_SECRET_ENV: [&str; 11] = [
+pub const API_SECRET_ENV: [&str; 10] = [
     ENV_TALKDESK_CLIENT_ID,
     ENV_TALKDESK_CLIENT_SECRET,
     ENV_FIVE9_ADMIN_USER,
@@ -66,10 +66,48 @@ pub const API_SECRET_ENV: [&str; 11] = [
     ENV_CLOUDTALK_API_KEY_ID,
     ENV_CLOUDTALK_API_KEY_SECRET,
     ENV_ALERT_WEBHOOK_URL,
-    ENV_GENESYS_CLIENT_SECRET,
 ];
 
+/// The platforms Escalator can act on through their APIs.
+pub const ACTION_VENDORS: [Vendor; 5] = [
+    Vendor::Genesys,
+    Vendor::Talkdesk,
+    Vendor::Five9,
+    Vendor::Nextiva,
+    Vendor::Cloudtalk,
+];
+
+/// The environment names that give Escalator a platform's API, for messages.
+pub fn credential_env(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Genesys => "ESCALATOR_GENESYS_CLIENT_ID / ESCALATOR_GENESYS_CLIENT_SECRET are",
+        Vendor::Talkdesk => "ESCALATOR_TALKDESK_CLIENT_ID / ESCALATOR_TALKDESK_CLIENT_SECRET are",
+        Vendor::Five9 => "ESCALATOR_FIVE9_ADMIN_USER / ESCALATOR_FIVE9_ADMIN_PASSWORD or ESCALATOR_FIVE9_AGENT_CREDENTIALS are",
+        Vendor::Nextiva => "ESCALATOR_NEXTIVA_API_USER / ESCALATOR_NEXTIVA_API_PASSWORD are",
+        Vendor::Cloudtalk => "ESCALATOR_CLOUDTALK_API_KEY_ID / ESCALATOR_CLOUDTALK_API_KEY_SECRET are",
+        Vendor::Standard => "(the neutral feed has no API) is",
+    }
+}
+
 impl Secrets {
+    /// Whether the credentials to act on `vendor`'s API are all set.
+    pub fn acts_on(&self, vendor: Vendor) -> bool {
+        let has = |k: &str| self.api(k).is_some();
+        match vendor {
+            Vendor::Genesys => {
+                self.genesys_client_id.is_some() && self.genesys_client_secret.is_some()
+            }
+            Vendor::Talkdesk => has(ENV_TALKDESK_CLIENT_ID) && has(ENV_TALKDESK_CLIENT_SECRET),
+            Vendor::Five9 => {
+                (has(ENV_FIVE9_ADMIN_USER) && has(ENV_FIVE9_ADMIN_PASSWORD))
+                    || has(ENV_FIVE9_AGENT_CREDENTIALS)
+            }
+            Vendor::Nextiva => has(ENV_NEXTIVA_API_USER) && has(ENV_NEXTIVA_API_PASSWORD),
+            Vendor::Cloudtalk => has(ENV_CLOUDTALK_API_KEY_ID) && has(ENV_CLOUDTALK_API_KEY_SECRET),
+            Vendor::Standard => false,
+        }
+    }
+
     /// A platform-API secret by its environment name (one of [`API_SECRET_ENV`]).
     pub fn api(&self, env: &str) -> Option<&Secret> {
         self.api.get(env)
