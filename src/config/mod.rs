@@ -331,7 +331,15 @@ impl Config {
         for (name, team) in &self.teams {
             for vendor in Vendor::ALL {
                 if let Some(t) = team.target(vendor) {
-                    if t.queue_id.trim().is_empty() {
+                    let filled =
+                        |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+                    let elsewhere = filled(&t.agent_id) || filled(&t.address);
+                    if vendor != Vendor::Genesys && elsewhere {
+                        error(
+                            &format!("teams.{name}.{vendor}"),
+                            "agent_id and address are Genesys-only; give queue_id".into(),
+                        );
+                    } else if t.queue_id.trim().is_empty() && !elsewhere {
                         error(
                             &format!("teams.{name}.{vendor}.queue_id"),
                             format!("is empty; give where this team is on {vendor}"),

@@ -181,6 +181,10 @@ impl TeamConfig {
 pub struct PlatformTarget {
     pub queue_id: String,
     pub queue_name: Option<String>,
+    /// Genesys: consult a named person (user id) instead of a queue.
+    pub agent_id: Option<String>,
+    /// Genesys: consult a phone number or address (an outside team) instead of a queue.
+    pub address: Option<String>,
     /// Where the fallback callback goes; the team's queue when unset.
     pub callback_queue_id: Option<String>,
 }

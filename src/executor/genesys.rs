@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use escalator_adapters::genesys::{
-    self, CallbackRequest, ConsultToQueue, GenesysClient, GenesysCredentials,
+    self, CallbackRequest, ConsultToAddress, ConsultToAgent, ConsultToQueue, GenesysClient,
+    GenesysCredentials,
 };
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::ratelimit::RequestBudget;
@@ -86,16 +87,23 @@ impl PlatformExecutor for GenesysExecutor {
                 briefing,
                 speak_to,
             } => {
-                let Destination::Queue { id, name } = target.destination else {
+                if target.destination == Destination::Unmapped {
                     let e = CallError::Unactionable(format!(
-                        "team {} has no Genesys queue configured (teams.{}.genesys.queue_id)",
+                        "team {} has no Genesys queue, agent or address configured (teams.{}.genesys)",
                         target.team, target.team
                     ));
                     report.failed("consult", &e);
                     return Err(e);
-                };
-                self.warm_transfer(claimed, report, checkpoint, &briefing, speak_to, id, name)
-                    .await
+                }
+                self.warm_transfer(
+                    claimed,
+                    report,
+                    checkpoint,
+                    &briefing,
+                    speak_to,
+                    &target.destination,
+                )
+                .await
             }
             Action::ScheduleCallback {
                 target,
@@ -143,7 +151,6 @@ impl PlatformExecutor for GenesysExecutor {
 }
 
 impl GenesysExecutor {
-    #[allow(clippy::too_many_arguments)]
     async fn warm_transfer(
         &self,
         claimed: &mut ClaimedAction,
@@ -151,17 +158,25 @@ impl GenesysExecutor {
         checkpoint: &Checkpoint<'_>,
         briefing: &Briefing,
         speak_to: SpeakTo,
-        queue_id: String,
-        queue_name: Option<String>,
+        destination: &Destination,
     ) -> Result<Done, CallError> {
+        let place = describe_destination(destination);
         let call_id = claimed.call_id.clone();
         // After an attempt whose outcome is unknown, look before consulting again: a
         // consult is not idempotent.
         if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
             let participants = self.client.participants(&call_id).await;
             match participants {
-                Ok(p) if p.consult_in_progress && p.queue_ids.contains(&queue_id) => {
-                    let detail = format!("consult to queue {queue_id} found already running");
+                // A queue consult shows the queue on a participant; for an agent or an
+                // address a running consult is all the call tells.
+                Ok(p)
+                    if p.consult_in_progress
+                        && match destination {
+                            Destination::Queue { id, .. } => p.queue_ids.contains(id),
+                            _ => true,
+                        } =>
+                {
+                    let detail = format!("consult to {place} found already running");
                     report.ok("reconcile", &detail);
                     return Ok(Done {
                         escalation_status: Some("transferred"),
@@ -214,15 +229,11 @@ impl GenesysExecutor {
             report.failed("consult", &e);
             return Err(e);
         };
-        let request = ConsultToQueue {
-            speak_to: match speak_to {
-                SpeakTo::Destination => "DESTINATION",
-                SpeakTo::Conference => "CONFERENCE",
-            },
-            consulting_user_id: self.progress_str(claimed, AGENT_USER),
-            queue_id: queue_id.clone(),
-            queue_name,
+        let speak_to = match speak_to {
+            SpeakTo::Destination => "DESTINATION",
+            SpeakTo::Conference => "CONFERENCE",
         };
+        let consulting_user_id = self.progress_str(claimed, AGENT_USER);
         // Mark the consult as possibly sent before sending it: if the process dies before
         // the outcome is recorded, the next attempt looks before consulting again.
         claimed
@@ -234,7 +245,35 @@ impl GenesysExecutor {
             claimed.progress.remove(CONSULT_UNCERTAIN);
             return Err(e);
         }
-        let result = self.client.consult_queue(&call_id, &from, &request).await;
+        let result = match destination {
+            Destination::Queue { id, name } => {
+                let request = ConsultToQueue {
+                    speak_to,
+                    consulting_user_id,
+                    queue_id: id.clone(),
+                    queue_name: name.clone(),
+                };
+                self.client.consult_queue(&call_id, &from, &request).await
+            }
+            Destination::Agent { id } => {
+                let request = ConsultToAgent {
+                    speak_to,
+                    consulting_user_id,
+                    user_id: id.clone(),
+                    user_display_name: None,
+                };
+                self.client.consult_agent(&call_id, &from, &request).await
+            }
+            Destination::Address { address } => {
+                let request = ConsultToAddress {
+                    speak_to,
+                    consulting_user_id,
+                    address: address.clone(),
+                };
+                self.client.consult_address(&call_id, &from, &request).await
+            }
+            Destination::Unmapped => Err(CallError::Unactionable("no destination".into())),
+        };
         if !matches!(result, Err(CallError::Transport(_))) {
             // A definite answer: nothing to reconcile next time.
             claimed.progress.remove(CONSULT_UNCERTAIN);
@@ -242,8 +281,7 @@ impl GenesysExecutor {
         match result {
             Ok(destination) => {
                 let detail = format!(
-                    "consult ({}) to queue {queue_id} started; destination participant {}",
-                    request.speak_to,
+                    "consult ({speak_to}) to {place} started; destination participant {}",
                     destination.as_deref().unwrap_or("unknown")
                 );
                 report.ok("consult", &detail);
@@ -475,6 +513,16 @@ impl GenesysExecutor {
             .get(key)
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+}
+
+fn describe_destination(d: &Destination) -> String {
+    match d {
+        Destination::Queue { id, .. } => format!("queue {id}"),
+        Destination::Agent { id } => format!("agent {id}"),
+        // An address is a phone number: not for the log.
+        Destination::Address { .. } => "the team's address".to_string(),
+        Destination::Unmapped => "nowhere".to_string(),
     }
 }
 

@@ -110,12 +110,18 @@ impl Orchestrator {
 
     /// Where `team` is on `vendor`'s platform.
     pub fn target(&self, team: &str, vendor: Vendor) -> Target {
+        let filled = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         let destination = match self.platform_target(team, vendor) {
             Some(g) if !g.queue_id.trim().is_empty() => Destination::Queue {
                 id: g.queue_id.clone(),
                 name: g.queue_name.clone(),
             },
-            _ => Destination::Unmapped,
+            Some(g) => match (filled(&g.agent_id), filled(&g.address)) {
+                (Some(id), _) => Destination::Agent { id },
+                (None, Some(address)) => Destination::Address { address },
+                _ => Destination::Unmapped,
+            },
+            None => Destination::Unmapped,
         };
         Target {
             team: team.to_string(),

@@ -525,3 +525,46 @@ async fn when_every_platform_action_fails_a_named_callback_is_logged_and_a_super
         .contains(&escalation.reference));
     app.genesys.verify().await;
 }
+
+#[tokio::test]
+async fn a_team_reached_at_an_outside_address_gets_a_voice_consult_with_the_briefing() {
+    let app = spawn_app_with(Options {
+        configure: Some(Box::new(|c: &mut escalator::config::Config| {
+            let legal = c.teams.get_mut("legal").expect("legal team");
+            legal.genesys = Some(escalator::config::PlatformTarget {
+                address: Some("+18005550100".into()),
+                ..Default::default()
+            });
+        })),
+        ..Options::default()
+    })
+    .await;
+    mount_genesys_basics(&app.genesys).await;
+    mount_briefing(&app, 1).await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/api/v2/conversations/calls/{CID}/participants/{CUSTOMER_PID}/voice/consult"
+        )))
+        .and(body_partial_json(json!({
+            "speakTo": "DESTINATION",
+            "address": "+18005550100",
+            "consultingUserId": AGENT_USER
+        })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"destinationParticipantId": "p-ext"})),
+        )
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+    app.post_genesys(&customer_start()).await;
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    app.wait_for_actions(|rows| {
+        rows.iter()
+            .any(|a| a.kind == "warm_transfer" && a.status == "succeeded")
+    })
+    .await;
+    let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
+    assert_eq!(escalation.status, "transferred");
+    app.genesys.verify().await;
+}

@@ -67,16 +67,15 @@ fn team(name: &str, queue: &str, callback: Option<&str>) -> TeamConfig {
     let on = |prefix: &str| {
         Some(GenesysTarget {
             queue_id: format!("{prefix}-{}", queue.trim_start_matches("q-")),
-            queue_name: None,
-            callback_queue_id: None,
+            ..Default::default()
         })
     };
     TeamConfig {
         callback_owner: Some(format!("Owner of {name}")),
         genesys: Some(GenesysTarget {
             queue_id: queue.into(),
-            queue_name: None,
             callback_queue_id: callback.map(str::to_string),
+            ..Default::default()
         }),
         talkdesk: on("td"),
         five9: on("skill"),
