@@ -353,7 +353,12 @@ impl GenesysExecutor {
                 }
             }
         }
-        let agent = self.progress_str(claimed, AGENT).unwrap_or(customer);
+        // `{pid}` is the participant being replaced: the agent's leg, never the caller's.
+        let Some(agent) = self.progress_str(claimed, AGENT) else {
+            let e = CallError::Unactionable("the call has no connected agent to replace".into());
+            report.failed("blind_transfer", &e);
+            return Err(e);
+        };
         let result = self
             .client
             .blind_transfer_queue(&claimed.call_id, &agent, id)

@@ -568,3 +568,60 @@ async fn a_team_reached_at_an_outside_address_gets_a_voice_consult_with_the_brie
     assert_eq!(escalation.status, "transferred");
     app.genesys.verify().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_request_whose_consult_is_refused_is_blind_transferred_with_its_briefing() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    accept_any_attributes(&app).await;
+    Mock::given(method("POST"))
+        .and(path(consult_path()))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400, "code": "bad.request", "message": "consult not allowed"})))
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/api/v2/conversations/{CID}/participants/{AGENT_PID}/replace/queue"
+        )))
+        .and(body_partial_json(
+            json!({"transferType": "Unattended", "queueId": "q-supervisor"}),
+        ))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&app.genesys)
+        .await;
+    app.post_genesys(&customer_start()).await;
+    app.post_genesys(&transcription(
+        "utt-1",
+        "I want to speak to your supervisor right now",
+        "EXTERNAL",
+        true,
+    ))
+    .await;
+    let actions = app
+        .wait_for_actions(|rows| {
+            rows.iter()
+                .any(|a| a.kind == "blind_transfer" && a.status == "succeeded")
+        })
+        .await;
+    assert!(actions.iter().all(|a| a.kind != "schedule_callback"));
+    let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
+    assert_eq!(escalation.team, "supervisor");
+    assert_eq!(escalation.status, "transferred");
+    // The briefing went onto the call before the transfer.
+    let briefed = app
+        .genesys
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == attributes_path())
+        .any(|r| {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            v["attributes"]["escalation.reason"] == "supervisor_request"
+        });
+    assert!(briefed);
+    app.genesys.verify().await;
+}
