@@ -16,7 +16,7 @@ use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
 use crate::orchestrator::Orchestrator;
-use crate::store::{Store, StoreError};
+use crate::store::{AuditKey, Store, StoreError};
 use crate::telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,8 @@ impl Application {
             .playbook_handle()
             .map_err(|e| AppError::Config(e.to_string()))?;
         tracing::info!(playbook = %playbook.current().source, "playbook loaded");
-        let store = Store::connect(&config.store.url).await?;
+        let audit_key = AuditKey::new(secrets.api(crate::config::ENV_AUDIT_KEY).cloned());
+        let store = Store::connect_with_audit_key(&config.store.url, audit_key).await?;
         let wake = Arc::new(Notify::new());
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts);
         let g = &config.vendors.genesys;

@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WebhooksCommand,
     },
+    /// Check the escalation records' hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Feed payload files through verify, normalize and decide; print the normalized
     /// events, decisions and planned actions as JSON lines. Nothing is sent anywhere.
     Replay {
@@ -70,6 +75,20 @@ pub enum Command {
         /// Payload files, replayed in order as one stream (a call's state carries over).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every escalation record and name the first one altered, removed or
+    /// reordered. Exit 0 when the chain holds, 1 when it does not.
+    Verify {
+        /// TOML configuration file (its `store.url`; defaults to $ESCALATOR_CONFIG).
+        #[arg(long, env = "ESCALATOR_CONFIG")]
+        config: Option<std::path::PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

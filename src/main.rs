@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use escalator::app::Application;
-use escalator::cli::{Cli, Command, WebhooksCommand};
+use escalator::cli::{AuditCommand, Cli, Command, WebhooksCommand};
 use escalator::config::{Config, Secrets, Severity};
 use escalator::playbook::Engine;
 use escalator::{classify, replay, telemetry};
@@ -38,6 +38,9 @@ fn main() -> ExitCode {
                 min_recall,
                 min_recall_for,
             } => classify(playbook, eval, min_precision, min_recall, min_recall_for),
+            Command::Audit {
+                command: AuditCommand::Verify { config, json },
+            } => audit_verify(config, json).await,
             Command::Replay {
                 vendor,
                 config,
@@ -106,6 +109,71 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = terminate => {}
+    }
+}
+
+async fn audit_verify(path: Option<std::path::PathBuf>, json: bool) -> ExitCode {
+    let config = match Config::load(path.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let key = Secrets::from_env()
+        .api(escalator::config::ENV_AUDIT_KEY)
+        .cloned();
+    let store = match escalator::store::Store::connect_with_audit_key(
+        &config.store.url,
+        escalator::store::AuditKey::new(key),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot open the store at store.url: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match store.verify_audit().await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: reading the records failed: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        let broken = report.first_broken.as_ref().map(|b| {
+            serde_json::json!({"seq": b.seq, "escalation_id": b.escalation_id, "reason": b.reason})
+        });
+        println!(
+            "{}",
+            serde_json::json!({"ok": broken.is_none(), "checked": report.checked,
+                               "head": report.head, "first_broken": broken})
+        );
+    } else {
+        match &report.first_broken {
+            None => println!(
+                "ok: {} records, chain head {}",
+                report.checked,
+                report.head.as_deref().unwrap_or("(empty)")
+            ),
+            Some(b) => println!(
+                "BROKEN at record {}{}: {} ({} records before it hold)",
+                b.seq,
+                b.escalation_id
+                    .as_deref()
+                    .map(|e| format!(" (escalation {e})"))
+                    .unwrap_or_default(),
+                b.reason,
+                report.checked
+            ),
+        }
+    }
+    if report.first_broken.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

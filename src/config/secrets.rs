@@ -15,7 +15,8 @@ pub struct Secrets {
     pub standard_webhook_secrets: Vec<Secret>,
     /// `ESCALATOR_<VENDOR>_WEBHOOK_SECRET` for Talkdesk, Five9, Nextiva and CloudTalk.
     pub webhook_secrets: BTreeMap<Vendor, Secret>,
-    /// Platform API credentials and the alert webhook, by the names in [`API_SECRET_ENV`].
+    /// Platform API credentials, the alert webhook and the audit key, by the names in
+    /// [`API_SECRET_ENV`].
     pub api: BTreeMap<&'static str, Secret>,
 }
 
@@ -53,9 +54,11 @@ pub const ENV_CLOUDTALK_API_KEY_ID: &str = "ESCALATOR_CLOUDTALK_API_KEY_ID";
 pub const ENV_CLOUDTALK_API_KEY_SECRET: &str = "ESCALATOR_CLOUDTALK_API_KEY_SECRET";
 /// Slack-compatible incoming webhook for supervisor alerts (its URL carries a token).
 pub const ENV_ALERT_WEBHOOK_URL: &str = "ESCALATOR_ALERT_WEBHOOK_URL";
+/// Key of the escalation records' hash chain (HMAC-SHA256); plain SHA-256 without it.
+pub const ENV_AUDIT_KEY: &str = "ESCALATOR_AUDIT_KEY";
 
 /// Every platform-API secret read from the environment.
-pub const API_SECRET_ENV: [&str; 10] = [
+pub const API_SECRET_ENV: [&str; 11] = [
     ENV_TALKDESK_CLIENT_ID,
     ENV_TALKDESK_CLIENT_SECRET,
     ENV_FIVE9_ADMIN_USER,
@@ -66,6 +69,7 @@ pub const API_SECRET_ENV: [&str; 10] = [
     ENV_CLOUDTALK_API_KEY_ID,
     ENV_CLOUDTALK_API_KEY_SECRET,
     ENV_ALERT_WEBHOOK_URL,
+    ENV_AUDIT_KEY,
 ];
 
 /// The platforms Escalator can act on through their APIs.

@@ -5,6 +5,7 @@
 //! anyway) and `BEGIN IMMEDIATE` takes the write lock up front, so concurrent processes on
 //! one file wait on `busy_timeout` instead of failing mid-transaction.
 
+mod audit;
 mod fallback;
 mod outbox;
 mod records;
@@ -21,6 +22,7 @@ use sqlx::{Row, SqlitePool};
 use crate::playbook::Decision;
 use crate::session::{CallSession, OpenEscalation};
 
+pub use audit::{AuditKey, AuditReport, BrokenRecord};
 pub use fallback::{ArmedRoute, ArmedState, CallbackRow, NewCallback};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
@@ -39,6 +41,7 @@ pub enum StoreError {
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    audit: std::sync::Arc<AuditKey>,
 }
 
 /// An escalation the playbook decided on, with the actions that carry it out.
@@ -85,8 +88,14 @@ pub(crate) fn now_text() -> String {
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `url` and applies migrations.
+    /// Opens (creating if missing) the database at `url` and applies migrations; audit
+    /// links are plain SHA-256.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_audit_key(url, AuditKey::default()).await
+    }
+
+    /// [`Store::connect`], with the key that signs the audit chain's links.
+    pub async fn connect_with_audit_key(url: &str, audit: AuditKey) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -104,7 +113,13 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let store = Self {
+            writer,
+            reader,
+            audit: std::sync::Arc::new(audit),
+        };
+        store.seal_unsealed().await?;
+        Ok(store)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
@@ -192,7 +207,7 @@ impl Store {
                     rank: planned.decision.rank(),
                 });
             }
-            records::insert_escalation(&mut tx, event, session, &planned).await?;
+            records::insert_escalation(&mut tx, &self.audit, event, session, &planned).await?;
             mark_outcome(&mut tx, event, "escalated").await?;
             outcomes.push(EventOutcome::Escalated {
                 id: planned.id,

@@ -9,7 +9,8 @@ use escalator_adapters::{Action, Vendor};
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::records::{append_step, insert_action};
+use super::audit::append_step;
+use super::records::insert_action;
 use super::{now_ms, now_text, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -231,7 +232,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let step = format!("{}_{}", action.action.kind(), status);
-        append_step(&mut tx, &action.escalation_id, &step, step_detail).await?;
+        append_step(
+            &mut tx,
+            &self.audit,
+            &action.escalation_id,
+            &step,
+            step_detail,
+        )
+        .await?;
         let refs = serde_json::to_string(&action.refs)?;
         for next in fallback {
             let planned = insert_action(
@@ -247,6 +255,7 @@ impl Store {
             if planned {
                 append_step(
                     &mut tx,
+                    &self.audit,
                     &action.escalation_id,
                     "fallback_planned",
                     next.kind(),

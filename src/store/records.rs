@@ -4,11 +4,13 @@ use escalator_adapters::{CallEvent, Vendor};
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
+use super::audit::{append_step, AuditKey};
 use super::{now_ms, now_text, Planned, Store, StoreError};
 use crate::session::CallSession;
 
 pub(super) async fn insert_escalation(
     tx: &mut SqliteConnection,
+    audit: &AuditKey,
     event: &CallEvent,
     session: &CallSession,
     planned: &Planned,
@@ -39,6 +41,7 @@ pub(super) async fn insert_escalation(
         .collect();
     append_step(
         tx,
+        audit,
         &planned.id,
         "decided",
         &format!(
@@ -66,7 +69,7 @@ pub(super) async fn insert_escalation(
             planned.max_attempts,
         )
         .await?;
-        append_step(tx, &planned.id, "action_planned", action.kind()).await?;
+        append_step(tx, audit, &planned.id, "action_planned", action.kind()).await?;
     }
     Ok(())
 }
@@ -103,24 +106,6 @@ pub(super) async fn insert_action(
     .await?
     .rows_affected();
     Ok(inserted == 1)
-}
-
-pub(super) async fn append_step(
-    tx: &mut SqliteConnection,
-    escalation_id: &str,
-    step: &str,
-    detail: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO escalation_steps (escalation_id, at, step, detail) VALUES (?, ?, ?, ?)",
-    )
-    .bind(escalation_id)
-    .bind(now_text())
-    .bind(step)
-    .bind(detail)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -181,21 +181,9 @@ impl TestApp {
         self.post("/webhooks/genesys", body).await
     }
 
-    /// Waits until the call's actions satisfy `done`, or panics with what was there.
+    /// Waits until the Genesys test call's actions satisfy `done`.
     pub async fn wait_for_actions(&self, done: impl Fn(&[ActionRow]) -> bool) -> Vec<ActionRow> {
-        let mut last = Vec::new();
-        for _ in 0..200 {
-            last = self
-                .store
-                .actions(Vendor::Genesys, CID)
-                .await
-                .expect("actions readable");
-            if done(&last) {
-                return last;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("actions never reached the expected state: {last:#?}");
+        self.wait_for_actions_on(Vendor::Genesys, CID, done).await
     }
 
     /// Waits until the actions of `vendor`'s call `call_id` satisfy `done`, or panics with

@@ -1,0 +1,214 @@
+//! Tamper evidence: the escalation records' hash chain catches any altered, removed or
+//! reordered record, and names the first bad one.
+
+use std::process::Command;
+
+use escalator::store::Store;
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+use crate::helpers::*;
+
+/// Three escalations on one call (each stronger than the last), their steps written,
+/// the service stopped: the database and its URL.
+async fn recorded() -> (TempDir, String) {
+    let app = spawn_app_with(Options {
+        credentials: false,
+        ..Options::default()
+    })
+    .await;
+    app.post_genesys(&customer_start()).await;
+    for (id, text) in [
+        ("u1", "I'm going to post this on twitter"),
+        ("u2", "someone stole my card and made charges I never made"),
+        ("u3", "I'm going to sue you over this"),
+    ] {
+        app.post_genesys(&transcription(id, text, "EXTERNAL", true))
+            .await;
+    }
+    app.wait_for_actions(|rows| rows.len() == 3 && rows.iter().all(|a| a.status == "dry_run"))
+        .await;
+    let (dir, _) = app.stop().await;
+    let url = format!("sqlite://{}", dir.path().join("escalator.db").display());
+    (dir, url)
+}
+
+/// What someone with write access to the file can do: drop the guards and edit.
+async fn tamper(url: &str, statements: &[&str]) {
+    let pool: SqlitePool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("open database");
+    for s in [
+        "DROP TRIGGER escalation_steps_sealed",
+        "DROP TRIGGER escalation_steps_kept",
+    ]
+    .iter()
+    .chain(statements)
+    {
+        sqlx::query(s).execute(&pool).await.expect(s);
+    }
+    pool.close().await;
+}
+
+async fn step_ids(url: &str) -> Vec<(i64, String)> {
+    let pool = SqlitePoolOptions::new().connect(url).await.unwrap();
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, step FROM escalation_steps ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows
+}
+
+async fn first_broken(url: &str) -> Option<(i64, String)> {
+    let store = Store::connect(url).await.expect("store opens");
+    let report = store.verify_audit().await.expect("verify runs");
+    report.first_broken.map(|b| (b.seq, b.reason))
+}
+
+#[tokio::test]
+async fn an_untouched_record_verifies() {
+    let (_dir, url) = recorded().await;
+    let store = Store::connect(&url).await.unwrap();
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.first_broken, None);
+    // decided + action_planned + dry_run for each of the three escalations.
+    assert_eq!(report.checked, 9);
+    assert_eq!(report.head.as_ref().map(String::len), Some(64));
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_to_change_or_delete_a_step() {
+    let (_dir, url) = recorded().await;
+    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    let update =
+        sqlx::query("UPDATE escalation_steps SET detail = 'nothing happened' WHERE id = 1")
+            .execute(&pool)
+            .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = sqlx::query("DELETE FROM escalation_steps WHERE id = 2")
+        .execute(&pool)
+        .await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+}
+
+#[tokio::test]
+async fn an_altered_step_is_named() {
+    let (_dir, url) = recorded().await;
+    let ids = step_ids(&url).await;
+    let target = ids[4].0;
+    tamper(
+        &url,
+        &[&format!(
+            "UPDATE escalation_steps SET detail = 'transferred' WHERE id = {target}"
+        )],
+    )
+    .await;
+    let (seq, reason) = first_broken(&url).await.expect("detected");
+    assert_eq!(seq, target);
+    assert!(reason.contains("altered"), "{reason}");
+}
+
+#[tokio::test]
+async fn altered_evidence_of_a_decision_is_named_at_its_decided_step() {
+    let (_dir, url) = recorded().await;
+    let ids = step_ids(&url).await;
+    // The second escalation's "decided" step.
+    let decided = ids.iter().filter(|(_, s)| s == "decided").nth(1).unwrap().0;
+    tamper(
+        &url,
+        &["UPDATE escalations SET decision = replace(decision, 'stole', 'borrowed')"],
+    )
+    .await;
+    let (seq, reason) = first_broken(&url).await.expect("detected");
+    assert_eq!(seq, decided);
+    assert!(reason.contains("evidence"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_removed_step_is_named_where_the_chain_breaks() {
+    let (_dir, url) = recorded().await;
+    let ids = step_ids(&url).await;
+    let removed = ids[3].0;
+    tamper(
+        &url,
+        &[&format!(
+            "DELETE FROM escalation_steps WHERE id = {removed}"
+        )],
+    )
+    .await;
+    let (seq, reason) = first_broken(&url).await.expect("detected");
+    assert_eq!(seq, ids[4].0);
+    assert!(reason.contains("removed or reordered"), "{reason}");
+}
+
+#[tokio::test]
+async fn reordered_steps_are_named() {
+    let (_dir, url) = recorded().await;
+    let ids = step_ids(&url).await;
+    let (a, b) = (ids[1].0, ids[2].0);
+    tamper(
+        &url,
+        &[
+            &format!("UPDATE escalation_steps SET id = -1 WHERE id = {a}"),
+            &format!("UPDATE escalation_steps SET id = {a} WHERE id = {b}"),
+            &format!("UPDATE escalation_steps SET id = {b} WHERE id = -1"),
+        ],
+    )
+    .await;
+    let (seq, _) = first_broken(&url).await.expect("detected");
+    assert_eq!(seq, a);
+}
+
+#[tokio::test]
+async fn steps_removed_from_the_end_are_noticed() {
+    let (_dir, url) = recorded().await;
+    let ids = step_ids(&url).await;
+    let last = ids.last().unwrap().0;
+    tamper(
+        &url,
+        &[&format!("DELETE FROM escalation_steps WHERE id = {last}")],
+    )
+    .await;
+    let (_, reason) = first_broken(&url).await.expect("detected");
+    assert!(reason.contains("removed at the end"), "{reason}");
+}
+
+#[tokio::test]
+async fn audit_verify_on_the_command_line_names_the_first_bad_record() {
+    let (dir, url) = recorded().await;
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(&config, format!("[store]\nurl = \"{url}\"\n")).unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_escalator"))
+            .args(["audit", "verify", "--config"])
+            .arg(&config)
+            .env_remove("ESCALATOR_AUDIT_KEY")
+            .output()
+            .expect("runs")
+    };
+    let ok = run();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 9 records"));
+
+    let ids = step_ids(&url).await;
+    tamper(
+        &url,
+        &[&format!(
+            "UPDATE escalation_steps SET step = 'warm_transfer_succeeded' WHERE id = {}",
+            ids[5].0
+        )],
+    )
+    .await;
+    let bad = run();
+    assert_eq!(bad.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        out.contains(&format!("BROKEN at record {}", ids[5].0)),
+        "{out}"
+    );
+}
