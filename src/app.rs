@@ -61,7 +61,8 @@ impl Application {
         let audit_key = AuditKey::new(secrets.api(crate::config::ENV_AUDIT_KEY).cloned());
         let store = Store::connect_with_audit_key(&config.store.url, audit_key).await?;
         let wake = Arc::new(Notify::new());
-        let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts);
+        let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts)
+            .with_review_sample(config.review.sample_percent);
         let g = &config.vendors.genesys;
 
         let auths = intake::inbound_auths(&config, &secrets);

@@ -14,6 +14,7 @@ pub mod orchestrator;
 pub mod playbook;
 pub mod reference;
 pub mod replay;
+pub mod review;
 pub mod session;
 pub mod store;
 pub mod telemetry;

@@ -25,6 +25,7 @@ pub struct Config {
     pub dispatcher: DispatcherConfig,
     pub vendors: VendorsConfig,
     pub playbook: PlaybookConfig,
+    pub review: ReviewConfig,
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
 }
@@ -89,6 +90,20 @@ pub struct DispatcherConfig {
     pub route_on_hook_seconds: u64,
 }
 
+/// QA and management review.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Share (0–100) of non-hard-stop escalations flagged for review; every hard-stop is.
+    pub sample_percent: u8,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        Self { sample_percent: 10 }
+    }
+}
+
 /// Teams the built-in playbook routes to.
 pub const PLAYBOOK_TEAMS: [&str; 6] = [
     "supervisor",
@@ -141,6 +156,7 @@ impl Default for Config {
             dispatcher: DispatcherConfig::default(),
             vendors: VendorsConfig::default(),
             playbook: PlaybookConfig::default(),
+            review: ReviewConfig::default(),
             teams: PLAYBOOK_TEAMS
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))

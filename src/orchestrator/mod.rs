@@ -18,15 +18,16 @@ pub use chain::{Link, Severity};
 
 use crate::config::PlatformTarget;
 use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
-use crate::reference;
 use crate::session::CallSession;
 use crate::store::Planned;
+use crate::{reference, review};
 
 #[derive(Clone)]
 pub struct Orchestrator {
     /// Teams and their platform targets come from the playbook in force.
     playbook: PlaybookHandle,
     max_attempts: u32,
+    review_sample_percent: u8,
 }
 
 /// What the chain needs to build any of its links' actions.
@@ -42,7 +43,14 @@ impl Orchestrator {
         Self {
             playbook,
             max_attempts,
+            review_sample_percent: 0,
         }
+    }
+
+    /// Flags this share (0–100) of non-hard-stop escalations for review.
+    pub fn with_review_sample(mut self, percent: u8) -> Self {
+        self.review_sample_percent = percent;
+        self
     }
 
     fn platform_target(&self, team: &str, vendor: Vendor) -> Option<PlatformTarget> {
@@ -81,8 +89,10 @@ impl Orchestrator {
             let links = chain::chain(caps, severity_of(&briefing));
             actions.extend(self.start(&esc, &links));
         }
+        let id = uuid::Uuid::new_v4().to_string();
         Planned {
-            id: uuid::Uuid::new_v4().to_string(),
+            review: review::flagged(&decision, &id, self.review_sample_percent),
+            id,
             reference,
             status: if decision.is_guidance_only() {
                 "guided"
@@ -98,8 +108,10 @@ impl Orchestrator {
     /// The record for a decision a routing hook answer carries out (the flow routes the
     /// call itself, so there is nothing to send).
     pub fn plan_routed(&self, decision: Decision) -> Planned {
+        let id = uuid::Uuid::new_v4().to_string();
         Planned {
-            id: uuid::Uuid::new_v4().to_string(),
+            review: review::flagged(&decision, &id, self.review_sample_percent),
+            id,
             reference: reference::generate(),
             decision,
             status: "routed",

@@ -9,6 +9,7 @@ mod audit;
 mod fallback;
 mod outbox;
 mod records;
+mod reviews;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -26,6 +27,7 @@ pub use audit::{AuditKey, AuditReport, BrokenRecord};
 pub use fallback::{ArmedRoute, ArmedState, CallbackRow, NewCallback};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
+pub use reviews::{ReviewError, ReviewItem, REVIEWED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -54,6 +56,8 @@ pub struct Planned {
     pub status: &'static str,
     pub actions: Vec<Action>,
     pub max_attempts: u32,
+    /// Flagged for QA and management review.
+    pub review: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

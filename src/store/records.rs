@@ -18,8 +18,9 @@ pub(super) async fn insert_escalation(
     let now = now_text();
     sqlx::query(
         "INSERT INTO escalations
-           (id, reference, vendor, call_id, event_id, tier, team, status, decision, decided_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (id, reference, vendor, call_id, event_id, tier, team, status, decision, decided_at,
+            review_flag)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&planned.id)
     .bind(&planned.reference)
@@ -31,6 +32,7 @@ pub(super) async fn insert_escalation(
     .bind(planned.status)
     .bind(serde_json::to_string(&planned.decision)?)
     .bind(&now)
+    .bind(planned.review)
     .execute(&mut *tx)
     .await?;
     let triggers: Vec<String> = planned

@@ -12,7 +12,7 @@ use crate::helpers::*;
 
 /// Three escalations on one call (each stronger than the last), their steps written,
 /// the service stopped: the database and its URL.
-async fn recorded() -> (TempDir, String) {
+pub(crate) async fn recorded() -> (TempDir, String) {
     let app = spawn_app_with(Options {
         credentials: false,
         ..Options::default()

@@ -6,5 +6,6 @@ mod genesys;
 mod helpers;
 mod ingress;
 mod replay;
+mod reviews;
 mod standard;
 mod vendors;
