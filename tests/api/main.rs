@@ -6,4 +6,5 @@ mod helpers;
 mod ingress;
 mod replay;
 mod standard;
+mod talkdesk_actions;
 mod vendors;
