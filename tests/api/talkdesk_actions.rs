@@ -14,7 +14,9 @@ use escalator_adapters::{
 };
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path, query_param};
+use wiremock::matchers::{
+    body_partial_json, body_string_contains, header, method, path, query_param,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
@@ -127,14 +129,20 @@ async fn hard_stop(app: &TestApp, agent_has_the_call: bool) -> String {
         .post_caller_said(Vendor::Talkdesk, INTERACTION, "utt-1", THREAT)
         .await;
     assert_eq!(r.status(), 200);
-    let rows = app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap();
+    let rows = app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1, "{rows:#?}");
     assert_eq!(rows[0].team, "legal");
     rows[0].reference.clone()
 }
 
 fn action<'a>(rows: &'a [ActionRow], kind: &str) -> &'a ActionRow {
-    rows.iter().find(|a| a.kind == kind).unwrap_or_else(|| panic!("no {kind}: {rows:#?}"))
+    rows.iter()
+        .find(|a| a.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind}: {rows:#?}"))
 }
 
 fn has(rows: &[ActionRow], kind: &str, status: &str) -> bool {
@@ -209,7 +217,11 @@ async fn a_hard_stop_mid_call_gets_a_direct_callback_carrying_the_verbatim_quote
         .collect();
     assert_eq!(order, ["/calls/callback", "/interaction-custom-fields"]);
 
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     assert_eq!(escalation.status, "callback_scheduled");
     assert!(has(&rows, "alert_callback", "succeeded"), "{rows:#?}");
     api.verify().await;
@@ -222,10 +234,18 @@ async fn a_routing_hook_request_while_the_answer_is_armed_routes_the_call_and_se
     let reference = hard_stop(&app, false).await;
 
     // Wait until the chain has armed the answer, then ask as Studio's Execute Action does.
-    let rows = app.store.actions(Vendor::Talkdesk, INTERACTION).await.unwrap();
+    let rows = app
+        .store
+        .actions(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap();
     let route = action(&rows, "route_on_hook").clone();
     for _ in 0..200 {
-        if steps(&app, &route).await.iter().any(|(s, o, _)| s == "route_on_hook" && o == "ok") {
+        if steps(&app, &route)
+            .await
+            .iter()
+            .any(|(s, o, _)| s == "route_on_hook" && o == "ok")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -251,8 +271,15 @@ async fn a_routing_hook_request_while_the_answer_is_armed_routes_the_call_and_se
             has(r, "route_on_hook", "succeeded")
         })
         .await;
-    assert!(!rows.iter().any(|a| a.kind == "schedule_callback"), "{rows:#?}");
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    assert!(
+        !rows.iter().any(|a| a.kind == "schedule_callback"),
+        "{rows:#?}"
+    );
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     assert_eq!(escalation.status, "routed");
     tokio::time::sleep(Duration::from_millis(200)).await;
     api.verify().await;
@@ -278,12 +305,23 @@ async fn a_refused_direct_callback_moves_on_to_the_named_callback() {
     assert_eq!(callback.status, "failed");
     assert_eq!(callback.attempts, 1, "a refusal is not retried");
     let error = callback.last_error.as_deref().unwrap_or_default();
-    assert!(error.contains("talkdesk_phone_number: not a number of this account"), "{error}");
+    assert!(
+        error.contains("talkdesk_phone_number: not a number of this account"),
+        "{error}"
+    );
     assert_eq!(
         steps(&app, callback).await,
-        [("direct_callback".to_string(), "permanent".to_string(), Some(422))]
+        [(
+            "direct_callback".to_string(),
+            "permanent".to_string(),
+            Some(422)
+        )]
     );
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     let trail: Vec<String> = app
         .store
         .steps(&escalation.id)
@@ -317,7 +355,11 @@ async fn when_every_platform_action_fails_a_named_callback_is_logged_and_a_super
         .await;
     assert_eq!(action(&rows, "route_on_hook").status, "failed");
     assert_eq!(action(&rows, "schedule_callback").status, "failed");
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     assert_eq!(escalation.status, "callback_promised");
 
     let callbacks = app.store.callbacks(10).await.unwrap();
@@ -338,7 +380,10 @@ async fn when_every_platform_action_fails_a_named_callback_is_logged_and_a_super
     assert_eq!(exhausted["escalator"]["urgency"], "immediate");
     assert_eq!(exhausted["escalator"]["owner"], "Owner of legal");
     assert_eq!(exhausted["escalator"]["quote"], THREAT);
-    assert!(exhausted["text"].as_str().unwrap().contains(&escalation.reference));
+    assert!(exhausted["text"]
+        .as_str()
+        .unwrap()
+        .contains(&escalation.reference));
     api.verify().await;
 }
 
@@ -369,18 +414,28 @@ async fn a_rate_limited_direct_callback_waits_for_retry_after_and_is_sent_once()
         .await;
     let callback = action(&rows, "schedule_callback");
     let s = steps(&app, callback).await;
-    assert_eq!(s[0], ("direct_callback".into(), "retryable".into(), Some(429)));
+    assert_eq!(
+        s[0],
+        ("direct_callback".into(), "retryable".into(), Some(429))
+    );
     assert_eq!(s[1], ("direct_callback".into(), "ok".into(), None));
-    assert_eq!(s[2], ("custom_fields".into(), "permanent".into(), Some(403)));
+    assert_eq!(
+        s[2],
+        ("custom_fields".into(), "permanent".into(), Some(403))
+    );
     assert_eq!(s.len(), 3, "{s:?}");
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     assert_eq!(escalation.status, "callback_scheduled");
     api.verify().await;
 }
 
 #[tokio::test]
-async fn a_direct_callback_with_an_unknown_outcome_is_not_sent_again_and_the_named_callback_follows()
-{
+async fn a_direct_callback_with_an_unknown_outcome_is_not_sent_again_and_the_named_callback_follows(
+) {
     let Td { app, api } = start(None).await;
     // Slower than the client's 2 s timeout: Talkdesk may or may not have taken it.
     mount_direct_callback(
@@ -435,7 +490,10 @@ async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
         actions: vec![Action::ScheduleCallback {
             target: Target {
                 team: "legal".into(),
-                destination: Destination::Queue { id: "td-legal".into(), name: None },
+                destination: Destination::Queue {
+                    id: "td-legal".into(),
+                    name: None,
+                },
             },
             number: Some(CALLER.into()),
             at: Some(at),
@@ -448,9 +506,14 @@ async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
         call_id: INTERACTION.into(),
         event_id: format!("test:{reference}"),
         occurred_at: now,
-        caller: Caller { number: Some(CALLER.into()), ..Caller::default() },
+        caller: Caller {
+            number: Some(CALLER.into()),
+            ..Caller::default()
+        },
         refs: BTreeMap::new(),
-        kind: EventKind::EscalationRequested { reason: Some("callback at a set time".into()) },
+        kind: EventKind::EscalationRequested {
+            reason: Some("callback at a set time".into()),
+        },
     };
     app.store
         .record_delivery(&[event], Duration::from_secs(60), |_, _| planned.take())
@@ -499,15 +562,25 @@ async fn a_scheduled_callback_goes_to_the_ring_group_once_after_a_5xx() {
         })
         .await;
     let s = steps(&app, action(&rows, "schedule_callback")).await;
-    assert_eq!(s[0], ("scheduled_callback".into(), "retryable".into(), Some(503)));
+    assert_eq!(
+        s[0],
+        ("scheduled_callback".into(), "retryable".into(), Some(503))
+    );
     assert_eq!(s[1], ("scheduled_callback".into(), "ok".into(), None));
-    let sent = bodies(&api.received_requests().await.unwrap(), "/schedule-callbacks");
-    assert_eq!(sent[1]["record_extra_data"]["escalation_reference"], reference.as_str());
+    let sent = bodies(
+        &api.received_requests().await.unwrap(),
+        "/schedule-callbacks",
+    );
+    assert_eq!(
+        sent[1]["record_extra_data"]["escalation_reference"],
+        reference.as_str()
+    );
     api.verify().await;
 }
 
 #[tokio::test]
-async fn a_scheduled_callback_with_an_unknown_outcome_is_found_by_its_reference_not_created_twice() {
+async fn a_scheduled_callback_with_an_unknown_outcome_is_found_by_its_reference_not_created_twice()
+{
     let Td { app, api } = start(None).await;
     // Created, but the answer carries no id: whether it exists is unknown.
     Mock::given(method("POST"))
@@ -545,7 +618,11 @@ async fn a_scheduled_callback_with_an_unknown_outcome_is_found_by_its_reference_
     assert_eq!(s[0], ("scheduled_callback".into(), "unknown".into(), None));
     assert_eq!(s[1].0, "reconcile");
     assert_eq!(s[1].1, "ok");
-    let escalation = &app.store.escalations(Vendor::Talkdesk, INTERACTION).await.unwrap()[0];
+    let escalation = &app
+        .store
+        .escalations(Vendor::Talkdesk, INTERACTION)
+        .await
+        .unwrap()[0];
     assert_eq!(escalation.status, "callback_scheduled");
     api.verify().await;
 }

@@ -69,7 +69,14 @@ impl TalkdeskExecutor {
             report.failed("direct_callback", &e);
             return Err(e);
         }
-        mark_uncertain(claimed, report, checkpoint, DIRECT_UNCERTAIN, "direct_callback").await?;
+        mark_uncertain(
+            claimed,
+            report,
+            checkpoint,
+            DIRECT_UNCERTAIN,
+            "direct_callback",
+        )
+        .await?;
         let result = self.client.request_callback(&callback).await;
         match result {
             Ok(()) => {
@@ -145,8 +152,14 @@ impl TalkdeskExecutor {
                 return Err(e);
             }
         };
-        mark_uncertain(claimed, report, checkpoint, SCHEDULE_UNCERTAIN, "scheduled_callback")
-            .await?;
+        mark_uncertain(
+            claimed,
+            report,
+            checkpoint,
+            SCHEDULE_UNCERTAIN,
+            "scheduled_callback",
+        )
+        .await?;
         let result = self.client.schedule_callback(&request).await;
         if !matches!(result, Err(CallError::Transport(_))) {
             // A definite answer: nothing to reconcile next time.
@@ -231,10 +244,14 @@ impl TalkdeskExecutor {
 
 /// The earlier attempt's callback, when one already stands.
 fn already_placed(claimed: &ClaimedAction) -> Option<Done> {
-    claimed.progress.get(PLACED).and_then(Value::as_str).map(|d| Done {
-        escalation_status: Some(STATUS),
-        detail: d.to_string(),
-    })
+    claimed
+        .progress
+        .get(PLACED)
+        .and_then(Value::as_str)
+        .map(|d| Done {
+            escalation_status: Some(STATUS),
+            detail: d.to_string(),
+        })
 }
 
 /// Records the callback as placed, so no later attempt places it again.

@@ -41,17 +41,25 @@ pub fn build(
     secrets: &Secrets,
     http: &reqwest::Client,
 ) -> Result<Option<Box<dyn PlatformExecutor>>, String> {
+    if !config.vendors.intake(Vendor::Talkdesk).enabled {
+        return Ok(None);
+    }
     let id = secrets.api(ENV_TALKDESK_CLIENT_ID);
     let secret = secrets.api(ENV_TALKDESK_CLIENT_SECRET);
     let (id, secret) = match (id, secret) {
         (None, None) => return Ok(None),
         (Some(id), Some(secret)) => (id, secret),
-        (Some(_), None) => return Err(format!("{ENV_TALKDESK_CLIENT_SECRET} is not set but {ENV_TALKDESK_CLIENT_ID} is")),
-        (None, Some(_)) => return Err(format!("{ENV_TALKDESK_CLIENT_ID} is not set but {ENV_TALKDESK_CLIENT_SECRET} is")),
+        (Some(_), None) => {
+            return Err(format!(
+                "{ENV_TALKDESK_CLIENT_SECRET} is not set but {ENV_TALKDESK_CLIENT_ID} is"
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(format!(
+                "{ENV_TALKDESK_CLIENT_ID} is not set but {ENV_TALKDESK_CLIENT_SECRET} is"
+            ))
+        }
     };
-    if !config.vendors.intake(Vendor::Talkdesk).enabled {
-        return Ok(None);
-    }
     let api = &config.vendors.talkdesk.api;
     let region: Region = api
         .region
@@ -60,9 +68,11 @@ pub fn build(
     let token_url = match override_url(&api.token_url) {
         Some(url) => url,
         None if api.account.trim().is_empty() => {
-            return Err("vendors.talkdesk.api.account is empty: it names the token host \
+            return Err(
+                "vendors.talkdesk.api.account is empty: it names the token host \
                         ({account}.talkdeskid.com); set it, or vendors.talkdesk.api.token_url"
-                .into())
+                    .into(),
+            )
         }
         None => region
             .token_url(&api.account)
@@ -85,8 +95,7 @@ pub fn build(
     let client = TalkdeskClient::new(
         http.clone(),
         TalkdeskConfig {
-            api_base: override_url(&api.api_base)
-                .unwrap_or_else(|| region.api_base().to_string()),
+            api_base: override_url(&api.api_base).unwrap_or_else(|| region.api_base().to_string()),
             token_url,
             scopes,
             credentials: TalkdeskCredentials {
@@ -136,8 +145,10 @@ impl PlatformExecutor for TalkdeskExecutor {
                 };
                 let done = match at {
                     None => {
-                        self.direct_callback(claimed, report, checkpoint, &target, &number, &briefing)
-                            .await?
+                        self.direct_callback(
+                            claimed, report, checkpoint, &target, &number, &briefing,
+                        )
+                        .await?
                     }
                     Some(at) => {
                         self.scheduled_callback(
@@ -190,7 +201,10 @@ impl TalkdeskExecutor {
             Ok(_) => {
                 report.ok(
                     "custom_fields",
-                    format!("escalation {} recorded on interaction {interaction}", briefing.reference),
+                    format!(
+                        "escalation {} recorded on interaction {interaction}",
+                        briefing.reference
+                    ),
                 );
                 claimed
                     .progress
@@ -198,5 +212,68 @@ impl TalkdeskExecutor {
             }
             Err(e) => report.failed("custom_fields", &e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use escalator_adapters::Secret;
+
+    use super::*;
+
+    fn secrets(pairs: &[&'static str]) -> Secrets {
+        Secrets {
+            api: pairs.iter().map(|k| (*k, Secret::new("x"))).collect(),
+            ..Secrets::default()
+        }
+    }
+
+    fn configured() -> Config {
+        let mut c = Config::default();
+        c.vendors.talkdesk.api.account = "acme".into();
+        c.vendors.talkdesk.api.callback_from_number = "+1 (800) 555-0100".into();
+        c
+    }
+
+    fn built(c: &Config, s: &Secrets) -> Result<bool, String> {
+        build(c, s, &reqwest::Client::new()).map(|e| e.is_some())
+    }
+
+    const BOTH: [&str; 2] = [ENV_TALKDESK_CLIENT_ID, ENV_TALKDESK_CLIENT_SECRET];
+
+    #[test]
+    fn without_credentials_talkdesk_runs_in_dry_run() {
+        assert_eq!(built(&Config::default(), &secrets(&[])), Ok(false));
+        let mut off = configured();
+        off.vendors.talkdesk.enabled = Some(false);
+        assert_eq!(built(&off, &secrets(&BOTH)), Ok(false));
+        assert_eq!(built(&configured(), &secrets(&BOTH)), Ok(true));
+    }
+
+    #[test]
+    fn credentials_with_an_unusable_configuration_name_the_key() {
+        let err = |c: &Config, s: &Secrets| built(c, s).expect_err("must not build");
+        let mut c = configured();
+        c.vendors.talkdesk.api.account = " ".into();
+        assert!(err(&c, &secrets(&BOTH)).contains("vendors.talkdesk.api.account"));
+        // A token URL of its own needs no account.
+        c.vendors.talkdesk.api.token_url = Some("https://sso.example/oauth/token".into());
+        assert_eq!(built(&c, &secrets(&BOTH)), Ok(true));
+
+        let mut c = configured();
+        c.vendors.talkdesk.api.callback_from_number = String::new();
+        assert!(err(&c, &secrets(&BOTH)).contains("vendors.talkdesk.api.callback_from_number"));
+        c.vendors.talkdesk.api.callback_from_number = "sip:desk@example".into();
+        assert!(err(&c, &secrets(&BOTH)).contains("vendors.talkdesk.api.callback_from_number"));
+
+        let mut c = configured();
+        c.vendors.talkdesk.api.region = "au".into();
+        assert!(err(&c, &secrets(&BOTH)).contains("vendors.talkdesk.api.region"));
+        c = configured();
+        c.vendors.talkdesk.api.account = "evil.com/x".into();
+        assert!(err(&c, &secrets(&BOTH)).contains("vendors.talkdesk.api.account"));
+
+        let half = err(&configured(), &secrets(&[ENV_TALKDESK_CLIENT_ID]));
+        assert!(half.contains(ENV_TALKDESK_CLIENT_SECRET), "{half}");
     }
 }
