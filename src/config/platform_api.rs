@@ -20,6 +20,13 @@ pub struct TalkdeskApi {
     pub callback_from_number: String,
     /// Client-side budget; Talkdesk publishes limits per endpoint only.
     pub requests_per_minute: u32,
+    /// OAuth scopes to ask for. Unset: the callback scopes (`callback:write`,
+    /// `schedule-callbacks:write`, `schedule-callbacks:read`). Add the reporting custom
+    /// fields scope once your account shows its name; `[]` asks for the client's whole grant.
+    pub scopes: Option<Vec<String>>,
+    /// Record each escalation on the interaction's reporting custom fields (text fields 1–4,
+    /// numeric field 1, timestamp field 1). Turn off if the account uses them for other data.
+    pub custom_fields: bool,
 }
 
 impl Default for TalkdeskApi {
@@ -31,6 +38,8 @@ impl Default for TalkdeskApi {
             token_url: None,
             callback_from_number: String::new(),
             requests_per_minute: 120,
+            scopes: None,
+            custom_fields: true,
         }
     }
 }

@@ -8,4 +8,5 @@ mod ingress;
 mod replay;
 mod reviews;
 mod standard;
+mod talkdesk_actions;
 mod vendors;
