@@ -257,8 +257,9 @@ impl Orchestrator {
                 b.tier, b.reference, b.reason, esc.vendor, esc.team
             ),
             AlertReason::ChainExhausted => format!(
-                "{} escalation {} ({}) on {}: no platform action reached team {}. Escalator \
-                 holds a named callback; call the customer back. Owner: {who}.",
+                "{} escalation {} ({}) on {}: no platform action is known to have reached team \
+                 {}. Escalator holds a named callback; check the call on the platform, then \
+                 call the customer back. Owner: {who}.",
                 b.tier, b.reference, b.reason, esc.vendor, esc.team
             ),
             AlertReason::CallerAtRisk => format!(
