@@ -487,6 +487,7 @@ async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
         reference: reference.clone(),
         decision,
         status: "open",
+        review: true,
         actions: vec![Action::ScheduleCallback {
             target: Target {
                 team: "legal".into(),
