@@ -18,6 +18,7 @@ use escalator_adapters::{phone, Briefing, Destination, Target};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
+use super::progress::{mark_sent, progress_str, settle_sent};
 use super::CloudTalkExecutor;
 use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
@@ -337,32 +338,6 @@ impl CloudTalkExecutor {
     }
 }
 
-/// Marks a create as possibly sent and saves it before sending, so a crash after the
-/// request is reconciled by the next attempt instead of repeated.
-async fn mark_sent(
-    claimed: &mut ClaimedAction,
-    report: &mut Report,
-    checkpoint: &Checkpoint<'_>,
-    key: &str,
-    step: &'static str,
-) -> Result<(), CallError> {
-    claimed.progress.insert(key.into(), Value::Bool(true));
-    if let Err(e) = checkpoint.save(claimed).await {
-        claimed.progress.remove(key);
-        let e = CallError::Transport(format!("could not save progress before sending: {e}"));
-        report.failed(step, &e);
-        return Err(e);
-    }
-    Ok(())
-}
-
-/// A definite answer clears the mark; an unknown outcome leaves it for the next attempt.
-fn settle_sent<T>(claimed: &mut ClaimedAction, key: &str, result: &Result<T, CallError>) {
-    if !matches!(result, Err(CallError::Transport(_))) {
-        claimed.progress.remove(key);
-    }
-}
-
 /// The note: the briefing in plain text, reference first (the next attempt finds it by it).
 fn note_text(
     req: &Request<'_>,
@@ -406,14 +381,6 @@ fn note_text(
     ));
     lines.push("Recorded by Escalator.".into());
     lines.join("\n")
-}
-
-fn progress_str(claimed: &ClaimedAction, key: &str) -> Option<String> {
-    claimed
-        .progress
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 fn signed(d: std::time::Duration) -> SignedDuration {

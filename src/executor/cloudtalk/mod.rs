@@ -14,6 +14,7 @@
 
 mod cards;
 mod commitment;
+mod progress;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -258,7 +259,48 @@ mod tests {
         );
         let err = built(&config, &[(ENV_CLOUDTALK_API_KEY_ID, "id")]).unwrap_err();
         assert!(err.contains(ENV_CLOUDTALK_API_KEY_SECRET), "{err}");
-        assert!(!err.contains("id\""), "{err}");
+        let err = built(&config, &[(ENV_CLOUDTALK_API_KEY_SECRET, "s3cr3t")]).unwrap_err();
+        assert!(err.contains(ENV_CLOUDTALK_API_KEY_ID), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_sent_while_the_company_window_is_spent() {
+        use wiremock::matchers::any;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        let server = MockServer::start().await;
+        let reset = jiff::Timestamp::now().as_second() + 30;
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("X-CloudTalkAPI-Remaining", "0")
+                    .insert_header("X-CloudTalkAPI-ResetTime", reset.to_string().as_str()),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut config = CloudTalkConfig::new(CloudTalkCredentials {
+            key_id: "id".into(),
+            key_secret: escalator_adapters::Secret::new("s"),
+        });
+        config.api_base = server.uri();
+        let executor = CloudTalkExecutor {
+            client: CloudTalkClient::new(reqwest::Client::new(), config),
+            alerts: AlertSink::new(reqwest::Client::new(), None),
+            owners: BTreeMap::new(),
+            timing: Timing::from(&CloudTalkApi::default()),
+        };
+        assert!(executor.window_open().is_ok());
+        assert!(executor.client.find_contacts("x").await.is_err());
+        match executor.window_open() {
+            Err(CallError::Retryable {
+                status: 429,
+                retry_after: Some(wait),
+                ..
+            }) => assert!(wait > Duration::from_secs(20), "{wait:?}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
