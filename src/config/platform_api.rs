@@ -115,6 +115,12 @@ pub struct CloudTalkApi {
     /// CloudTalk allows 60 per minute per company, shared with every other integration;
     /// Escalator keeps some of it free for them.
     pub requests_per_minute: u32,
+    /// When a callback committed on CloudTalk (a task activity on the contact) is due,
+    /// in minutes after the commitment is made.
+    pub callback_due_minutes: u32,
+    /// How long the callback window stays open after it is due, in minutes (written into
+    /// the task so whoever calls back knows the deadline).
+    pub callback_window_minutes: u32,
 }
 
 impl Default for CloudTalkApi {
@@ -124,6 +130,8 @@ impl Default for CloudTalkApi {
             platform_base: None,
             analytics_base: None,
             requests_per_minute: 40,
+            callback_due_minutes: 15,
+            callback_window_minutes: 60,
         }
     }
 }

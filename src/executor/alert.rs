@@ -2,7 +2,7 @@
 //! webhook when one is configured (`ESCALATOR_ALERT_WEBHOOK_URL`).
 
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::{Action, AlertReason, Secret};
+use escalator_adapters::{Action, Secret};
 use serde_json::json;
 
 use super::{Done, Report};
@@ -39,9 +39,9 @@ impl AlertSink {
             "supervisor alert"
         );
         metrics::counter!("escalator_supervisor_alerts_total", "reason" => reason.as_str(), "urgency" => urgency.as_str()).increment(1);
-        // A caller at risk with nobody brought onto the line: the record says a person is
-        // needed; other alerts leave the escalation's status as it is.
-        let escalation_status = (*reason == AlertReason::CallerAtRisk).then_some("needs_person");
+        // An alert never changes the escalation's status: the link it goes with does (or
+        // the plan, when an alert is all a platform allows).
+        let escalation_status = None;
         let Some(url) = &self.webhook else {
             let detail = "logged (no alert webhook configured)".to_string();
             report.ok("alert", &detail);

@@ -90,15 +90,19 @@ impl Orchestrator {
             actions.extend(self.start(&esc, &links));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        let status = if decision.is_guidance_only() {
+            "guided"
+        } else if actions.iter().any(|a| Link::of(a).is_some()) {
+            "open"
+        } else {
+            // Only an alert: the platform cannot bring anyone onto the line.
+            "needs_person"
+        };
         Planned {
             review: review::flagged(&decision, &id, self.review_sample_percent),
             id,
             reference,
-            status: if decision.is_guidance_only() {
-                "guided"
-            } else {
-                "open"
-            },
+            status,
             decision,
             actions,
             max_attempts: self.max_attempts,
@@ -204,11 +208,19 @@ impl Orchestrator {
                 speak_to: speak_to(esc.briefing),
                 briefing,
             }],
-            Link::AssistedTransfer => vec![Action::AssistedTransfer {
-                target: target(),
-                speak_to: speak_to(esc.briefing),
-                briefing,
-            }],
+            Link::AssistedTransfer => {
+                let mut actions = vec![Action::AssistedTransfer {
+                    target: target(),
+                    speak_to: speak_to(esc.briefing),
+                    briefing,
+                }];
+                // Nobody can confirm the agent brought the team in: a caller at risk is
+                // never left to a card alone.
+                if severity_of(esc.briefing) == Severity::SelfHarm {
+                    actions.push(self.alert(esc, AlertReason::CallerAtRisk));
+                }
+                actions
+            }
             Link::BlindTransfer => vec![Action::BlindTransfer {
                 target: target(),
                 briefing: Some(briefing),
@@ -262,6 +274,14 @@ impl Orchestrator {
                  call the customer back. Owner: {who}.",
                 b.tier, b.reference, b.reason, esc.vendor, esc.team
             ),
+            AlertReason::CallerAtRisk if Capabilities::of(esc.vendor).agent_assisted_transfer => {
+                format!(
+                    "Caller at risk ({}) on {}, escalation {}: the agent is asked to conference \
+                     team {} in, which {} cannot do or confirm by API. Make sure the team joins \
+                     now; the agent stays on the call.",
+                    b.reason, esc.vendor, b.reference, esc.team, esc.vendor
+                )
+            }
             AlertReason::CallerAtRisk => format!(
                 "Caller at risk ({}) on {}, escalation {}: the platform cannot bring team {} \
                  onto the line. Join the agent now; the agent stays on the call.",

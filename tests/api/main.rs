@@ -2,6 +2,7 @@
 //! wiremock at its real paths.
 
 mod audit;
+mod cloudtalk_actions;
 mod genesys;
 mod helpers;
 mod ingress;
