@@ -4,6 +4,7 @@
 mod genesys;
 mod helpers;
 mod ingress;
+mod nextiva_actions;
 mod replay;
 mod standard;
 mod vendors;

@@ -185,9 +185,7 @@ pub(super) fn reconcile(workitem: Option<&Workitem>, queue_id: &str, before: &Be
         }
     }
     // The call was with an agent and is back in a queue: it left that agent.
-    if w.state == WorkitemState::InQueue
-        && before.agent.is_some()
-        && (queue.is_none() || in_target)
+    if w.state == WorkitemState::InQueue && before.agent.is_some() && (queue.is_none() || in_target)
     {
         return Seen::Transferred(format!(
             "workitem back in a queue after the attempt (queue {queue_id})"
@@ -242,7 +240,9 @@ fn is_over(state: &str) -> bool {
 /// Chats, SMS, e-mail and faxes are workitems too, but `/users/api/calls/…` moves calls.
 fn is_call(kind: &str) -> bool {
     let k = kind.to_ascii_lowercase();
-    !["sms", "chat", "email", "fax"].iter().any(|m| k.contains(m))
+    !["sms", "chat", "email", "fax"]
+        .iter()
+        .any(|m| k.contains(m))
 }
 
 /// The briefing as the transfer's `eventName`: what NCC keeps with the transfer.
@@ -300,7 +300,10 @@ mod tests {
             Seen::Ended(_)
         ));
         let w = workitem(json!({"state": "Wrap-Up", "modifiedAt": NOW + 10}));
-        assert!(matches!(reconcile(Some(&w), "q", &before(None)), Seen::Ended(_)));
+        assert!(matches!(
+            reconcile(Some(&w), "q", &before(None)),
+            Seen::Ended(_)
+        ));
     }
 
     #[test]
@@ -331,7 +334,10 @@ mod tests {
     fn an_unchanged_workitem_may_be_transferred_again() {
         let w = workitem(json!({"state": "active", "agentUsername": "A",
             "modifiedAt": NOW - 60_000, "data": {"queueId": "nx-general"}}));
-        assert_eq!(reconcile(Some(&w), "q", &before(Some("a"))), Seen::Unchanged);
+        assert_eq!(
+            reconcile(Some(&w), "q", &before(Some("a"))),
+            Seen::Unchanged
+        );
         // Came in through the target queue and still shows it: not evidence.
         let w = workitem(json!({"state": "active", "data": {"queueId": "q"}}));
         let b = Before {
