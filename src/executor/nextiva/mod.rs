@@ -199,7 +199,8 @@ mod tests {
         let err = built(&Config::default(), &half).unwrap_err();
         assert!(err.contains(ENV_NEXTIVA_API_PASSWORD), "{err}");
 
-        let cases: [(&str, fn(&mut NextivaApi)); 4] = [
+        type Change = fn(&mut NextivaApi);
+        let cases: [(&str, Change); 4] = [
             ("vendors.nextiva.api.login_base", |a| {
                 a.login_base = Some("login.thrio.io".into())
             }),
