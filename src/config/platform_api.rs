@@ -89,8 +89,28 @@ pub struct NextivaApi {
     pub api_base: Option<String>,
     /// The outbound list callbacks are written to as leads.
     pub callback_list_id: String,
+    /// Lead field that holds the number to call back.
+    pub callback_phone_field: String,
+    /// How that number is written: `e164` (as received) or `ten_digits` (US national).
+    pub callback_phone_format: LeadPhoneFormat,
+    /// Lead field that holds the escalation reference: the key a repeated upsert matches,
+    /// so a retried callback updates its lead instead of adding another.
+    pub callback_reference_field: String,
+    /// Lead field for the briefing line (reference, tier, reason, the caller's words);
+    /// empty leaves it out.
+    pub callback_note_field: String,
     /// Nextiva publishes no limit; self-throttle anyway.
     pub requests_per_minute: u32,
+}
+
+/// How an NCC outbound list wants phone numbers (lists differ; Nextiva's own callback
+/// template uses ten digits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadPhoneFormat {
+    #[default]
+    E164,
+    TenDigits,
 }
 
 impl Default for NextivaApi {
@@ -99,6 +119,10 @@ impl Default for NextivaApi {
             login_base: None,
             api_base: None,
             callback_list_id: String::new(),
+            callback_phone_field: "phone".into(),
+            callback_phone_format: LeadPhoneFormat::E164,
+            callback_reference_field: "escalation_reference".into(),
+            callback_note_field: "escalation_briefing".into(),
             requests_per_minute: 300,
         }
     }

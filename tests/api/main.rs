@@ -6,6 +6,7 @@ mod cloudtalk_actions;
 mod genesys;
 mod helpers;
 mod ingress;
+mod nextiva_actions;
 mod replay;
 mod reviews;
 mod standard;
