@@ -5,13 +5,12 @@
 
 mod callback;
 mod credentials;
+mod settings;
 mod transfer;
 
 use std::collections::BTreeMap;
 
-use escalator_adapters::five9::{
-    resolve_call_id, Five9Client, Five9Config, Five9Credentials, Five9Region, TransferMode,
-};
+use escalator_adapters::five9::{resolve_call_id, Five9Client, Five9Credentials, TransferMode};
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::ratelimit::RequestBudget;
 use escalator_adapters::{Action, SpeakTo, Vendor};
@@ -19,7 +18,7 @@ use serde_json::Value;
 
 use super::{Checkpoint, Done, PlatformExecutor, Report};
 use crate::config::{
-    Config, Five9Api, Secrets, ENV_FIVE9_ADMIN_PASSWORD, ENV_FIVE9_ADMIN_USER,
+    Config, Secrets, ENV_FIVE9_ADMIN_PASSWORD, ENV_FIVE9_ADMIN_USER,
     ENV_FIVE9_AGENT_CREDENTIALS,
 };
 use crate::store::ClaimedAction;
@@ -88,7 +87,7 @@ impl Five9Executor {
             return Ok(None);
         }
         let api = &config.vendors.five9.api;
-        let client_config = client_config(api, admin, agents)?;
+        let client_config = settings::client_config(api, admin, agents)?;
         let client = Five9Client::new(http.clone(), client_config)
             .with_budget(RequestBudget::per_minute(api.requests_per_minute));
         Ok(Some(Self {
@@ -97,74 +96,6 @@ impl Five9Executor {
             callback_briefing_field: api.callback_briefing_field.trim().to_string(),
         }))
     }
-}
-
-/// The client's settings from `[vendors.five9.api]`; every error names the key to fix.
-fn client_config(
-    api: &Five9Api,
-    admin: Option<Five9Credentials>,
-    agents: Vec<Five9Credentials>,
-) -> Result<Five9Config, String> {
-    let region = Five9Region::from_name(&api.region);
-    let unknown_region = || {
-        format!(
-            "vendors.five9.api.region {:?} is unknown (us, ca, uk, eu or in)",
-            api.region
-        )
-    };
-    let base = |key: &str, value: &Option<String>| -> Result<Option<String>, String> {
-        match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) if v.starts_with("https://") || v.starts_with("http://") => {
-                Ok(Some(v.to_string()))
-            }
-            Some(_) => Err(format!(
-                "vendors.five9.api.{key} must be an http(s) URL"
-            )),
-            None => Ok(None),
-        }
-    };
-    let mut c = Five9Config::for_region(region.unwrap_or(Five9Region::Us));
-    if admin.is_some() {
-        c.admin_base = match base("admin_base", &api.admin_base)? {
-            Some(b) => b,
-            None => region.ok_or_else(unknown_region)?.admin_base().to_string(),
-        };
-        if api.callback_list.trim().is_empty() {
-            return Err("vendors.five9.api.callback_list is empty: name the dialing list \
-                        that holds scheduled callbacks"
-                .into());
-        }
-    }
-    if !agents.is_empty() {
-        c.agent_login_base = match base("agent_login_base", &api.agent_login_base)? {
-            Some(b) => b,
-            None => region
-                .ok_or_else(unknown_region)?
-                .agent_login_base()
-                .ok_or_else(|| {
-                    "vendors.five9.api.agent_login_base must be set: Five9 publishes no \
-                     Agent REST login host for this region"
-                        .to_string()
-                })?
-                .to_string(),
-        };
-    }
-    c.agent_api_base = base("agent_api_base", &api.agent_api_base)?;
-    // The data-center host comes from the login's metadata without a scheme; it is
-    // served like the login host (https in production, http only for a local mock).
-    if c.agent_login_base.starts_with("http://") {
-        c.data_center_scheme = "http".into();
-    }
-    let group = api.cav_group.trim();
-    if group.is_empty() || group.chars().any(|ch| ".:/\\<>\"".contains(ch) || ch.is_control()) {
-        return Err("vendors.five9.api.cav_group must be a call-variable group name \
-                    (e.g. Escalator)"
-            .into());
-    }
-    c.cav_group = group.to_string();
-    c.admin = admin;
-    c.agents = agents;
-    Ok(c)
 }
 
 #[async_trait::async_trait]
