@@ -231,13 +231,7 @@ async fn a_legal_threat_briefs_the_call_then_consults_the_legal_skill_once() {
     let f = start(&format!("other@acme.example:x, {AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
     mount_variables(&f.five9, 1).await;
-    mount_transfer(
-        &f.five9,
-        "skill-legal",
-        "WARM",
-        ResponseTemplate::new(200),
-    )
-    .await;
+    mount_transfer(&f.five9, "skill-legal", "WARM", ResponseTemplate::new(200)).await;
 
     f.caller_says(THREAT).await;
     f.wait(has("warm_transfer", "succeeded")).await;
@@ -281,7 +275,13 @@ async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
 
     f.caller_says(THREAT).await;
     let rows = f.wait(has("schedule_callback", "succeeded")).await;
-    let status = |kind: &str| rows.iter().find(|a| a.kind == kind).expect(kind).status.clone();
+    let status = |kind: &str| {
+        rows.iter()
+            .find(|a| a.kind == kind)
+            .expect(kind)
+            .status
+            .clone()
+    };
     assert_eq!(status("warm_transfer"), "failed");
     assert_eq!(status("route_on_hook"), "failed");
     assert_eq!(
@@ -290,12 +290,24 @@ async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
     );
 
     let body = String::from_utf8(f.requests_to(SOAP).await[0].body.clone()).unwrap();
-    assert!(body.contains("<listName>Escalator Callbacks</listName>"), "{body}");
+    assert!(
+        body.contains("<listName>Escalator Callbacks</listName>"),
+        "{body}"
+    );
     // The number as Five9 dials it: 10 digits for North America.
-    assert!(body.contains("<record><fields>3175551234</fields>"), "{body}");
-    assert!(body.contains("<fieldName>escalator_briefing</fieldName>"), "{body}");
+    assert!(
+        body.contains("<record><fields>3175551234</fields>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<fieldName>escalator_briefing</fieldName>"),
+        "{body}"
+    );
     // Called back now: a call time, not "call now" mode.
-    assert!(body.contains("<callNowMode>NONE</callNowMode><callTime>"), "{body}");
+    assert!(
+        body.contains("<callNowMode>NONE</callNowMode><callTime>"),
+        "{body}"
+    );
     assert!(body.contains(&THREAT.replace('\'', "&apos;")), "{body}");
     let escalation = &f.app.store.escalations(Vendor::Five9, CALL).await.unwrap()[0];
     assert!(body.contains(&escalation.reference), "{body}");
@@ -362,7 +374,10 @@ async fn a_429_then_a_503_then_success_transfers_exactly_once() {
     // The briefing is written once, whatever the retries.
     mount_variables(&f.five9, 1).await;
     for (priority, answer) in [
-        (1, five9_error(429, "Too many requests").insert_header("Retry-After", "1")),
+        (
+            1,
+            five9_error(429, "Too many requests").insert_header("Retry-After", "1"),
+        ),
         (2, five9_error(503, "Service unavailable")),
     ] {
         Mock::given(method("PUT"))
@@ -374,16 +389,12 @@ async fn a_429_then_a_503_then_success_transfers_exactly_once() {
             .mount(&f.five9)
             .await;
     }
-    mount_transfer(
-        &f.five9,
-        "skill-legal",
-        "WARM",
-        ResponseTemplate::new(200),
-    )
-    .await;
+    mount_transfer(&f.five9, "skill-legal", "WARM", ResponseTemplate::new(200)).await;
     // After the 503 (maybe applied), the call is read first: no transfer under way.
     Mock::given(method("GET"))
-        .and(path(format!("{REST}/agents/{AGENT_ID}/interactions/calls/{CALL}")))
+        .and(path(format!(
+            "{REST}/agents/{AGENT_ID}/interactions/calls/{CALL}"
+        )))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"id": CALL, "state": "TALKING"})),
         )
@@ -429,10 +440,11 @@ async fn a_transfer_with_an_unknown_outcome_is_reconciled_not_repeated() {
     .await;
     // Read back, the call shows the consult.
     Mock::given(method("GET"))
-        .and(path(format!("{REST}/agents/{AGENT_ID}/interactions/calls/{CALL}")))
+        .and(path(format!(
+            "{REST}/agents/{AGENT_ID}/interactions/calls/{CALL}"
+        )))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": CALL, "state": "CONSULTING"})),
+            ResponseTemplate::new(200).set_body_json(json!({"id": CALL, "state": "CONSULTING"})),
         )
         .expect(1)
         .mount(&f.five9)
@@ -541,7 +553,10 @@ async fn an_agent_without_credentials_moves_the_chain_on_and_names_the_variable(
     assert!(error.contains(ENV_FIVE9_AGENT_CREDENTIALS), "{error}");
     assert!(!error.contains(AGENT), "{error}");
     // Nothing was asked of the Agent REST API; the record already on the list counts.
-    assert!(f.requests_to(&format!("{REST}/auth/login")).await.is_empty());
+    assert!(f
+        .requests_to(&format!("{REST}/auth/login"))
+        .await
+        .is_empty());
     let steps = f.steps(&rows, "schedule_callback").await;
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert!(steps[0].1 == "ok", "{steps:?}");

@@ -18,8 +18,7 @@ use serde_json::Value;
 
 use super::{Checkpoint, Done, PlatformExecutor, Report};
 use crate::config::{
-    Config, Secrets, ENV_FIVE9_ADMIN_PASSWORD, ENV_FIVE9_ADMIN_USER,
-    ENV_FIVE9_AGENT_CREDENTIALS,
+    Config, Secrets, ENV_FIVE9_ADMIN_PASSWORD, ENV_FIVE9_ADMIN_USER, ENV_FIVE9_AGENT_CREDENTIALS,
 };
 use crate::store::ClaimedAction;
 
@@ -62,7 +61,10 @@ impl Five9Executor {
             return Ok(None);
         }
         let secret = |env| secrets.api(env).map(|s| s.expose().to_string());
-        let admin = match (secret(ENV_FIVE9_ADMIN_USER), secret(ENV_FIVE9_ADMIN_PASSWORD)) {
+        let admin = match (
+            secret(ENV_FIVE9_ADMIN_USER),
+            secret(ENV_FIVE9_ADMIN_PASSWORD),
+        ) {
             (Some(user), Some(password)) => Some(Five9Credentials {
                 username: user.trim().to_string(),
                 password: escalator_adapters::Secret::new(password),
@@ -156,7 +158,8 @@ impl PlatformExecutor for Five9Executor {
                 let name = format!("{}.Guidance", self.client.config().cav_group);
                 let text: String = text.chars().take(GUIDANCE_MAX_CHARS).collect();
                 let vars = BTreeMap::from([(name, text)]);
-                self.set_variables(claimed, report, "guidance", &vars).await?;
+                self.set_variables(claimed, report, "guidance", &vars)
+                    .await?;
                 Ok(Done {
                     escalation_status: None,
                     detail: "guidance shown to the agent (call variable)".into(),
@@ -175,10 +178,8 @@ impl PlatformExecutor for Five9Executor {
                 })
             }
             other => {
-                let e = CallError::Unactionable(format!(
-                    "{} is not supported on Five9",
-                    other.kind()
-                ));
+                let e =
+                    CallError::Unactionable(format!("{} is not supported on Five9", other.kind()));
                 report.failed(other.kind(), &e);
                 Err(e)
             }
@@ -197,11 +198,7 @@ impl Five9Executor {
     ) -> Result<(), CallError> {
         let agent = self.agent_on_call(claimed, report, step)?;
         let call_id = self.rest_call_id(claimed, report, &agent).await?;
-        match self
-            .client
-            .set_call_variables(&agent, &call_id, vars)
-            .await
-        {
+        match self.client.set_call_variables(&agent, &call_id, vars).await {
             Ok(()) => {
                 let names: Vec<&str> = vars.keys().map(String::as_str).collect();
                 report.ok(step, format!("call variables set: {}", names.join(", ")));

@@ -22,9 +22,7 @@ pub(super) fn client_config(
             Some(v) if v.starts_with("https://") || v.starts_with("http://") => {
                 Ok(Some(v.to_string()))
             }
-            Some(_) => Err(format!(
-                "vendors.five9.api.{key} must be an http(s) URL"
-            )),
+            Some(_) => Err(format!("vendors.five9.api.{key} must be an http(s) URL")),
             None => Ok(None),
         }
     };
@@ -35,9 +33,11 @@ pub(super) fn client_config(
             None => region.ok_or_else(unknown_region)?.admin_base().to_string(),
         };
         if api.callback_list.trim().is_empty() {
-            return Err("vendors.five9.api.callback_list is empty: name the dialing list \
+            return Err(
+                "vendors.five9.api.callback_list is empty: name the dialing list \
                         that holds scheduled callbacks"
-                .into());
+                    .into(),
+            );
         }
     }
     if !agents.is_empty() {
@@ -61,17 +61,22 @@ pub(super) fn client_config(
         c.data_center_scheme = "http".into();
     }
     let group = api.cav_group.trim();
-    if group.is_empty() || group.chars().any(|ch| ".:/\\<>\"".contains(ch) || ch.is_control()) {
-        return Err("vendors.five9.api.cav_group must be a call-variable group name \
+    if group.is_empty()
+        || group
+            .chars()
+            .any(|ch| ".:/\\<>\"".contains(ch) || ch.is_control())
+    {
+        return Err(
+            "vendors.five9.api.cav_group must be a call-variable group name \
                     (e.g. Escalator)"
-            .into());
+                .into(),
+        );
     }
     c.cav_group = group.to_string();
     c.admin = admin;
     c.agents = agents;
     Ok(c)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -114,9 +119,15 @@ mod tests {
     fn unusable_settings_name_the_key_and_never_a_password() {
         let config = Config::default();
         let e = build(&config, &[(ENV_FIVE9_AGENT_CREDENTIALS, "sam:ok,hunter2")]).unwrap_err();
-        assert!(e.contains(ENV_FIVE9_AGENT_CREDENTIALS) && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.contains(ENV_FIVE9_AGENT_CREDENTIALS) && !e.contains("hunter2"),
+            "{e}"
+        );
         let e = build(&config, &[(ENV_FIVE9_ADMIN_PASSWORD, "hunter2")]).unwrap_err();
-        assert!(e.contains(ENV_FIVE9_ADMIN_USER) && !e.contains("hunter2"), "{e}");
+        assert!(
+            e.contains(ENV_FIVE9_ADMIN_USER) && !e.contains("hunter2"),
+            "{e}"
+        );
 
         let with = |f: fn(&mut Config)| {
             let mut c = Config::default();
@@ -124,9 +135,18 @@ mod tests {
             c
         };
         for (config, key) in [
-            (with(|c| c.vendors.five9.api.region = "mars".into()), "region"),
-            (with(|c| c.vendors.five9.api.callback_list = " ".into()), "callback_list"),
-            (with(|c| c.vendors.five9.api.cav_group = "A.B".into()), "cav_group"),
+            (
+                with(|c| c.vendors.five9.api.region = "mars".into()),
+                "region",
+            ),
+            (
+                with(|c| c.vendors.five9.api.callback_list = " ".into()),
+                "callback_list",
+            ),
+            (
+                with(|c| c.vendors.five9.api.cav_group = "A.B".into()),
+                "cav_group",
+            ),
             (
                 with(|c| c.vendors.five9.api.admin_base = Some("api.five9.com".into())),
                 "admin_base",

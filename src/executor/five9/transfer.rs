@@ -51,8 +51,9 @@ impl Five9Executor {
                 Err(CallError::Permanent { status: 404, .. }) => {
                     // The agent no longer holds the call: the transfer took it away (or the
                     // caller left). Sending it again cannot help either way.
-                    let detail =
-                        format!("call no longer with the agent after the transfer to skill {skill}");
+                    let detail = format!(
+                        "call no longer with the agent after the transfer to skill {skill}"
+                    );
                     report.ok("reconcile", &detail);
                     return Ok(transferred(detail));
                 }
@@ -80,7 +81,8 @@ impl Five9Executor {
             .progress
             .insert(TRANSFER_UNCERTAIN.into(), Value::Bool(true));
         if let Err(e) = checkpoint.save(claimed).await {
-            let e = CallError::Transport(format!("could not save progress before transferring: {e}"));
+            let e =
+                CallError::Transport(format!("could not save progress before transferring: {e}"));
             report.failed(STEP, &e);
             claimed.progress.remove(TRANSFER_UNCERTAIN);
             return Err(e);
@@ -156,10 +158,19 @@ mod tests {
     fn only_plain_signs_of_a_transfer_count() {
         assert!(transfer_evident(&json!({"state": "CONSULTING"}), "7"));
         assert!(transfer_evident(&json!({"state": "warm_transfer"}), "7"));
-        assert!(transfer_evident(&json!({"state": "TALKING", "skillId": 7}), "7"));
+        assert!(transfer_evident(
+            &json!({"state": "TALKING", "skillId": 7}),
+            "7"
+        ));
         assert!(transfer_evident(&json!({"skill_id": " 7 "}), "7"));
-        assert!(!transfer_evident(&json!({"state": "TALKING", "skillId": "8"}), "7"));
-        assert!(!transfer_evident(&json!({"state": "ON_HOLD", "transferable": true}), "7"));
+        assert!(!transfer_evident(
+            &json!({"state": "TALKING", "skillId": "8"}),
+            "7"
+        ));
+        assert!(!transfer_evident(
+            &json!({"state": "ON_HOLD", "transferable": true}),
+            "7"
+        ));
         assert!(!transfer_evident(&Value::Null, "7"));
     }
 
@@ -172,7 +183,9 @@ mod tests {
                 message: String::new(),
             })
         };
-        assert!(outcome_unknown(&Err(CallError::Transport("timeout".into()))));
+        assert!(outcome_unknown(&Err(CallError::Transport(
+            "timeout".into()
+        ))));
         assert!(outcome_unknown(&retry(503)));
         assert!(!outcome_unknown(&retry(429)));
         assert!(!outcome_unknown(&retry(435)));
