@@ -59,8 +59,13 @@ pub struct Five9Api {
     pub agent_api_base: Option<String>,
     /// The dialing list that holds scheduled callbacks (`addRecordToList`).
     pub callback_list: String,
-    /// Call-variable group of the briefing.
+    /// Call-variable group of the briefing (`Reference`, `Reason`, `Briefing`,
+    /// `CallerVerified`) and of the agent's guidance (`Guidance`).
     pub cav_group: String,
+    /// Contact field that carries the briefing line on a scheduled callback's record, so
+    /// the agent who dials it sees why; must exist in the domain's contact fields. Empty
+    /// sends the number only.
+    pub callback_briefing_field: String,
     /// Agent REST budget (Five9 publishes none; a third party cites 5 per second).
     pub requests_per_minute: u32,
 }
@@ -74,6 +79,7 @@ impl Default for Five9Api {
             agent_api_base: None,
             callback_list: "Escalator Callbacks".into(),
             cav_group: "Escalator".into(),
+            callback_briefing_field: "escalator_briefing".into(),
             requests_per_minute: 300,
         }
     }

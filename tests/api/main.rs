@@ -1,8 +1,9 @@
-//! End-to-end tests: the real service on a loopback port, with Genesys Cloud mocked by
-//! wiremock at its real paths.
+//! End-to-end tests: the real service on a loopback port, with every platform's API mocked
+//! by wiremock at its real paths.
 
 mod audit;
 mod cloudtalk_actions;
+mod five9_actions;
 mod genesys;
 mod helpers;
 mod ingress;

@@ -233,7 +233,9 @@ Call Variables > Add Group \"Escalator\", with:
 - CallerVerified (BOOLEAN): set by the IVR or the agent once the caller is verified;
   sent as {verified}.
 - Briefing (STRING) and Reference (STRING): filled by the IVR from the routing answer
-  (part 3), shown to the receiving agent.
+  (part 3), or by Escalator before it transfers a call; shown to the receiving agent.
+- Guidance (STRING): what Escalator tells the agent to do during the call; show it in
+  the agent's script.
 Without them the connectors still work: the values arrive as placeholders and are ignored.
 ",
         trigger = keys::TRIGGER,
