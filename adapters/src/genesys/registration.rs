@@ -154,6 +154,10 @@ pub struct Registered {
     pub change: Change,
 }
 
+/// The `method` of a plan entry that registration would not send (a trigger without a
+/// workflow).
+pub const SKIPPED: &str = "SKIP";
+
 /// One request of the registration, not sent (`--dry-run`). `Display` masks the secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedRequest {
@@ -165,6 +169,9 @@ pub struct PlannedRequest {
 
 impl fmt::Display for PlannedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.method == SKIPPED {
+            return writeln!(f, "# not sent: {}", self.purpose);
+        }
         writeln!(f, "# {}", self.purpose)?;
         writeln!(f, "{} {}", self.method, self.url)?;
         writeln!(f, "Authorization: Bearer <token>")?;
@@ -252,7 +259,7 @@ pub fn registration_plan(api_base: &str, spec: &RegistrationSpec) -> Vec<Planned
                 format!("trigger {:?}", trigger_name(short)),
             )),
             None => out.push(PlannedRequest {
-                method: "SKIP",
+                method: SKIPPED,
                 url: format!("{base}/api/v2/processautomation/triggers"),
                 body: None,
                 purpose: format!(
@@ -351,7 +358,7 @@ mod tests {
         s.workflow = None;
         s.workflows.clear();
         let plan = registration_plan("https://api.example.com", &s);
-        assert_eq!(plan.iter().filter(|p| p.method == "SKIP").count(), 6);
+        assert_eq!(plan.iter().filter(|p| p.method == SKIPPED).count(), 6);
         s.workflows.insert("transcription".into(), "wf".into());
         assert!(s.check().is_err());
         let mut s = spec();
