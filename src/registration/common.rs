@@ -142,9 +142,16 @@ pub fn redact(text: &str, secrets: &Secrets) -> String {
     let mut out = text.to_string();
     for v in values {
         out = out.replace(v, "<redacted>");
-        let encoded = encode_segment(v);
-        if encoded != v {
-            out = out.replace(&encoded, "<redacted>");
+        // As a URL segment, and inside a JSON string (an echoed body).
+        let json = serde_json::to_string(v).unwrap_or_default();
+        let json = json
+            .strip_prefix('"')
+            .and_then(|j| j.strip_suffix('"'))
+            .unwrap_or_default();
+        for form in [encode_segment(v).as_str(), json] {
+            if !form.is_empty() && form != v {
+                out = out.replace(form, "<redacted>");
+            }
         }
     }
     out
@@ -179,12 +186,13 @@ mod tests {
             "ESCALATOR_TALKDESK_WEBHOOK_SECRET" => Some("a b/c+d".into()),
             "ESCALATOR_FIVE9_ADMIN_PASSWORD" => Some("hunter22".into()),
             "ESCALATOR_FIVE9_ADMIN_USER" => Some("x".into()),
+            "ESCALATOR_NEXTIVA_WEBHOOK_SECRET" => Some("q\"uote".into()),
             _ => None,
         });
-        let text = "x a b/c+d y a%20b%2Fc%2Bd z hunter22";
+        let text = "x a b/c+d y a%20b%2Fc%2Bd z hunter22 {\"v\":\"q\\\"uote\"}";
         assert_eq!(
             redact(text, &secrets),
-            "x <redacted> y <redacted> z <redacted>"
+            "x <redacted> y <redacted> z <redacted> {\"v\":\"<redacted>\"}"
         );
     }
 

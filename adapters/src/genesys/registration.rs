@@ -158,13 +158,36 @@ pub struct Registered {
 /// workflow).
 pub const SKIPPED: &str = "SKIP";
 
-/// One request of the registration, not sent (`--dry-run`). `Display` masks the secret.
-#[derive(Debug, Clone, PartialEq)]
+/// One request of the registration, not sent (`--dry-run`). The credential's body holds
+/// the secret: `Display` and `Debug` show it as `<redacted>`.
+#[derive(Clone, PartialEq)]
 pub struct PlannedRequest {
     pub method: &'static str,
     pub url: String,
     pub body: Option<Value>,
     pub purpose: String,
+}
+
+impl PlannedRequest {
+    /// The body with the credential's secret replaced by `<redacted>`.
+    pub fn redacted_body(&self) -> Option<Value> {
+        let mut body = self.body.clone()?;
+        if body["credentialFields"]["token"].is_string() {
+            body["credentialFields"]["token"] = Value::from("<redacted>");
+        }
+        Some(body)
+    }
+}
+
+impl fmt::Debug for PlannedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlannedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("body", &self.redacted_body())
+            .field("purpose", &self.purpose)
+            .finish()
+    }
 }
 
 impl fmt::Display for PlannedRequest {
@@ -175,11 +198,7 @@ impl fmt::Display for PlannedRequest {
         writeln!(f, "# {}", self.purpose)?;
         writeln!(f, "{} {}", self.method, self.url)?;
         writeln!(f, "Authorization: Bearer <token>")?;
-        if let Some(body) = &self.body {
-            let mut body = body.clone();
-            if body["credentialFields"]["token"].is_string() {
-                body["credentialFields"]["token"] = Value::from("<redacted>");
-            }
+        if let Some(body) = self.redacted_body() {
             let text = serde_json::to_string_pretty(&body).map_err(|_| fmt::Error)?;
             writeln!(f, "Content-Type: application/json\n\n{text}")?;
         }
@@ -333,7 +352,7 @@ mod tests {
     #[test]
     fn the_plan_masks_the_secret_and_names_each_topics_workflow() {
         let plan = registration_plan("https://api.example.com/", &spec());
-        let text: String = plan.iter().map(|p| p.to_string()).collect();
+        let text: String = plan.iter().map(|p| format!("{p}{p:?}")).collect();
         assert!(!text.contains("s3cret-value"), "{text}");
         assert!(text.contains("<redacted>"));
         let attributes = plan
