@@ -53,7 +53,8 @@ pub enum Command {
         )]
         min_recall_for: Vec<String>,
     },
-    /// What a platform needs in order to send events here.
+    /// What a platform needs in order to send events here: print it, or create, list and
+    /// remove it through the platform's API.
     Webhooks {
         #[command(subcommand)]
         command: WebhooksCommand,
@@ -106,4 +107,51 @@ pub enum WebhooksCommand {
         #[arg(long, default_value = "<YOUR-SECRET>")]
         secret: String,
     },
+    /// Create on the platform what it needs to send events here, with the credentials
+    /// `serve` uses (safe to repeat where the platform can be read back).
+    Register {
+        /// genesys, talkdesk, five9, nextiva or cloudtalk.
+        vendor: String,
+        /// Escalator's public base URL, e.g. https://escalator.example.com.
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        common: AdminArgs,
+        /// Genesys: the Architect workflow the triggers start: `ID` for every topic, or
+        /// `TOPIC=ID` (e.g. `attributes=…`); repeatable. Without it no trigger is made.
+        #[arg(long, value_name = "[TOPIC=]ID")]
+        workflow: Vec<String>,
+        /// Nextiva: a disposition that notifies Escalator: `NAME` or `NAME=DISPOSITION_ID`
+        /// (attached when the id is given); repeatable.
+        #[arg(long, value_name = "NAME[=ID]")]
+        disposition: Vec<String>,
+    },
+    /// List what Escalator has registered on the platform.
+    List {
+        vendor: String,
+        #[command(flatten)]
+        common: AdminArgs,
+    },
+    /// Remove what Escalator has registered on the platform (all of it, or the `--id`s).
+    Remove {
+        vendor: String,
+        #[command(flatten)]
+        common: AdminArgs,
+        /// Only this object (id; Five9: connector name; Talkdesk: TRIGGER/TRIGGER_ID,
+        /// required); repeatable.
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<String>,
+    },
+}
+
+/// Flags every platform-admin subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct AdminArgs {
+    /// TOML configuration file (API hosts and intake settings).
+    #[arg(long, short, env = "ESCALATOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print the requests instead of sending them (secrets shown as `$ESCALATOR_…` or
+    /// `<redacted>`).
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod orchestrator;
 pub mod playbook;
 pub mod reference;
+pub mod registration;
 pub mod replay;
 pub mod review;
 pub mod session;

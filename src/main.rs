@@ -2,9 +2,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use escalator::app::Application;
-use escalator::cli::{AuditCommand, Cli, Command, WebhooksCommand};
+use escalator::cli::{AdminArgs, AuditCommand, Cli, Command, WebhooksCommand};
 use escalator::config::{Config, Secrets, Severity};
 use escalator::playbook::Engine;
+use escalator::registration::{self, Op};
 use escalator::{classify, replay, telemetry};
 
 fn main() -> ExitCode {
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
                         secret,
                     },
             } => template(&vendor, &url, &secret),
+            Command::Webhooks { command } => platform_admin(command).await,
             Command::Classify {
                 playbook,
                 eval,
@@ -228,6 +230,54 @@ fn template(vendor: &str, url: &str, secret: &str) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `webhooks register|list|remove`: the work is in `registration`; this only prints.
+async fn platform_admin(command: WebhooksCommand) -> ExitCode {
+    let request = |vendor, op, common: AdminArgs| registration::Request {
+        vendor,
+        op,
+        config: common.config,
+        url: None,
+        dry_run: common.dry_run,
+        workflows: vec![],
+        dispositions: vec![],
+        ids: vec![],
+    };
+    let request = match command {
+        WebhooksCommand::Register {
+            vendor,
+            url,
+            common,
+            workflow,
+            disposition,
+        } => registration::Request {
+            url: Some(url),
+            workflows: workflow,
+            dispositions: disposition,
+            ..request(vendor, Op::Register, common)
+        },
+        WebhooksCommand::List { vendor, common } => request(vendor, Op::List, common),
+        WebhooksCommand::Remove {
+            vendor,
+            common,
+            ids,
+        } => registration::Request {
+            ids,
+            ..request(vendor, Op::Remove, common)
+        },
+        // Matched before this is called.
+        WebhooksCommand::Template { .. } => return ExitCode::from(2),
+    };
+    let report = registration::run(&request).await;
+    print!("{}", report.stdout);
+    match report.failure {
+        None => ExitCode::SUCCESS,
+        Some(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
         }
     }
 }

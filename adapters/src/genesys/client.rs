@@ -130,6 +130,11 @@ impl GenesysClient {
         self
     }
 
+    /// The API host requests go to (registration plans print it).
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
     pub async fn participants(&self, conversation_id: &str) -> Result<Participants, CallError> {
         let cid = path_id(conversation_id)?;
         let body = self
@@ -349,7 +354,7 @@ impl GenesysClient {
             .and_then(|v| v["conversation"]["id"].as_str().map(str::to_string)))
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -469,7 +474,7 @@ fn parse_participants(conversation: &Value) -> Participants {
 
 /// Ids from events go into URL paths; anything but an id-shaped string is refused rather
 /// than allowed to change the path.
-fn path_id(id: &str) -> Result<&str, CallError> {
+pub(super) fn path_id(id: &str) -> Result<&str, CallError> {
     let ok = !id.is_empty()
         && id.len() <= 128
         && id

@@ -6,6 +6,7 @@
 mod client;
 mod normalize;
 mod regions;
+pub mod registration;
 mod route;
 mod template;
 

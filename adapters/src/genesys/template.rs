@@ -7,14 +7,22 @@ use serde_json::{json, Value};
 
 const HEADER: &str = "X-Escalator-Token";
 
-/// The three objects, as the bodies of the Genesys API calls that create them.
-pub fn template(url: &str, secret: &str) -> String {
-    let base = url.trim_end_matches('/');
-    let credential = json!({
-        "name": "escalator-token",
+/// Name of the credential that holds the shared secret.
+pub(super) const CREDENTIAL_NAME: &str = "escalator-token";
+
+/// The userDefined credential holding `secret` as field `token`.
+pub(super) fn credential(secret: &str) -> Value {
+    json!({
+        "name": CREDENTIAL_NAME,
         "type": {"name": "userDefined"},
         "credentialFields": {"token": secret}
-    });
+    })
+}
+
+/// The events and routing-hook data actions, sending the secret in `header`. Shared with
+/// registration so that what the admin pastes and what the API creates cannot drift apart.
+pub(super) fn actions(url: &str, header: &str, integration_id: &str) -> [Value; 2] {
+    let base = url.trim_end_matches('/');
     let events = action(
         "Escalator - forward event",
         &format!("{base}/webhooks/genesys"),
@@ -60,6 +68,19 @@ pub fn template(url: &str, secret: &str) -> String {
         }),
         5,
     );
+    [events, route].map(|mut a| {
+        a["integrationId"] = Value::from(integration_id);
+        a["config"]["request"]["headers"] =
+            json!({header: "${credentials.token}", "Content-Type": "application/json"});
+        a
+    })
+}
+
+/// The three objects, as the bodies of the Genesys API calls that create them.
+pub fn template(url: &str, secret: &str) -> String {
+    let base = url.trim_end_matches('/');
+    let credential = credential(secret);
+    let [events, route] = actions(url, HEADER, "<integration id>");
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
     format!(
         "# 1. Credential (POST /api/v2/integrations/credentials), referenced by the Web Services Data Actions integration\n{}\n\n\
@@ -83,14 +104,13 @@ fn action(
     json!({
         "name": name,
         "category": "Escalator",
-        "integrationId": "<integration id>",
+        "integrationId": "",
         "secure": false,
         "config": {
             "timeoutSeconds": timeout,
             "request": {
                 "requestUrlTemplate": url,
                 "requestType": "POST",
-                "headers": {HEADER: "${credentials.token}", "Content-Type": "application/json"},
                 "requestTemplate": request
             },
             "response": {"translationMap": {}, "translationMapDefaults": {}, "successTemplate": "${rawResult}"}

@@ -23,6 +23,8 @@
 //! | [`find_rest_call`](NextivaClient::find_rest_call) | `GET /data/api/types/restcall?q={name}` | [`RestCallRef`] by exact name | §1a, §7 |
 //! | [`create_rest_call`](NextivaClient::create_rest_call) | `POST /data/api/types/restcall/` (201) | [`RestCallRef`] | §1a, §7 |
 //! | [`update_rest_call`](NextivaClient::update_rest_call) | `PATCH /data/api/types/restcall/{id}` | `()` | §5 (generic update), §7 |
+//! | [`list_rest_calls`](NextivaClient::list_rest_calls) | `GET /data/api/types/restcall?q={text}` | [`RestCallRef`]s by name prefix | §5, §7 |
+//! | [`delete_rest_call`](NextivaClient::delete_rest_call) | `DELETE /data/api/types/restcall/{id}` (204) | `true`; `false` on 404 | §5 (generic delete) |
 //! | [`attach_rest_call_to_disposition`](NextivaClient::attach_rest_call_to_disposition) | `PATCH /data/api/types/disposition/{id}` `{"restcallId"}` | `()` | §1a, §7.4 |
 //!
 //! [`registration_plan`] returns the registration writes without sending them (`--dry-run`);
@@ -116,6 +118,7 @@
 mod auth;
 mod callbacks;
 mod registration;
+mod restcalls;
 mod workitem;
 
 use bytes::Bytes;
@@ -134,6 +137,7 @@ pub use callbacks::{
 pub use registration::{
     registration_plan, DispositionHook, PlannedRequest, Registered, RegistrationSpec, RestCallRef,
 };
+pub use restcalls::OWN_PREFIX;
 pub use workitem::{Workitem, WorkitemPage, WorkitemState};
 
 /// What the recording does across a transfer (`WorkitemRecordingOption`, §2).

@@ -69,7 +69,7 @@ pub use client::{
     NextivaConfig, PhoneFormat, PlannedRequest, QueueTransfer, Recording, Registered,
     RegistrationSpec, RestCallRef, ScheduledFormat, TokenRefresh, UpsertResult, UserTransfer,
     WebformRequest, WebformResult, Workitem, WorkitemPage, WorkitemState, DEFAULT_LOGIN_BASE,
-    LOGIN_HOSTS,
+    LOGIN_HOSTS, OWN_PREFIX,
 };
 pub use normalize::normalize;
 pub use route::{parse_route_request, route_response};

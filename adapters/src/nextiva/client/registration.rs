@@ -289,7 +289,7 @@ impl NextivaClient {
     }
 }
 
-fn rest_call_ref(object: &Value, name: &str) -> Option<RestCallRef> {
+pub(super) fn rest_call_ref(object: &Value, name: &str) -> Option<RestCallRef> {
     let id = object
         .get("_id")
         .or_else(|| object.get("id"))
