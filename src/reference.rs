@@ -21,6 +21,12 @@ pub fn generate() -> String {
 /// True when `reference` is well formed and its check symbol matches. Tolerates case,
 /// missing dashes and the usual misreadings (O→0, I/L→1).
 pub fn is_valid(reference: &str) -> bool {
+    canonical(reference).is_some()
+}
+
+/// The reference as stored (`ESC-XXXX-XXXC`) from however a person typed it, or `None`
+/// when it is malformed or its check symbol does not match.
+pub fn canonical(reference: &str) -> Option<String> {
     let cleaned: Vec<u8> = reference
         .trim()
         .to_ascii_uppercase()
@@ -34,10 +40,14 @@ pub fn is_valid(reference: &str) -> bool {
         })
         .collect();
     if cleaned.len() != BODY_LEN + 1 {
-        return false;
+        return None;
     }
     let (body, check) = cleaned.split_at(BODY_LEN);
-    body.iter().all(|b| ALPHABET.contains(b)) && CHECK[checksum(body)] == check[0]
+    let valid = body.iter().all(|b| ALPHABET.contains(b)) && CHECK[checksum(body)] == check[0];
+    valid.then(|| {
+        let text = String::from_utf8_lossy(&cleaned);
+        format!("ESC-{}-{}", &text[..4], &text[4..])
+    })
 }
 
 fn checksum(body: &[u8]) -> usize {
@@ -58,6 +68,10 @@ mod tests {
             assert!(r.starts_with("ESC-") && r.len() == 13, "{r}");
             assert!(is_valid(&r), "{r}");
             assert!(is_valid(&r.to_lowercase().replace('-', "")), "{r}");
+            assert_eq!(
+                canonical(&r.to_lowercase().replace('-', " ")),
+                Some(r.clone())
+            );
         }
     }
 

@@ -1,5 +1,5 @@
-//! The store side of the fallback chain's local links: answers armed for a call's next
-//! routing-hook request, and Escalator's own named callbacks.
+//! Answers armed for a call's next routing-hook request (the fallback chain's
+//! `route_on_hook` link).
 
 use std::time::Duration;
 
@@ -26,29 +26,6 @@ pub enum ArmedState {
     Expired,
     /// Never armed (or the escalation is unknown).
     Missing,
-}
-
-/// A named callback Escalator keeps itself.
-#[derive(Debug, Clone)]
-pub struct NewCallback<'a> {
-    pub escalation_id: &'a str,
-    pub vendor: Vendor,
-    pub call_id: &'a str,
-    pub target: &'a Target,
-    pub owner: Option<&'a str>,
-    pub number: Option<&'a str>,
-    pub briefing: &'a Briefing,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallbackRow {
-    pub id: String,
-    pub reference: String,
-    pub escalation_id: String,
-    pub team: String,
-    pub owner: Option<String>,
-    pub number: Option<String>,
-    pub status: String,
 }
 
 impl Store {
@@ -150,59 +127,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(Some(armed))
-    }
-
-    /// Records a named callback once per escalation; returns its id.
-    pub async fn record_named_callback(&self, c: &NewCallback<'_>) -> Result<String, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO callbacks
-               (id, reference, escalation_id, vendor, call_id, team, owner, number, caller_name,
-                reason, quote, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-             ON CONFLICT (escalation_id) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(&c.briefing.reference)
-        .bind(c.escalation_id)
-        .bind(c.vendor.as_str())
-        .bind(c.call_id)
-        .bind(&c.target.team)
-        .bind(c.owner)
-        .bind(c.number)
-        .bind(&c.briefing.caller_name)
-        .bind(&c.briefing.reason)
-        .bind(&c.briefing.quote)
-        .bind(now_text())
-        .execute(&self.writer)
-        .await?;
-        let stored: String = sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = ?")
-            .bind(c.escalation_id)
-            .fetch_one(&self.writer)
-            .await?;
-        Ok(stored)
-    }
-
-    /// Escalator's named callbacks, newest first.
-    pub async fn callbacks(&self, limit: i64) -> Result<Vec<CallbackRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, reference, escalation_id, team, owner, number, status FROM callbacks
-             ORDER BY created_at DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| CallbackRow {
-                id: r.get("id"),
-                reference: r.get("reference"),
-                escalation_id: r.get("escalation_id"),
-                team: r.get("team"),
-                owner: r.get("owner"),
-                number: r.get("number"),
-                status: r.get("status"),
-            })
-            .collect())
     }
 }

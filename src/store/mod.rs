@@ -6,6 +6,7 @@
 //! one file wait on `busy_timeout` instead of failing mid-transaction.
 
 mod audit;
+mod callback_log;
 mod fallback;
 mod outbox;
 mod records;
@@ -24,7 +25,11 @@ use crate::playbook::Decision;
 use crate::session::{CallSession, OpenEscalation};
 
 pub use audit::{AuditKey, AuditReport, BrokenRecord};
-pub use fallback::{ArmedRoute, ArmedState, CallbackRow, NewCallback};
+pub use callback_log::{
+    CallbackChange, CallbackChangeRow, CallbackError, CallbackFilter, CallbackRecord,
+    CallbackStatus, NewCallback, SYSTEM_ACTOR,
+};
+pub use fallback::{ArmedRoute, ArmedState};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
 pub use reviews::{ReviewError, ReviewItem, REVIEWED};

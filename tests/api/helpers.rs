@@ -218,13 +218,17 @@ impl TestApp {
         utterance_id: &str,
         text: &str,
     ) -> reqwest::Response {
-        let body = serde_json::json!({
+        // `Standard` sends no platform: the call lives nowhere Escalator can act.
+        let mut body = serde_json::json!({
             "platform": platform.as_str(), "type": "utterance", "call_id": call_id,
             "occurred_at": jiff::Timestamp::now().to_string(),
             "caller": {"number": CALLER},
             "utterance_id": utterance_id, "speaker": "customer", "text": text,
             "is_final": true
         });
+        if platform == Vendor::Standard {
+            body.as_object_mut().map(|o| o.remove("platform"));
+        }
         let bytes = serde_json::to_vec(&body).expect("JSON");
         let key = SigningKey::parse(&Secret::new(STANDARD_KEY)).expect("key");
         let id = format!("msg_{utterance_id}");

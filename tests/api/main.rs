@@ -2,6 +2,7 @@
 //! by wiremock at its real paths.
 
 mod audit;
+mod callback_log;
 mod cloudtalk_actions;
 mod five9_actions;
 mod genesys;

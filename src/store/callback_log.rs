@@ -1,0 +1,565 @@
+//! The Supervisor Callback Log: Escalator's record of every callback it committed to, with
+//! an append-only history of each change (who, when, why). The log is the source of truth;
+//! platform outcomes are reconciled into it.
+
+use escalator_adapters::{Briefing, Target, Vendor};
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{now_ms, now_text, Store, StoreError};
+
+/// Who acts when no person does.
+pub const SYSTEM_ACTOR: &str = "escalator";
+
+/// A named callback Escalator keeps itself.
+#[derive(Debug, Clone)]
+pub struct NewCallback<'a> {
+    pub escalation_id: &'a str,
+    pub vendor: Vendor,
+    pub call_id: &'a str,
+    pub target: &'a Target,
+    pub owner: Option<&'a str>,
+    pub number: Option<&'a str>,
+    pub briefing: &'a Briefing,
+}
+
+/// Where a commitment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackStatus {
+    Pending,
+    Attempted,
+    Completed,
+    Missed,
+    Rescheduled,
+    Cancelled,
+}
+
+impl CallbackStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackStatus::Pending => "pending",
+            CallbackStatus::Attempted => "attempted",
+            CallbackStatus::Completed => "completed",
+            CallbackStatus::Missed => "missed",
+            CallbackStatus::Rescheduled => "rescheduled",
+            CallbackStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            CallbackStatus::Pending,
+            CallbackStatus::Attempted,
+            CallbackStatus::Completed,
+            CallbackStatus::Missed,
+            CallbackStatus::Rescheduled,
+            CallbackStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
+    /// Still owed to the caller.
+    pub fn is_open(self) -> bool {
+        !matches!(self, CallbackStatus::Completed | CallbackStatus::Cancelled)
+    }
+}
+
+/// One commitment as the log holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallbackRecord {
+    pub id: String,
+    pub reference: String,
+    pub escalation_id: String,
+    pub vendor: String,
+    pub call_id: String,
+    pub team: String,
+    pub tier: Option<String>,
+    pub owner: Option<String>,
+    pub number: Option<String>,
+    pub zone: Option<String>,
+    pub caller_name: Option<String>,
+    pub caller_verified: Option<bool>,
+    pub reason: String,
+    pub quote: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+}
+
+/// One entry of a commitment's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallbackChangeRow {
+    pub at: String,
+    pub actor: String,
+    pub change: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// What a person (or the scheduler) changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallbackChange {
+    /// A call was made; `outcome` is what happened (`no_answer`, `voicemail`, `reached`…).
+    Attempt {
+        outcome: String,
+        notes: String,
+    },
+    Complete {
+        notes: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    Reschedule {
+        window_start: jiff::Timestamp,
+        window_end: jiff::Timestamp,
+        reason: String,
+    },
+    Reassign {
+        owner: String,
+        reason: String,
+    },
+    /// The window passed with the caller not reached.
+    Miss,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("no callback with reference {0}")]
+    NotFound(String),
+    #[error("callback {reference} is {status}; {what} is not possible any more")]
+    Closed {
+        reference: String,
+        status: &'static str,
+        what: &'static str,
+    },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CallbackError {
+    fn from(e: sqlx::Error) -> Self {
+        CallbackError::Store(e.into())
+    }
+}
+
+/// Filters for listing commitments; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct CallbackFilter {
+    pub status: Option<CallbackStatus>,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    /// Window ends before this time.
+    pub due_before: Option<jiff::Timestamp>,
+    /// Open commitments whose window has already ended.
+    pub overdue: bool,
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
+    zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
+    window_end, created_at, updated_at";
+
+fn record(r: &SqliteRow) -> CallbackRecord {
+    CallbackRecord {
+        id: r.get("id"),
+        reference: r.get("reference"),
+        escalation_id: r.get("escalation_id"),
+        vendor: r.get("vendor"),
+        call_id: r.get("call_id"),
+        team: r.get("team"),
+        tier: r.get("tier"),
+        owner: r.get("owner"),
+        number: r.get("number"),
+        zone: r.get("zone"),
+        caller_name: r.get("caller_name"),
+        caller_verified: r.get::<Option<i64>, _>("caller_verified").map(|v| v != 0),
+        reason: r.get("reason"),
+        quote: r.get("quote"),
+        status: r.get("status"),
+        attempts: r.get("attempts"),
+        window_start: r.get("window_start"),
+        window_end: r.get("window_end"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+impl Store {
+    /// Records a named callback once per escalation, with its `created` history entry;
+    /// returns its id.
+    pub async fn record_named_callback(&self, c: &NewCallback<'_>) -> Result<String, StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = ?")
+                .bind(c.escalation_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO callbacks
+               (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
+                caller_name, caller_verified, reason, quote, status, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        )
+        .bind(&id)
+        .bind(&c.briefing.reference)
+        .bind(c.escalation_id)
+        .bind(c.vendor.as_str())
+        .bind(c.call_id)
+        .bind(&c.target.team)
+        .bind(&c.briefing.tier)
+        .bind(c.owner)
+        .bind(c.number)
+        .bind(&c.briefing.caller_name)
+        .bind(c.briefing.verified)
+        .bind(&c.briefing.reason)
+        .bind(&c.briefing.quote)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        insert_change(
+            &mut tx,
+            &id,
+            SYSTEM_ACTOR,
+            "created",
+            None,
+            "pending",
+            Some("no platform action reached the team"),
+            &serde_json::json!({"owner": c.owner}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One commitment by its reference (case and dashes as people type them).
+    pub async fn callback(&self, reference: &str) -> Result<Option<CallbackRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+        ))
+        .bind(normalize_reference(reference))
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.as_ref().map(record))
+    }
+
+    /// Commitments matching `filter`, soonest window first, then oldest.
+    pub async fn list_callbacks(
+        &self,
+        filter: &CallbackFilter,
+    ) -> Result<Vec<CallbackRecord>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM callbacks WHERE 1 = 1");
+        if filter.status.is_some() {
+            sql.push_str(" AND status = ?");
+        }
+        if filter.owner.is_some() {
+            sql.push_str(" AND owner = ?");
+        }
+        if filter.team.is_some() {
+            sql.push_str(" AND team = ?");
+        }
+        if filter.due_before.is_some() {
+            sql.push_str(" AND window_end_ms IS NOT NULL AND window_end_ms < ?");
+        }
+        if filter.overdue {
+            sql.push_str(
+                " AND status NOT IN ('completed', 'cancelled') AND window_end_ms IS NOT NULL
+                  AND window_end_ms < ?",
+            );
+        }
+        sql.push_str(" ORDER BY window_end_ms IS NULL, window_end_ms, created_at LIMIT ?");
+        let mut query = sqlx::query(&sql);
+        if let Some(s) = filter.status {
+            query = query.bind(s.as_str());
+        }
+        if let Some(o) = &filter.owner {
+            query = query.bind(o);
+        }
+        if let Some(t) = &filter.team {
+            query = query.bind(t);
+        }
+        if let Some(d) = filter.due_before {
+            query = query.bind(d.as_millisecond());
+        }
+        if filter.overdue {
+            query = query.bind(now_ms());
+        }
+        let limit = if filter.limit > 0 { filter.limit } else { 100 };
+        let rows = query.bind(limit).fetch_all(&self.reader).await?;
+        Ok(rows.iter().map(record).collect())
+    }
+
+    /// Escalator's named callbacks, newest first.
+    pub async fn callbacks(&self, limit: i64) -> Result<Vec<CallbackRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM callbacks ORDER BY created_at DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.iter().map(record).collect())
+    }
+
+    /// A commitment's history, oldest first.
+    pub async fn callback_history(
+        &self,
+        callback_id: &str,
+    ) -> Result<Vec<CallbackChangeRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, change, from_status, to_status, reason, detail
+             FROM callback_changes WHERE callback_id = ? ORDER BY id",
+        )
+        .bind(callback_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CallbackChangeRow {
+                    at: r.get("at"),
+                    actor: r.get("actor"),
+                    change: r.get("change"),
+                    from_status: r.get("from_status"),
+                    to_status: r.get("to_status"),
+                    reason: r.get("reason"),
+                    detail: serde_json::from_str(r.get::<&str, _>("detail"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Open commitments each person owns, for assigning the next one to whoever has fewest.
+    pub async fn open_callbacks_by_owner(
+        &self,
+        owners: &[String],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut out = Vec::with_capacity(owners.len());
+        for owner in owners {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM callbacks WHERE owner = ?
+                 AND status NOT IN ('completed', 'cancelled')",
+            )
+            .bind(owner)
+            .fetch_one(&self.reader)
+            .await?;
+            out.push((owner.clone(), n));
+        }
+        Ok(out)
+    }
+
+    /// Applies one change by `actor`, recording it in the history in the same transaction.
+    pub async fn change_callback(
+        &self,
+        reference: &str,
+        actor: &str,
+        change: &CallbackChange,
+    ) -> Result<CallbackRecord, CallbackError> {
+        if actor.trim().is_empty() {
+            return Err(CallbackError::Invalid {
+                field: "actor",
+                message: "say who makes the change".into(),
+            });
+        }
+        let reference = normalize_reference(reference);
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+        ))
+        .bind(&reference)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(current) = row.as_ref().map(record) else {
+            return Err(CallbackError::NotFound(reference));
+        };
+        let status = CallbackStatus::parse(&current.status).unwrap_or(CallbackStatus::Pending);
+        let (name, what) = describe(change);
+        if !status.is_open() {
+            return Err(CallbackError::Closed {
+                reference,
+                status: status.as_str(),
+                what,
+            });
+        }
+        let now = now_text();
+        let (to, reason, detail) = match change {
+            CallbackChange::Attempt { outcome, notes } => {
+                if outcome.trim().is_empty() {
+                    return Err(CallbackError::Invalid {
+                        field: "outcome",
+                        message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
+                    });
+                }
+                sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
+                    .bind(&current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    CallbackStatus::Attempted,
+                    None,
+                    serde_json::json!({"outcome": outcome, "notes": notes}),
+                )
+            }
+            CallbackChange::Complete { notes } => (
+                CallbackStatus::Completed,
+                None,
+                serde_json::json!({"notes": notes}),
+            ),
+            CallbackChange::Cancel { reason } => {
+                require_reason(reason)?;
+                (
+                    CallbackStatus::Cancelled,
+                    Some(reason.as_str()),
+                    serde_json::json!({}),
+                )
+            }
+            CallbackChange::Reschedule {
+                window_start,
+                window_end,
+                reason,
+            } => {
+                require_reason(reason)?;
+                if window_end <= window_start {
+                    return Err(CallbackError::Invalid {
+                        field: "window_end",
+                        message: "must be after window_start".into(),
+                    });
+                }
+                sqlx::query(
+                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_end_ms = ?
+                     WHERE id = ?",
+                )
+                .bind(window_start.to_string())
+                .bind(window_end.to_string())
+                .bind(window_end.as_millisecond())
+                .bind(&current.id)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    CallbackStatus::Rescheduled,
+                    Some(reason.as_str()),
+                    serde_json::json!({
+                        "from": {"start": current.window_start, "end": current.window_end},
+                        "to": {"start": window_start.to_string(), "end": window_end.to_string()}
+                    }),
+                )
+            }
+            CallbackChange::Reassign { owner, reason } => {
+                require_reason(reason)?;
+                if owner.trim().is_empty() {
+                    return Err(CallbackError::Invalid {
+                        field: "owner",
+                        message: "name the person who owns the callback now".into(),
+                    });
+                }
+                sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
+                    .bind(owner)
+                    .bind(&current.id)
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    status,
+                    Some(reason.as_str()),
+                    serde_json::json!({"from": current.owner, "to": owner}),
+                )
+            }
+            CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
+        };
+        sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(to.as_str())
+            .bind(&now)
+            .bind(&current.id)
+            .execute(&mut *tx)
+            .await?;
+        insert_change(
+            &mut tx,
+            &current.id,
+            actor,
+            name,
+            Some(status.as_str()),
+            to.as_str(),
+            reason,
+            &detail,
+        )
+        .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
+            .bind(&current.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(record(&row))
+    }
+}
+
+fn describe(change: &CallbackChange) -> (&'static str, &'static str) {
+    match change {
+        CallbackChange::Attempt { .. } => ("attempted", "recording an attempt"),
+        CallbackChange::Complete { .. } => ("completed", "completing it"),
+        CallbackChange::Cancel { .. } => ("cancelled", "cancelling it"),
+        CallbackChange::Reschedule { .. } => ("rescheduled", "rescheduling it"),
+        CallbackChange::Reassign { .. } => ("reassigned", "reassigning it"),
+        CallbackChange::Miss => ("missed", "marking it missed"),
+    }
+}
+
+fn require_reason(reason: &str) -> Result<(), CallbackError> {
+    if reason.trim().is_empty() {
+        return Err(CallbackError::Invalid {
+            field: "reason",
+            message: "say why (it is kept in the callback's history)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The stored form of a reference as a person typed it (case, spaces, O/0 and I/1 forgiven);
+/// a malformed one is kept as typed, so it simply finds nothing.
+fn normalize_reference(reference: &str) -> String {
+    crate::reference::canonical(reference).unwrap_or_else(|| reference.trim().to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_change(
+    tx: &mut sqlx::SqliteConnection,
+    callback_id: &str,
+    actor: &str,
+    change: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO callback_changes
+           (callback_id, at, actor, change, from_status, to_status, reason, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(callback_id)
+    .bind(now_text())
+    .bind(actor)
+    .bind(change)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .bind(detail.to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

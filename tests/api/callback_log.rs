@@ -1,0 +1,267 @@
+//! The Supervisor Callback Log: every change to a commitment is recorded with who, when and
+//! why; closed commitments cannot be changed; filters find what is owed.
+
+use escalator::store::{CallbackChange, CallbackError, CallbackFilter, CallbackStatus};
+use escalator_adapters::Vendor;
+
+use crate::helpers::*;
+
+/// A call heard through the neutral feed with no platform: the chain is the named callback.
+async fn committed(app: &TestApp, call: &str) -> String {
+    let said = app
+        .post_caller_said(
+            Vendor::Standard,
+            call,
+            &format!("u-{call}"),
+            "I'm calling my lawyer about this",
+        )
+        .await;
+    assert_eq!(said.status(), 200);
+    app.wait_for_actions_on(Vendor::Standard, call, |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    app.store
+        .callbacks(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.call_id == call)
+        .expect("callback recorded")
+        .reference
+}
+
+#[tokio::test]
+async fn every_change_is_recorded_with_who_and_why_and_a_closed_callback_stays_closed() {
+    let app = spawn_app().await;
+    let reference = committed(&app, "call-1").await;
+    let store = &app.store;
+
+    let cb = store
+        .callback(&reference.to_lowercase())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cb.status, "pending");
+    assert_eq!(cb.owner.as_deref(), Some("Owner of legal"));
+    assert_eq!(cb.tier.as_deref(), Some("specialist"));
+    assert_eq!(
+        cb.quote.as_deref(),
+        Some("I'm calling my lawyer about this")
+    );
+    assert_eq!(cb.number.as_deref(), Some(CALLER));
+
+    let cb = store
+        .change_callback(
+            &reference,
+            "dana.reyes",
+            &CallbackChange::Attempt {
+                outcome: "no_answer".into(),
+                notes: "rang out".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((cb.status.as_str(), cb.attempts), ("attempted", 1));
+
+    let cb = store
+        .change_callback(
+            &reference,
+            "ops.lead",
+            &CallbackChange::Reassign {
+                owner: "Sam Ortiz".into(),
+                reason: "Dana is off sick".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cb.owner.as_deref(), Some("Sam Ortiz"));
+
+    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let cb = store
+        .change_callback(
+            &reference,
+            "sam.ortiz",
+            &CallbackChange::Reschedule {
+                window_start: start,
+                window_end: start + jiff::SignedDuration::from_hours(2),
+                reason: "caller asked for after lunch".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cb.status, "rescheduled");
+    assert!(cb.window_start.is_some());
+
+    let cb = store
+        .change_callback(
+            &reference,
+            "sam.ortiz",
+            &CallbackChange::Complete {
+                notes: "reached, legal team briefed".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cb.status, "completed");
+
+    let closed = store
+        .change_callback(&reference, "someone", &CallbackChange::Miss)
+        .await
+        .unwrap_err();
+    assert!(matches!(closed, CallbackError::Closed { .. }), "{closed}");
+
+    let history = store.callback_history(&cb.id).await.unwrap();
+    let summary: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|h| (h.change.as_str(), h.actor.as_str(), h.to_status.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("created", "escalator", "pending"),
+            ("attempted", "dana.reyes", "attempted"),
+            ("reassigned", "ops.lead", "attempted"),
+            ("rescheduled", "sam.ortiz", "rescheduled"),
+            ("completed", "sam.ortiz", "completed"),
+        ]
+    );
+    assert_eq!(history[2].reason.as_deref(), Some("Dana is off sick"));
+    assert_eq!(history[2].detail["from"], "Owner of legal");
+}
+
+#[tokio::test]
+async fn changes_without_what_the_log_needs_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let reference = committed(&app, "call-2").await;
+    let store = &app.store;
+    let field = |e: CallbackError| match e {
+        CallbackError::Invalid { field, .. } => field,
+        other => panic!("{other}"),
+    };
+    let now = jiff::Timestamp::now();
+    let cases = [
+        (
+            "ops",
+            CallbackChange::Cancel { reason: " ".into() },
+            "reason",
+        ),
+        (
+            "ops",
+            CallbackChange::Reschedule {
+                window_start: now,
+                window_end: now,
+                reason: "later".into(),
+            },
+            "window_end",
+        ),
+        (
+            "ops",
+            CallbackChange::Reassign {
+                owner: "".into(),
+                reason: "rota".into(),
+            },
+            "owner",
+        ),
+        (
+            "",
+            CallbackChange::Complete {
+                notes: String::new(),
+            },
+            "actor",
+        ),
+    ];
+    for (actor, change, expected) in cases {
+        let err = store
+            .change_callback(&reference, actor, &change)
+            .await
+            .unwrap_err();
+        assert_eq!(field(err), expected);
+    }
+    let missing = store
+        .change_callback("ESC-0000-0000", "ops", &CallbackChange::Miss)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, CallbackError::NotFound(_)));
+    // Nothing refused changed anything.
+    let cb = store.callback(&reference).await.unwrap().unwrap();
+    assert_eq!(cb.status, "pending");
+    assert_eq!(store.callback_history(&cb.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn filters_find_open_overdue_and_owned_commitments() {
+    let app = spawn_app().await;
+    let a = committed(&app, "call-a").await;
+    let b = committed(&app, "call-b").await;
+    let store = &app.store;
+    // `a` is owed in a window that already ended; `b` is reassigned and still open.
+    let past = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3);
+    store
+        .change_callback(
+            &a,
+            "ops",
+            &CallbackChange::Reschedule {
+                window_start: past,
+                window_end: past + jiff::SignedDuration::from_hours(1),
+                reason: "promised this morning".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .change_callback(
+            &b,
+            "ops",
+            &CallbackChange::Reassign {
+                owner: "Sam Ortiz".into(),
+                reason: "rota".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let refs = |rows: Vec<escalator::store::CallbackRecord>| {
+        rows.into_iter().map(|r| r.reference).collect::<Vec<_>>()
+    };
+    let overdue = CallbackFilter {
+        overdue: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        refs(store.list_callbacks(&overdue).await.unwrap()),
+        [a.clone()]
+    );
+    let sams = CallbackFilter {
+        owner: Some("Sam Ortiz".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        refs(store.list_callbacks(&sams).await.unwrap()),
+        [b.clone()]
+    );
+    let pending = CallbackFilter {
+        status: Some(CallbackStatus::Pending),
+        ..Default::default()
+    };
+    assert_eq!(
+        refs(store.list_callbacks(&pending).await.unwrap()),
+        [b.clone()]
+    );
+    let legal = CallbackFilter {
+        team: Some("legal".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.list_callbacks(&legal).await.unwrap().len(), 2);
+    let counts = store
+        .open_callbacks_by_owner(&["Sam Ortiz".into(), "Owner of legal".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        [
+            ("Sam Ortiz".to_string(), 1),
+            ("Owner of legal".to_string(), 1)
+        ]
+    );
+}
