@@ -230,7 +230,7 @@ async fn filters_find_open_overdue_and_owned_commitments() {
     };
     assert_eq!(
         refs(store.list_callbacks(&overdue).await.unwrap()),
-        [a.clone()]
+        vec![a]
     );
     let sams = CallbackFilter {
         owner: Some("Sam Ortiz".into()),
@@ -238,7 +238,7 @@ async fn filters_find_open_overdue_and_owned_commitments() {
     };
     assert_eq!(
         refs(store.list_callbacks(&sams).await.unwrap()),
-        [b.clone()]
+        vec![b.clone()]
     );
     let pending = CallbackFilter {
         status: Some(CallbackStatus::Pending),
@@ -246,7 +246,7 @@ async fn filters_find_open_overdue_and_owned_commitments() {
     };
     assert_eq!(
         refs(store.list_callbacks(&pending).await.unwrap()),
-        [b.clone()]
+        vec![b]
     );
     let legal = CallbackFilter {
         team: Some("legal".into()),
