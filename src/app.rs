@@ -16,6 +16,7 @@ use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
 use crate::orchestrator::Orchestrator;
+use crate::scheduler::Scheduler;
 use crate::store::{AuditKey, Store, StoreError};
 use crate::telemetry;
 
@@ -38,6 +39,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     dispatcher: Option<Dispatcher>,
+    scheduler: Option<Scheduler>,
     store: Store,
     shutdown: CancellationToken,
     grace: Duration,
@@ -98,6 +100,22 @@ impl Application {
             Duration::from_secs(config.dispatcher.route_on_hook_seconds),
         );
         let executors = Executors { platforms, local };
+        let scheduler = config.scheduler.enabled.then(|| {
+            let supervisors = config
+                .teams
+                .iter()
+                .filter_map(|(team, t)| Some((team.clone(), t.supervisor.clone()?)))
+                .collect();
+            Scheduler::new(
+                store.clone(),
+                AlertSink::new(
+                    http.clone(),
+                    secrets.api(crate::config::ENV_ALERT_WEBHOOK_URL).cloned(),
+                ),
+                config.scheduler.clone(),
+                supervisors,
+            )
+        });
 
         let dispatcher = config.dispatcher.enabled.then(|| {
             Dispatcher::new(
@@ -125,6 +143,7 @@ impl Application {
             listener,
             router: router(state),
             dispatcher,
+            scheduler,
             store,
             shutdown,
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
@@ -152,6 +171,9 @@ impl Application {
         let dispatcher = self
             .dispatcher
             .map(|d| tokio::spawn(d.run(self.shutdown.clone())));
+        let scheduler = self
+            .scheduler
+            .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
         let token = self.shutdown.clone();
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move { token.cancelled().await })
@@ -161,6 +183,10 @@ impl Application {
                 Ok(_) => {}
                 Err(_) => tracing::warn!("dispatcher did not stop within the grace period; its leases expire on their own"),
             }
+        }
+        if let Some(handle) = scheduler {
+            // A notification cut off here keeps its lease until it expires, then is sent.
+            let _ = tokio::time::timeout(self.grace, handle).await;
         }
         tracing::info!("escalator stopped");
         served.map_err(AppError::Serve)

@@ -16,6 +16,7 @@ pub mod reference;
 pub mod registration;
 pub mod replay;
 pub mod review;
+pub mod scheduler;
 pub mod session;
 pub mod store;
 pub mod telemetry;

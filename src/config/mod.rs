@@ -26,6 +26,7 @@ pub struct Config {
     pub vendors: VendorsConfig,
     pub playbook: PlaybookConfig,
     pub review: ReviewConfig,
+    pub scheduler: crate::scheduler::SchedulerConfig,
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
 }
@@ -157,6 +158,7 @@ impl Default for Config {
             vendors: VendorsConfig::default(),
             playbook: PlaybookConfig::default(),
             review: ReviewConfig::default(),
+            scheduler: crate::scheduler::SchedulerConfig::default(),
             teams: PLAYBOOK_TEAMS
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))

@@ -154,6 +154,8 @@ pub struct TeamConfig {
     /// The named person who owns this team's callbacks when a transfer cannot be made
     /// (e.g. "Dana Reyes"); alerts name them.
     pub callback_owner: Option<String>,
+    /// Who overdue callbacks of this team are escalated to (a named person).
+    pub supervisor: Option<String>,
     pub genesys: Option<PlatformTarget>,
     pub talkdesk: Option<PlatformTarget>,
     pub five9: Option<PlatformTarget>,

@@ -17,6 +17,27 @@ impl AlertSink {
         Self { http, webhook }
     }
 
+    /// Posts `body` to the webhook; `Ok(false)` when none is configured (log only).
+    pub async fn notify(&self, body: &serde_json::Value) -> Result<bool, CallError> {
+        match &self.webhook {
+            Some(url) => self.post(url, body).await.map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    async fn post(&self, url: &Secret, body: &serde_json::Value) -> Result<(), CallError> {
+        match self.http.post(url.expose()).json(body).send().await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(CallError::from_status(
+                r.status().as_u16(),
+                r.headers(),
+                "the alert webhook refused the alert".into(),
+            )),
+            // `from_reqwest` never echoes the URL, which carries the webhook's token.
+            Err(e) => Err(CallError::from_reqwest(&e)),
+        }
+    }
+
     pub async fn send(&self, action: &Action, report: &mut Report) -> Result<Done, CallError> {
         let Action::SupervisorAlert {
             team,
@@ -63,16 +84,7 @@ impl AlertSink {
                 "quote": briefing.quote,
             }
         });
-        let result = match self.http.post(url.expose()).json(&body).send().await {
-            Ok(r) if r.status().is_success() => Ok(()),
-            Ok(r) => Err(CallError::from_status(
-                r.status().as_u16(),
-                r.headers(),
-                "the alert webhook refused the alert".into(),
-            )),
-            // `from_reqwest` never echoes the URL, which carries the webhook's token.
-            Err(e) => Err(CallError::from_reqwest(&e)),
-        };
+        let result = self.post(url, &body).await;
         match result {
             Ok(()) => {
                 let detail = "sent to the alert webhook".to_string();

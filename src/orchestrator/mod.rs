@@ -378,6 +378,7 @@ mod tests {
         };
         let legal = TeamConfig {
             callback_owner: Some("Dana Reyes".into()),
+            supervisor: None,
             genesys: target("q-legal"),
             talkdesk: target("rg-legal"),
             five9: target("skill-legal"),

@@ -443,11 +443,13 @@ impl Store {
                     });
                 }
                 sqlx::query(
-                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_end_ms = ?
+                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
+                        window_end_ms = ?
                      WHERE id = ?",
                 )
                 .bind(window_start.to_string())
                 .bind(window_end.to_string())
+                .bind(window_start.as_millisecond())
                 .bind(window_end.as_millisecond())
                 .bind(&current.id)
                 .execute(&mut *tx)

@@ -8,6 +8,7 @@
 mod audit;
 mod callback_log;
 mod fallback;
+mod notifications;
 mod outbox;
 mod records;
 mod reviews;
@@ -30,6 +31,7 @@ pub use callback_log::{
     CallbackStatus, NewCallback, SYSTEM_ACTOR,
 };
 pub use fallback::{ArmedRoute, ArmedState};
+pub use notifications::{DueNotification, NotificationKind};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
 pub use reviews::{ReviewError, ReviewItem, REVIEWED};

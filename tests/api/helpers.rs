@@ -72,6 +72,7 @@ fn team(name: &str, queue: &str, callback: Option<&str>) -> TeamConfig {
     };
     TeamConfig {
         callback_owner: Some(format!("Owner of {name}")),
+        supervisor: Some(format!("Supervisor of {name}")),
         genesys: Some(GenesysTarget {
             queue_id: queue.into(),
             callback_queue_id: callback.map(str::to_string),

@@ -11,6 +11,7 @@ mod ingress;
 mod nextiva_actions;
 mod replay;
 mod reviews;
+mod scheduler;
 mod standard;
 mod talkdesk_actions;
 mod vendors;

@@ -1,0 +1,183 @@
+//! Keeps promised callbacks from being forgotten: reminds the owner shortly before a
+//! commitment's window opens and escalates to the owner's supervisor when the window passes
+//! with the caller not reached. Each notification is planned once per commitment, kind and
+//! window in the store (so restarts and replicas never plan it twice) and leased before it
+//! is sent; a sink that fails is retried and its error kept on the row and in the log.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::executor::AlertSink;
+use crate::store::{DueNotification, Store};
+
+/// `[scheduler]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    pub enabled: bool,
+    /// How often commitments are checked.
+    pub interval_seconds: u64,
+    /// How long before a window opens its owner is reminded.
+    pub reminder_lead_minutes: u64,
+    /// Attempts per notification before it is left `failed` (and logged as an error).
+    pub max_attempts: u32,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_seconds: 30,
+            reminder_lead_minutes: 15,
+            max_attempts: 10,
+        }
+    }
+}
+
+pub struct Scheduler {
+    store: Store,
+    sink: AlertSink,
+    config: SchedulerConfig,
+    /// Team → the supervisor overdue commitments go to.
+    supervisors: BTreeMap<String, String>,
+    worker: String,
+}
+
+impl Scheduler {
+    pub fn new(
+        store: Store,
+        sink: AlertSink,
+        config: SchedulerConfig,
+        supervisors: BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            store,
+            sink,
+            config,
+            supervisors,
+            worker: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let every = Duration::from_secs(self.config.interval_seconds.max(1));
+        loop {
+            self.tick().await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+    }
+
+    /// One pass: plan what is due, send what is leased.
+    pub async fn tick(&self) {
+        let lead = Duration::from_secs(self.config.reminder_lead_minutes * 60);
+        if let Err(e) = self.store.plan_notifications(lead).await {
+            tracing::error!(error = %e, "planning callback notifications failed");
+            return;
+        }
+        match self.store.overdue_callbacks().await {
+            Ok(n) => metrics::gauge!("escalator_callbacks_overdue").set(n as f64),
+            Err(e) => tracing::warn!(error = %e, "counting overdue callbacks failed"),
+        }
+        let due = match self
+            .store
+            .claim_notifications(&self.worker, Duration::from_secs(60), 50)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming callback notifications failed");
+                return;
+            }
+        };
+        for n in due {
+            self.send(&n).await;
+        }
+    }
+
+    async fn send(&self, n: &DueNotification) {
+        let overdue = n.kind == "overdue";
+        let owner = n.owner.as_deref().unwrap_or("unassigned");
+        let supervisor = self.supervisors.get(&n.team).map(String::as_str);
+        let (recipient, text) = if overdue {
+            (
+                supervisor.unwrap_or("team supervisor"),
+                format!(
+                    "[OVERDUE] Callback {} ({} team, {}) was owed by {} and its window ended at {} \
+                     with the caller not reached. Reassign or call now, and record the outcome.",
+                    n.reference, n.team, n.reason, owner, n.window_end
+                ),
+            )
+        } else {
+            (
+                owner,
+                format!(
+                    "[DUE SOON] Callback {} ({} team, {}) is yours: call between {} and {}.",
+                    n.reference,
+                    n.team,
+                    n.reason,
+                    n.window_start.as_deref().unwrap_or("now"),
+                    n.window_end
+                ),
+            )
+        };
+        // Operators see the reference and people, never the caller's number or words.
+        tracing::warn!(
+            notification = %n.kind,
+            reference = %n.reference,
+            team = %n.team,
+            recipient = %recipient,
+            "callback notification"
+        );
+        let body = json!({
+            "text": text,
+            "escalator": {
+                "notification": n.kind,
+                "reference": n.reference,
+                "team": n.team,
+                "owner": n.owner,
+                "supervisor": supervisor,
+                "recipient": recipient,
+                "window_start": n.window_start,
+                "window_end": n.window_end,
+            }
+        });
+        let result = self.sink.notify(&body).await;
+        let outcome = match &result {
+            Ok(_) => Ok(()),
+            Err(e) => Err((e.to_string(), backoff(n.attempts))),
+        };
+        let give_up = result.is_err() && n.attempts >= i64::from(self.config.max_attempts);
+        let label = match (&result, give_up) {
+            (Ok(_), _) => "sent",
+            (Err(_), true) => "failed",
+            (Err(_), false) => "retrying",
+        };
+        if let Err(e) = &result {
+            if give_up {
+                tracing::error!(reference = %n.reference, error = %e, "callback notification failed for good");
+            } else {
+                tracing::warn!(reference = %n.reference, error = %e, "callback notification will be retried");
+            }
+        }
+        metrics::counter!("escalator_callback_notifications_total", "kind" => n.kind.clone(), "outcome" => label).increment(1);
+        if let Err(e) = self
+            .store
+            .settle_notification(n.id, &self.worker, outcome, give_up)
+            .await
+        {
+            tracing::error!(error = %e, "recording a callback notification failed; its lease expires and it is sent again");
+        }
+    }
+}
+
+fn backoff(attempts: i64) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::from_secs(5u64 << exp).min(Duration::from_secs(600))
+}

@@ -1,0 +1,219 @@
+//! Callback reminders and overdue escalations as a small outbox: planned once per
+//! commitment, kind and window (a unique key, so restarts and replicas cannot plan one
+//! twice), leased atomically, retried with a recorded error until sent.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::callback_log::SYSTEM_ACTOR;
+use super::{now_ms, now_text, Store, StoreError};
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// The window opens soon: a reminder to the owner.
+    DueSoon,
+    /// The window passed with the caller not reached: to the owner's supervisor.
+    Overdue,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::DueSoon => "due_soon",
+            NotificationKind::Overdue => "overdue",
+        }
+    }
+}
+
+/// A leased notification with what the message needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueNotification {
+    pub id: i64,
+    pub kind: String,
+    pub attempts: i64,
+    pub reference: String,
+    pub team: String,
+    pub owner: Option<String>,
+    pub tier: Option<String>,
+    pub reason: String,
+    pub window_start: Option<String>,
+    pub window_end: String,
+}
+
+impl Store {
+    /// Plans the reminders now due (window opening within `lead`) and the overdue
+    /// escalations (window ended, still owed), marking those commitments `missed`.
+    /// Returns how many were planned.
+    pub async fn plan_notifications(&self, lead: Duration) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let lead_ms = i64::try_from(lead.as_millis()).unwrap_or(i64::MAX / 2);
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let open = "status NOT IN ('completed', 'cancelled', 'missed')";
+        // Due soon: the window has not ended and opens within `lead` (or already has).
+        let due = sqlx::query(&format!(
+            "INSERT INTO notifications
+               (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
+             SELECT id, 'due_soon', window_end, owner, 'pending', ?1, ?2 FROM callbacks
+             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms > ?1
+               AND window_start_ms IS NOT NULL AND window_start_ms <= ?1 + ?3
+             ON CONFLICT (callback_id, kind, window_end) DO NOTHING"
+        ))
+        .bind(now)
+        .bind(now_text())
+        .bind(lead_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let overdue_ids: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, status FROM callbacks
+             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= ?"
+        ))
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut overdue = 0;
+        for (id, status) in &overdue_ids {
+            overdue += sqlx::query(
+                "INSERT INTO notifications
+                   (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
+                 SELECT id, 'overdue', window_end, owner, 'pending', ?, ? FROM callbacks
+                 WHERE id = ?
+                 ON CONFLICT (callback_id, kind, window_end) DO NOTHING",
+            )
+            .bind(now)
+            .bind(now_text())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("UPDATE callbacks SET status = 'missed', updated_at = ? WHERE id = ?")
+                .bind(now_text())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO callback_changes
+                   (callback_id, at, actor, change, from_status, to_status, reason, detail)
+                 VALUES (?, ?, ?, 'missed', ?, 'missed', 'the window ended with the caller not reached', '{}')",
+            )
+            .bind(id)
+            .bind(now_text())
+            .bind(SYSTEM_ACTOR)
+            .bind(status)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(due + overdue)
+    }
+
+    /// Leases up to `limit` notifications that are due (or whose lease expired).
+    pub async fn claim_notifications(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<DueNotification>, StoreError> {
+        let now = now_ms();
+        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE notifications SET status = 'leased', locked_by = ?1, locked_until = ?2,
+                attempts = attempts + 1
+             WHERE id IN (SELECT id FROM notifications
+                WHERE (status = 'pending' AND next_attempt_ms <= ?3)
+                   OR (status = 'leased' AND locked_until < ?3)
+                ORDER BY next_attempt_ms, id LIMIT ?4)
+             RETURNING id",
+        )
+        .bind(worker)
+        .bind(until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.writer)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let r = sqlx::query(
+                "SELECT n.id, n.kind, n.attempts, n.window_end, c.reference, c.team, c.owner,
+                        c.tier, c.reason, c.window_start
+                 FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = ?",
+            )
+            .bind(id)
+            .fetch_one(&self.writer)
+            .await?;
+            out.push(DueNotification {
+                id: r.get("id"),
+                kind: r.get("kind"),
+                attempts: r.get("attempts"),
+                reference: r.get("reference"),
+                team: r.get("team"),
+                owner: r.get("owner"),
+                tier: r.get("tier"),
+                reason: r.get("reason"),
+                window_start: r.get("window_start"),
+                window_end: r.get("window_end"),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records a notification as sent (`Ok`) or to be tried again after `retry_in`.
+    pub async fn settle_notification(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: Result<(), (String, Duration)>,
+        give_up: bool,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let query = match &outcome {
+            Ok(()) => sqlx::query(
+                "UPDATE notifications SET status = 'sent', sent_at = ?, locked_by = NULL,
+                    locked_until = NULL WHERE id = ? AND locked_by = ?",
+            )
+            .bind(now_text())
+            .bind(id)
+            .bind(worker),
+            Err((error, retry_in)) => sqlx::query(
+                "UPDATE notifications SET status = ?, last_error = ?, next_attempt_ms = ?,
+                    locked_by = NULL, locked_until = NULL WHERE id = ? AND locked_by = ?",
+            )
+            .bind(if give_up { "failed" } else { "pending" })
+            .bind(error)
+            .bind(now + i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX / 2))
+            .bind(id)
+            .bind(worker),
+        };
+        query.execute(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Sent notifications of a commitment: `(kind, window_end)` pairs, for tests and audits.
+    pub async fn notifications_sent(
+        &self,
+        reference: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT n.kind, n.window_end FROM notifications n JOIN callbacks c ON c.id = n.callback_id
+             WHERE c.reference = ? AND n.status = 'sent' ORDER BY n.id",
+        )
+        .bind(reference)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// Open commitments whose window has ended (for the overdue gauge).
+    pub async fn overdue_callbacks(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM callbacks WHERE status = 'missed'
+             OR (status NOT IN ('completed', 'cancelled') AND window_end_ms < ?)",
+        )
+        .bind(now_ms())
+        .fetch_one(&self.reader)
+        .await?)
+    }
+}

@@ -1,0 +1,200 @@
+//! Callback reminders and overdue escalations: each sent once, also across restarts; a
+//! failing sink is retried.
+
+use std::time::Duration;
+
+use escalator::store::CallbackChange;
+use escalator_adapters::Vendor;
+use serde_json::Value;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::*;
+
+fn options(alerts: &MockServer, scheduler: bool) -> Options {
+    let secret = alert_webhook_secret(alerts);
+    Options {
+        api_secrets: vec![secret],
+        configure: Some(Box::new(move |c: &mut escalator::config::Config| {
+            c.scheduler.enabled = scheduler;
+            c.scheduler.interval_seconds = 1;
+        })),
+        ..Options::default()
+    }
+}
+
+/// A named callback for a call heard through the neutral feed, its window moved to
+/// [start, end] from now.
+async fn commitment(app: &TestApp, call: &str, start_min: i64, end_min: i64) -> String {
+    app.post_caller_said(Vendor::Standard, call, &format!("u-{call}"), "I'll sue you")
+        .await;
+    app.wait_for_actions_on(Vendor::Standard, call, |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    let cb = app
+        .store
+        .callbacks(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.call_id == call)
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    app.store
+        .change_callback(
+            &cb.reference,
+            "ops",
+            &CallbackChange::Reschedule {
+                window_start: now + jiff::SignedDuration::from_mins(start_min),
+                window_end: now + jiff::SignedDuration::from_mins(end_min),
+                reason: "agreed with the caller".into(),
+            },
+        )
+        .await
+        .unwrap();
+    cb.reference
+}
+
+async fn notifications(alerts: &MockServer, reference: &str, kind: &str) -> Vec<Value> {
+    alerts_received(alerts)
+        .await
+        .into_iter()
+        .filter(|a| {
+            a["escalator"]["reference"] == reference && a["escalator"]["notification"] == kind
+        })
+        .collect()
+}
+
+async fn wait_for(alerts: &MockServer, reference: &str, kind: &str) -> Vec<Value> {
+    for _ in 0..200 {
+        let found = notifications(alerts, reference, kind).await;
+        if !found.is_empty() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {kind} notification for {reference}");
+}
+
+#[tokio::test]
+async fn the_owner_is_reminded_once_before_the_window_opens() {
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_app_with(options(&alerts, true)).await;
+    let reference = commitment(&app, "call-due", 5, 120).await;
+    let sent = wait_for(&alerts, &reference, "due_soon").await;
+    assert_eq!(sent[0]["escalator"]["recipient"], "Owner of legal");
+    assert!(sent[0]["text"].as_str().unwrap().contains(&reference));
+    // Several more ticks: still one.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        notifications(&alerts, &reference, "due_soon").await.len(),
+        1
+    );
+    assert!(notifications(&alerts, &reference, "overdue")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_window_that_passed_is_escalated_to_the_supervisor_once_and_marked_missed() {
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_app_with(options(&alerts, true)).await;
+    let reference = commitment(&app, "call-late", -120, -60).await;
+    let sent = wait_for(&alerts, &reference, "overdue").await;
+    assert_eq!(sent[0]["escalator"]["recipient"], "Supervisor of legal");
+    assert_eq!(sent[0]["escalator"]["owner"], "Owner of legal");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(notifications(&alerts, &reference, "overdue").await.len(), 1);
+
+    let cb = app.store.callback(&reference).await.unwrap().unwrap();
+    assert_eq!(cb.status, "missed");
+    let history = app.store.callback_history(&cb.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.change.as_str(), last.actor.as_str()),
+        ("missed", "escalator")
+    );
+}
+
+#[tokio::test]
+async fn a_commitment_due_while_the_service_was_down_is_escalated_once_after_restarts() {
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    // Committed while the scheduler is off: the window passes unseen.
+    let app = spawn_app_with(options(&alerts, false)).await;
+    let reference = commitment(&app, "call-down", -90, -30).await;
+    let (dir, genesys) = app.stop().await;
+    assert!(notifications(&alerts, &reference, "overdue")
+        .await
+        .is_empty());
+
+    let mut opts = options(&alerts, true);
+    opts.dir = Some(dir);
+    opts.genesys = Some(genesys);
+    let app = spawn_app_with(opts).await;
+    wait_for(&alerts, &reference, "overdue").await;
+    let (dir, genesys) = app.stop().await;
+
+    let mut opts = options(&alerts, true);
+    opts.dir = Some(dir);
+    opts.genesys = Some(genesys);
+    let app = spawn_app_with(opts).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(notifications(&alerts, &reference, "overdue").await.len(), 1);
+    assert_eq!(
+        app.store
+            .notifications_sent(&reference)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_failing_sink_is_retried_until_the_notification_is_sent() {
+    let alerts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .and(body_partial_json(
+            serde_json::json!({"escalator": {"notification": "overdue"}}),
+        ))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&alerts)
+        .await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_app_with(options(&alerts, true)).await;
+    let reference = commitment(&app, "call-retry", -60, -1).await;
+    // The first try is refused (503), the retry 5 s later goes through.
+    for _ in 0..200 {
+        if !app
+            .store
+            .notifications_sent(&reference)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.store.notifications_sent(&reference).await.unwrap(),
+        vec![(
+            "overdue".to_string(),
+            app.store
+                .callback(&reference)
+                .await
+                .unwrap()
+                .unwrap()
+                .window_end
+                .unwrap()
+        )]
+    );
+    assert_eq!(notifications(&alerts, &reference, "overdue").await.len(), 2);
+}
