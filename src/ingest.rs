@@ -150,6 +150,10 @@ impl Pipeline {
                 },
             })
             .collect();
+        for (d, p) in &decisions {
+            metrics::counter!("escalator_escalations_total", "trigger" => d.primary().kind.as_str(), "tier" => d.tier.as_str(), "review" => if p.review { "flagged" } else { "not_flagged" })
+                .increment(1);
+        }
         for (e, o) in events.iter().zip(&outcomes) {
             metrics::counter!("escalator_events_total", "vendor" => vendor.as_str(), "outcome" => o.as_str(), "type" => e.kind.name())
                 .increment(1);

@@ -31,6 +31,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(depth) = state.pipeline.store().outbox_depth().await {
         metrics::gauge!("escalator_outbox_depth").set(depth as f64);
     }
+    if let Ok((flagged, reviewed)) = state.pipeline.store().review_coverage().await {
+        metrics::gauge!("escalator_reviews_flagged").set(flagged as f64);
+        metrics::gauge!("escalator_reviews_done").set(reviewed as f64);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

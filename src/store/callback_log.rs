@@ -505,8 +505,45 @@ impl Store {
             .bind(&current.id)
             .fetch_one(&mut *tx)
             .await?;
+        let first_attempt: Option<String> = sqlx::query_scalar(
+            "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
+             ORDER BY id LIMIT 1",
+        )
+        .bind(&current.id)
+        .fetch_optional(&mut *tx)
+        .await?;
         tx.commit().await?;
+        if to == CallbackStatus::Completed {
+            record_kept(&current, first_attempt.as_deref());
+        }
         Ok(record(&row))
+    }
+}
+
+/// Callback metrics at completion: kept (first attempt inside the window) and the time
+/// from the commitment to the call.
+fn record_kept(cb: &CallbackRecord, first_attempt: Option<&str>) {
+    let parse = |s: &str| s.parse::<jiff::Timestamp>().ok();
+    let first = first_attempt.and_then(parse);
+    let window = cb
+        .window_start
+        .as_deref()
+        .and_then(parse)
+        .zip(cb.window_end.as_deref().and_then(parse));
+    let kept = match (first, window) {
+        (Some(at), Some((start, end))) => {
+            if at >= start && at <= end {
+                "yes"
+            } else {
+                "no"
+            }
+        }
+        _ => "no_window",
+    };
+    metrics::counter!("escalator_callbacks_completed_total", "kept" => kept).increment(1);
+    if let (Some(created), Some(at)) = (parse(&cb.created_at), first) {
+        let seconds = at.duration_since(created).as_secs_f64();
+        metrics::histogram!("escalator_time_to_callback_seconds").record(seconds.max(0.0));
     }
 }
 

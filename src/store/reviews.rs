@@ -84,7 +84,23 @@ impl Store {
         let detail = serde_json::to_string(review).map_err(StoreError::from)?;
         append_step(&mut tx, &self.audit, escalation_id, REVIEWED, &detail).await?;
         tx.commit().await?;
+        metrics::counter!("escalator_reviews_total", "outcome" => review.outcome.as_str())
+            .increment(1);
         Ok(())
+    }
+
+    /// Flagged escalations, and how many of them have a review (for review coverage).
+    pub async fn review_coverage(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS flagged, COALESCE(SUM(EXISTS (
+                SELECT 1 FROM escalation_steps s WHERE s.escalation_id = e.id AND s.step = ?)), 0)
+                AS reviewed
+             FROM escalations e WHERE e.review_flag = 1",
+        )
+        .bind(REVIEWED)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((row.get("flagged"), row.get("reviewed")))
     }
 
     /// Every review of an escalation, oldest first.

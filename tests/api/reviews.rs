@@ -27,6 +27,7 @@ async fn every_hard_stop_awaits_review_until_a_reviewer_records_an_outcome() {
         .unwrap();
     let queue = store.review_queue(10).await.unwrap();
     assert_eq!(queue.len(), 2);
+    assert_eq!(store.review_coverage().await.unwrap(), (3, 1));
     assert!(queue.iter().all(|q| q.escalation_id != first.escalation_id));
 
     // A second opinion is appended beside the first, which stays as it was.
