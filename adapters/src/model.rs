@@ -334,9 +334,12 @@ pub enum Action {
         target: Target,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         number: Option<String>,
-        /// The named person who owns the callback.
+        /// The named person who owns the callback when the team has no roster.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         owner: Option<String>,
+        /// The team's people; the one with the fewest open callbacks gets it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roster: Vec<String>,
         briefing: Briefing,
     },
     /// Tells the team's supervisor what happened and what they must do now. One per

@@ -156,6 +156,9 @@ pub struct TeamConfig {
     pub callback_owner: Option<String>,
     /// Who overdue callbacks of this team are escalated to (a named person).
     pub supervisor: Option<String>,
+    /// The people who take this team's callbacks; each new one goes to whoever has the
+    /// fewest open. Empty: `callback_owner` takes them all.
+    pub roster: Vec<String>,
     pub genesys: Option<PlatformTarget>,
     pub talkdesk: Option<PlatformTarget>,
     pub five9: Option<PlatformTarget>,

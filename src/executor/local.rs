@@ -48,11 +48,16 @@ impl LocalExecutor {
                 target,
                 number,
                 owner,
+                roster,
                 briefing,
-            } => {
-                self.named_callback(claimed, report, &target, number, owner, &briefing)
-                    .await
-            }
+            } => match self.least_loaded(&roster).await {
+                Ok(person) => {
+                    let owner = person.or(owner);
+                    self.named_callback(claimed, report, &target, number, owner, &briefing)
+                        .await
+                }
+                Err(e) => Err(CallError::Transport(format!("store: {e}"))),
+            },
             Action::SupervisorAlert { .. } => self.alerts.send(&claimed.action, report).await,
             other => Err(CallError::Unactionable(format!(
                 "{} is carried out on the platform",
@@ -152,6 +157,22 @@ impl LocalExecutor {
                 Err(e) => store_failed(report, e),
             },
         }
+    }
+
+    /// Whoever on the roster has the fewest open callbacks (the first listed on a tie).
+    async fn least_loaded(
+        &self,
+        roster: &[String],
+    ) -> Result<Option<String>, crate::store::StoreError> {
+        if roster.is_empty() {
+            return Ok(None);
+        }
+        let counts = self.store.open_callbacks_by_owner(roster).await?;
+        Ok(counts
+            .into_iter()
+            .enumerate()
+            .min_by_key(|(i, (_, n))| (*n, *i))
+            .map(|(_, (person, _))| person))
     }
 
     async fn named_callback(

@@ -68,6 +68,20 @@ impl Orchestrator {
             .filter(|o| !o.trim().is_empty())
     }
 
+    fn roster(&self, team: &str) -> Vec<String> {
+        self.playbook
+            .current()
+            .team(team)
+            .map(|t| {
+                t.roster
+                    .iter()
+                    .filter(|p| !p.trim().is_empty())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The escalation record and actions for a decision taken during a live call.
     pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
         let reference = reference::generate();
@@ -243,6 +257,7 @@ impl Orchestrator {
                     target: target(),
                     number: esc.number.clone(),
                     owner: self.callback_owner(esc.team),
+                    roster: self.roster(esc.team),
                     briefing,
                 },
                 self.alert(esc, AlertReason::ChainExhausted),
@@ -379,6 +394,7 @@ mod tests {
         let legal = TeamConfig {
             callback_owner: Some("Dana Reyes".into()),
             supervisor: None,
+            roster: Vec::new(),
             genesys: target("q-legal"),
             talkdesk: target("rg-legal"),
             five9: target("skill-legal"),

@@ -259,3 +259,36 @@ async fn filters_find_open_overdue_and_owned_commitments() {
         ]
     );
 }
+
+#[tokio::test]
+async fn each_new_callback_goes_to_whoever_on_the_roster_has_fewest_open() {
+    let app = spawn_app_with(Options {
+        configure: Some(Box::new(|c: &mut escalator::config::Config| {
+            let legal = c.teams.get_mut("legal").expect("legal team");
+            legal.roster = vec!["Ana Lima".into(), "Ben Okafor".into()];
+        })),
+        ..Options::default()
+    })
+    .await;
+    let first = committed(&app, "call-r1").await;
+    let second = committed(&app, "call-r2").await;
+    // Ana's first one is done: she has fewer open again.
+    app.store
+        .change_callback(
+            &first,
+            "ana.lima",
+            &CallbackChange::Complete {
+                notes: "reached".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let third = committed(&app, "call-r3").await;
+    let owner = |r: String| {
+        let store = app.store.clone();
+        async move { store.callback(&r).await.unwrap().unwrap().owner }
+    };
+    assert_eq!(owner(first).await.as_deref(), Some("Ana Lima"));
+    assert_eq!(owner(second).await.as_deref(), Some("Ben Okafor"));
+    assert_eq!(owner(third).await.as_deref(), Some("Ana Lima"));
+}

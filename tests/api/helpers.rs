@@ -73,6 +73,7 @@ fn team(name: &str, queue: &str, callback: Option<&str>) -> TeamConfig {
     TeamConfig {
         callback_owner: Some(format!("Owner of {name}")),
         supervisor: Some(format!("Supervisor of {name}")),
+        roster: Vec::new(),
         genesys: Some(GenesysTarget {
             queue_id: queue.into(),
             callback_queue_id: callback.map(str::to_string),
