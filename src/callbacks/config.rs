@@ -87,9 +87,32 @@ pub struct TeamCalendarConfig {
     /// Absent: Monday to Friday 09:00–17:00.
     #[serde(default = "WeekConfig::office")]
     pub business_hours: WeekConfig,
-    /// Dates (team-local) the team is closed, e.g. "2026-12-25".
-    #[serde(default)]
+    /// Dates (team-local) the team is closed: TOML dates or "YYYY-MM-DD" strings.
+    #[serde(default, deserialize_with = "holiday_dates")]
     pub holidays: Vec<Date>,
+}
+
+fn holiday_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Date>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Input {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+    Vec::<Input>::deserialize(d)?
+        .into_iter()
+        .map(|input| {
+            let text = match input {
+                Input::Text(s) => s,
+                Input::Toml(dt) => dt.to_string(),
+            };
+            Date::strptime("%Y-%m-%d", text.trim()).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "holiday `{text}` is not a date: write YYYY-MM-DD, e.g. 2026-12-25"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Open hours per weekday; a day left out is closed.

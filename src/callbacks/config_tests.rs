@@ -81,6 +81,25 @@ zone = "Europe/London"
 }
 
 #[test]
+fn holidays_may_be_toml_dates_or_strings() {
+    let cfg =
+        parse("[callbacks.teams.a]\nzone = \"UTC\"\nholidays = [2026-12-25, \"2026-12-26\"]\n")
+            .expect("parses");
+    assert_eq!(
+        cfg.teams["a"].holidays,
+        [date(2026, 12, 25), date(2026, 12, 26)]
+    );
+    for bad in ["[\"25/12/2026\"]", "[2026-12-25T10:00:00]"] {
+        let text = format!("[callbacks.teams.a]\nzone = \"UTC\"\nholidays = {bad}\n");
+        let err = parse(&text).expect_err(bad).to_string();
+        assert!(
+            err.contains("is not a date: write YYYY-MM-DD"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
 fn unknown_keys_are_rejected() {
     for text in [
         "[callbacks]\npolicy = 5\n",

@@ -222,3 +222,7 @@ impl Window {
 #[cfg(test)]
 #[path = "window_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "window_sweep_tests.rs"]
+mod sweep_tests;
