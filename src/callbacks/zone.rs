@@ -76,7 +76,8 @@ pub enum ZoneError {
 impl CalleeZones {
     /// Address first, then the number (see module docs).
     pub fn resolve(address: Option<&Address>, number: &CallbackNumber) -> Result<Self, ZoneError> {
-        match address {
+        // A blank address form is no evidence; fall through to the number.
+        match address.filter(|a| !a.country.trim().is_empty()) {
             Some(address) => Self::from_address(address),
             None => Self::from_number(number),
         }

@@ -148,6 +148,16 @@ fn address_errors_name_the_field() {
 }
 
 #[test]
+fn a_blank_address_is_no_address() {
+    let blank = addr(" ", Some("FL"));
+    let got = CalleeZones::resolve(Some(&blank), &number("+1 212 555 0142")).expect("zones");
+    assert_eq!(
+        (got.region.as_str(), got.source),
+        ("US-NY", ZoneSource::AreaCode)
+    );
+}
+
+#[test]
 fn a_stated_zone_must_exist() {
     let ok = CalleeZones::stated("Europe/Paris", "fr").expect("paris");
     assert_eq!((ok.region.as_str(), ok.source), ("FR", ZoneSource::Stated));
