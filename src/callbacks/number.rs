@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn invalid_numbers_name_the_field_and_the_fix() {
-        let cases: [(&str, fn(&NumberError) -> bool); 5] = [
+        type Expect = fn(&NumberError) -> bool;
+        let cases: [(&str, Expect); 5] = [
             ("", |e| matches!(e, NumberError::Empty)),
             ("call me", |e| matches!(e, NumberError::Unparseable { .. })),
             // 555 area code is not assigned: libphonenumber rejects it.

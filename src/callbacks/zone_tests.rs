@@ -14,7 +14,14 @@ fn addr(country: &str, sub: Option<&str>) -> Address {
 #[test]
 fn table_of_callees() {
     // (number, address, expected zones, region, source)
-    let cases: Vec<(&str, Option<Address>, &[&str], &str, ZoneSource)> = vec![
+    type Case = (
+        &'static str,
+        Option<Address>,
+        &'static [&'static str],
+        &'static str,
+        ZoneSource,
+    );
+    let cases: Vec<Case> = vec![
         (
             "+1 212 555 0142",
             None,
