@@ -2,6 +2,7 @@
 //! makes the platform carry it out.
 
 pub mod app;
+pub mod callbacks;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,25 @@
+//! Callback commitments (issue 6, "Callback Log"): when a promised callback may be placed.
+//!
+//! Pure computation, no database and no HTTP:
+//! - [`number`]: the callback number, validated to E.164;
+//! - [`zone`]: the callee's candidate time zones and calling-hours region, from their address
+//!   first and the number's area code or country second;
+//! - [`hours`]: legal calling hours per region and the owning team's business calendar;
+//! - [`window`]: the window a commitment promises, or why none can be promised.
+//!
+//! Config structs live in [`config`]; they are not yet part of the service's `Config`.
+//! See docs/callbacks.md.
+
+pub mod config;
+pub mod hours;
+mod interval;
+pub mod number;
+mod tables;
+pub mod window;
+pub mod zone;
+
+pub use config::{CallbacksConfig, ConfigError};
+pub use hours::{BusinessCalendar, CallingHours, CallingHoursTable, HoursError, OpenHours};
+pub use number::{CallbackNumber, NumberError};
+pub use window::{commit_window, Policy, Window, WindowError};
+pub use zone::{Address, CalleeZones, ZoneError, ZoneSource};
