@@ -98,6 +98,7 @@ impl Application {
             store.clone(),
             alerts,
             Duration::from_secs(config.dispatcher.route_on_hook_seconds),
+            config.callbacks.clone(),
         );
         let executors = Executors { platforms, local };
         let scheduler = config.scheduler.enabled.then(|| {

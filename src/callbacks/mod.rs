@@ -7,9 +7,10 @@
 //! - [`hours`]: legal calling hours per region and the owning team's business calendar;
 //! - [`window`]: the window a commitment promises, or why none can be promised.
 //!
-//! Config structs live in [`config`]; they are not yet part of the service's `Config`.
-//! See docs/callbacks.md.
+//! [`window_for`] is what the named-callback link uses; config is `[callbacks]`
+//! ([`config`]). See docs/callbacks.md.
 
+mod commit;
 pub mod config;
 pub mod hours;
 mod interval;
@@ -18,6 +19,7 @@ mod tables;
 pub mod window;
 pub mod zone;
 
+pub use commit::window_for;
 pub use config::{CallbacksConfig, ConfigError};
 pub use hours::{BusinessCalendar, CallingHours, CallingHoursTable, HoursError, OpenHours};
 pub use number::{CallbackNumber, NumberError};

@@ -27,6 +27,7 @@ pub struct Config {
     pub playbook: PlaybookConfig,
     pub review: ReviewConfig,
     pub scheduler: crate::scheduler::SchedulerConfig,
+    pub callbacks: crate::callbacks::CallbacksConfig,
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
 }
@@ -159,6 +160,7 @@ impl Default for Config {
             playbook: PlaybookConfig::default(),
             review: ReviewConfig::default(),
             scheduler: crate::scheduler::SchedulerConfig::default(),
+            callbacks: crate::callbacks::CallbacksConfig::default(),
             teams: PLAYBOOK_TEAMS
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))
@@ -369,6 +371,9 @@ impl Config {
 
         if let Err(e) = self.playbook.load() {
             error("playbook.file", e.to_string());
+        }
+        if let Err(e) = self.callbacks.validate() {
+            error("callbacks", e.to_string());
         }
         if d.lease_seconds.saturating_mul(1000) <= d.request_timeout_ms.saturating_mul(4) {
             error(

@@ -8,6 +8,7 @@ use escalator_adapters::{Action, Briefing, Target};
 use serde_json::Value;
 
 use super::{AlertSink, Done, Outcome, Report};
+use crate::callbacks::{window_for, CallbacksConfig};
 use crate::store::{ArmedState, ClaimedAction, NewCallback, Store};
 
 /// Progress key: when the armed answer lapses (epoch ms).
@@ -17,14 +18,21 @@ pub struct LocalExecutor {
     store: Store,
     alerts: AlertSink,
     route_ttl: Duration,
+    callbacks: CallbacksConfig,
 }
 
 impl LocalExecutor {
-    pub fn new(store: Store, alerts: AlertSink, route_ttl: Duration) -> Self {
+    pub fn new(
+        store: Store,
+        alerts: AlertSink,
+        route_ttl: Duration,
+        callbacks: CallbacksConfig,
+    ) -> Self {
         Self {
             store,
             alerts,
             route_ttl,
+            callbacks,
         }
     }
 
@@ -184,9 +192,17 @@ impl LocalExecutor {
         owner: Option<String>,
         briefing: &Briefing,
     ) -> Result<Done, CallError> {
+        let window = window_for(
+            &self.callbacks,
+            jiff::Timestamp::now(),
+            &briefing.tier,
+            &target.team,
+            number.as_deref(),
+        );
         let id = self
             .store
             .record_named_callback(&NewCallback {
+                window: window.as_ref().map_err(String::as_str),
                 escalation_id: &claimed.escalation_id,
                 vendor: claimed.vendor,
                 call_id: &claimed.call_id,
@@ -197,17 +213,16 @@ impl LocalExecutor {
             })
             .await
             .map_err(|e| CallError::Transport(format!("store: {e}")))?;
+        let when = match &window {
+            Ok(w) => format!("window {} to {}", w.start, w.end),
+            Err(why) => format!("no window promised: {why}"),
+        };
         let detail = format!(
-            "named callback {} (reference {}) for team {}, owner {}{}",
+            "named callback {} (reference {}) for team {}, owner {}; {when}",
             id,
             briefing.reference,
             target.team,
             owner.as_deref().unwrap_or("unassigned"),
-            if number.is_some() {
-                ""
-            } else {
-                "; no callback number known: take it from the call record"
-            }
         );
         report.ok("named_callback", &detail);
         metrics::counter!("escalator_named_callbacks_total", "team" => target.team.clone())

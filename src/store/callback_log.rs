@@ -22,6 +22,8 @@ pub struct NewCallback<'a> {
     pub owner: Option<&'a str>,
     pub number: Option<&'a str>,
     pub briefing: &'a Briefing,
+    /// The promised window, or why none could be promised (shown to the owner).
+    pub window: Result<&'a crate::callbacks::Window, &'a str>,
 }
 
 /// Where a commitment stands.
@@ -216,8 +218,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO callbacks
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
-                caller_name, caller_verified, reason, quote, status, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                caller_name, caller_verified, reason, quote, status, created_at, updated_at,
+                zone, window_start, window_end, window_start_ms, window_end_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&c.briefing.reference)
@@ -234,6 +237,11 @@ impl Store {
         .bind(&c.briefing.quote)
         .bind(&now)
         .bind(&now)
+        .bind(c.window.ok().map(|w| w.zones.join(" ")))
+        .bind(c.window.ok().map(|w| w.start.to_string()))
+        .bind(c.window.ok().map(|w| w.end.to_string()))
+        .bind(c.window.ok().map(|w| w.start.as_millisecond()))
+        .bind(c.window.ok().map(|w| w.end.as_millisecond()))
         .execute(&mut *tx)
         .await?;
         insert_change(
@@ -244,7 +252,7 @@ impl Store {
             None,
             "pending",
             Some("no platform action reached the team"),
-            &serde_json::json!({"owner": c.owner}),
+            &serde_json::json!({"owner": c.owner, "window_error": c.window.err()}),
         )
         .await?;
         tx.commit().await?;

@@ -292,3 +292,27 @@ async fn each_new_callback_goes_to_whoever_on_the_roster_has_fewest_open() {
     assert_eq!(owner(second).await.as_deref(), Some("Ben Okafor"));
     assert_eq!(owner(third).await.as_deref(), Some("Ana Lima"));
 }
+
+#[tokio::test]
+async fn a_named_callback_promises_a_window_or_says_why_it_cannot() {
+    let app = spawn_app().await;
+    let reference = committed(&app, "call-w").await;
+    let cb = app.store.callback(&reference).await.unwrap().unwrap();
+    let created = &app.store.callback_history(&cb.id).await.unwrap()[0];
+    // Wall-clock dependent: by day the window is promised; at night in the callee's zone
+    // the specialist policy cannot be met, and the record says so instead of moving it.
+    match (&cb.window_start, &cb.window_end) {
+        (Some(start), Some(end)) => {
+            let (start, end): (jiff::Timestamp, jiff::Timestamp) =
+                (start.parse().unwrap(), end.parse().unwrap());
+            assert!(end > start);
+            assert!(end.duration_since(start) <= jiff::SignedDuration::from_hours(4));
+            assert_eq!(cb.zone.as_deref(), Some("America/Indiana/Indianapolis"));
+            assert!(created.detail["window_error"].is_null());
+        }
+        _ => {
+            let why = created.detail["window_error"].as_str().expect("a reason");
+            assert!(why.contains("cannot be met"), "{why}");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The window of a callback Escalator commits to itself: from the escalation's tier policy,
+//! the caller's number (their zone) and the team's business calendar.
+
+use jiff::civil::Time;
+use jiff::Timestamp;
+
+use super::{commit_window, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window};
+use crate::playbook::Tier;
+
+/// The window for a callback on `number` owed by `team` at `tier`, or a sentence a person
+/// can act on when none can be promised (never a silently moved window).
+pub fn window_for(
+    config: &CallbacksConfig,
+    now: Timestamp,
+    tier: &str,
+    team: &str,
+    number: Option<&str>,
+) -> Result<Window, String> {
+    let tier = [Tier::Supervisor, Tier::Specialist, Tier::Callback]
+        .into_iter()
+        .find(|t| t.as_str() == tier)
+        .ok_or_else(|| format!("tier {tier:?} makes no callback commitment"))?;
+    let policy = config.policy(tier).map_err(|e| e.to_string())?;
+    let number = number.ok_or("no callback number is known: take it from the call record")?;
+    let number =
+        CallbackNumber::parse(number, &config.default_region).map_err(|e| e.to_string())?;
+    let callee = CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?;
+    let calling = config.calling_hours_table().map_err(|e| e.to_string())?;
+    let calendar = match config.teams.contains_key(team) {
+        true => config.team_calendar(team).map_err(|e| e.to_string())?,
+        // A team without a calendar takes callbacks at any hour the callee may be called.
+        false => always_open().map_err(|e| e.to_string())?,
+    };
+    commit_window(now, policy, &callee, &calling, &calendar).map_err(|e| e.to_string())
+}
+
+fn always_open() -> Result<super::BusinessCalendar, super::HoursError> {
+    let day = OpenHours::new(Time::midnight(), Time::constant(23, 59, 0, 0))?;
+    super::BusinessCalendar::new("UTC", [Some(day); 7], [])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supervisor_callback_to_a_new_york_number_gets_a_window_inside_calling_hours() {
+        let config = CallbacksConfig::default();
+        // 2026-11-25 15:00 New York.
+        let now: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
+        let w = window_for(
+            &config,
+            now,
+            "supervisor",
+            "supervisor",
+            Some("+12125551234"),
+        )
+        .expect("a window");
+        assert_eq!(w.start, now);
+        assert!(w.end <= w.deadline);
+        assert_eq!(w.zones, vec!["America/New_York".to_string()]);
+    }
+
+    #[test]
+    fn no_number_or_no_commitment_is_said_plainly() {
+        let config = CallbacksConfig::default();
+        let now = Timestamp::now();
+        assert!(window_for(&config, now, "specialist", "legal", None)
+            .unwrap_err()
+            .contains("no callback number"));
+        assert!(
+            window_for(&config, now, "agent", "legal", Some("+12125551234"))
+                .unwrap_err()
+                .contains("no callback commitment")
+        );
+    }
+
+    #[test]
+    fn late_at_night_the_window_moves_to_the_morning_only_when_the_policy_allows() {
+        let config = CallbacksConfig::default();
+        // 23:30 New York: calling hours are over; the 4-hour specialist policy counts
+        // always-open business minutes, so 08:00 is past the deadline.
+        let now: Timestamp = "2026-11-26T04:30:00Z".parse().unwrap();
+        let err =
+            window_for(&config, now, "specialist", "legal", Some("+12125551234")).unwrap_err();
+        assert!(err.contains("cannot be met"), "{err}");
+        // The day-long callback tier reaches into the morning.
+        let w = window_for(&config, now, "callback", "legal", Some("+12125551234")).unwrap();
+        assert_eq!(
+            w.start,
+            "2026-11-26T13:00:00Z".parse::<Timestamp>().unwrap()
+        );
+    }
+}
