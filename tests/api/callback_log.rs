@@ -228,10 +228,7 @@ async fn filters_find_open_overdue_and_owned_commitments() {
         overdue: true,
         ..Default::default()
     };
-    assert_eq!(
-        refs(store.list_callbacks(&overdue).await.unwrap()),
-        vec![a]
-    );
+    assert_eq!(refs(store.list_callbacks(&overdue).await.unwrap()), vec![a]);
     let sams = CallbackFilter {
         owner: Some("Sam Ortiz".into()),
         ..Default::default()
@@ -244,10 +241,7 @@ async fn filters_find_open_overdue_and_owned_commitments() {
         status: Some(CallbackStatus::Pending),
         ..Default::default()
     };
-    assert_eq!(
-        refs(store.list_callbacks(&pending).await.unwrap()),
-        vec![b]
-    );
+    assert_eq!(refs(store.list_callbacks(&pending).await.unwrap()), vec![b]);
     let legal = CallbackFilter {
         team: Some("legal".into()),
         ..Default::default()
