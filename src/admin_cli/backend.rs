@@ -115,6 +115,11 @@ pub async fn send(request: &Request, target: &AdminTarget) -> Result<Value, Fail
 async fn local(request: &Request, target: &AdminTarget) -> Result<(u16, Value), Failure> {
     let config = Config::load(target.config.as_deref())
         .map_err(|e| Failure::usage(format!("--config: {e}")))?;
+    if let Some(path) = missing_file(&config.store.url) {
+        return Err(Failure::usage(format!(
+            "no store at {path} (store.url); point --config at the service's configuration"
+        )));
+    }
     let key = Secrets::from_env().api(ENV_AUDIT_KEY).cloned();
     let store = Store::connect_with_audit_key(&config.store.url, AuditKey::new(key))
         .await
@@ -168,6 +173,19 @@ async fn local(request: &Request, target: &AdminTarget) -> Result<(u16, Value), 
     ))
 }
 
+/// The database file `url` names, when it does not exist (opening it would make an empty
+/// one).
+fn missing_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.contains(":memory:") || std::path::Path::new(path).exists() {
+        return None;
+    }
+    Some(path.to_string())
+}
+
 async fn remote(request: &Request, server: &str) -> Result<(u16, Value), Failure> {
     let token = std::env::var(ENV_ADMIN_TOKEN)
         .ok()
@@ -209,7 +227,12 @@ fn explain(status: u16, body: &Value) -> Failure {
     let field = body["field"].as_str().unwrap_or("");
     match (status, body["error"].as_str()) {
         (400 | 422, _) => Failure::usage(match flag(field) {
-            Some(flag) => format!("{flag}: {message}"),
+            Some(flag) => {
+                let reason = message
+                    .strip_prefix(&format!("{field}: "))
+                    .unwrap_or(&message);
+                format!("{flag}: {reason}")
+            }
             None => message,
         }),
         (401, _) => Failure::usage(format!(
@@ -252,10 +275,7 @@ mod tests {
             422,
             &serde_json::json!({"error": "invalid", "field": "window_start", "message": "window_start: bad"}),
         );
-        assert_eq!(
-            (f.code, f.message.as_str()),
-            (2, "--start: window_start: bad")
-        );
+        assert_eq!((f.code, f.message.as_str()), (2, "--start: bad"));
         let f = explain(
             409,
             &serde_json::json!({"error": "conflict", "message": "closed"}),
@@ -266,6 +286,19 @@ mod tests {
             &serde_json::json!({"error": "admin_api_disabled", "message": "x"}),
         );
         assert_eq!(f.code, 2);
+    }
+
+    #[test]
+    fn a_store_file_that_is_not_there_is_named() {
+        assert_eq!(
+            missing_file("sqlite:///no/such/dir/escalator.db?mode=rwc").as_deref(),
+            Some("/no/such/dir/escalator.db")
+        );
+        assert_eq!(missing_file("sqlite::memory:"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.db");
+        std::fs::write(&file, b"").unwrap();
+        assert_eq!(missing_file(&format!("sqlite://{}", file.display())), None);
     }
 
     #[test]
