@@ -60,7 +60,8 @@ pub fn change(kind: &str, bytes: &[u8]) -> Result<(String, CallbackChange), Admi
         "reassign" => &["owner", "reason", "actor"],
         "attempts" => &["outcome", "notes", "actor"],
         "complete" => &["notes", "actor"],
-        _ => &["reason", "actor"],
+        "cancel" => &["reason", "actor"],
+        _ => return Err(AdminError::NoRoute),
     };
     let body = Body::parse(bytes, allowed)?;
     let actor = body.required("actor", "say who makes the change")?;
@@ -84,7 +85,8 @@ pub fn change(kind: &str, bytes: &[u8]) -> Result<(String, CallbackChange), Admi
             notes: notes()?,
         },
         "complete" => CallbackChange::Complete { notes: notes()? },
-        _ => CallbackChange::Cancel { reason: reason()? },
+        "cancel" => CallbackChange::Cancel { reason: reason()? },
+        _ => return Err(AdminError::NoRoute),
     };
     Ok((actor, change))
 }

@@ -16,6 +16,8 @@ pub enum AdminError {
     NotFound(String),
     /// A route that does not exist under `/api/v1`.
     NoRoute,
+    /// A route that exists, asked with another method.
+    WrongMethod,
     Conflict(String),
     /// The body is not JSON (400).
     Malformed {
@@ -44,6 +46,7 @@ impl AdminError {
                 StatusCode::NOT_FOUND
             }
             AdminError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AdminError::WrongMethod => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::Malformed { .. } => StatusCode::BAD_REQUEST,
             AdminError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -70,6 +73,10 @@ impl IntoResponse for AdminError {
             AdminError::NoRoute => json!({
                 "error": "not_found",
                 "message": "no such admin route; GET /api/v1/openapi.json lists them"
+            }),
+            AdminError::WrongMethod => json!({
+                "error": "method_not_allowed",
+                "message": "this route takes another method; GET /api/v1/openapi.json lists them"
             }),
             AdminError::Conflict(message) => json!({"error": "conflict", "message": message}),
             AdminError::Malformed { field, message } => json!({

@@ -82,6 +82,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             r.route(path, handler)
         })
         .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), authorize))
         .with_state(state)
 }
@@ -104,7 +105,7 @@ async fn authorize(State(state): State<AdminState>, request: Request, next: Next
         .into_response();
     };
     // Digests first so the comparison takes the same time whatever the lengths.
-    let expected = Sha256::digest(token.expose().as_bytes());
+    let expected = Sha256::digest(token.expose().trim().as_bytes());
     let offered = Sha256::digest(given.as_bytes());
     if bool::from(expected.ct_eq(&offered)) {
         next.run(request).await
@@ -120,6 +121,10 @@ async fn openapi() -> Response {
 
 async fn no_route() -> AdminError {
     AdminError::NoRoute
+}
+
+async fn wrong_method() -> AdminError {
+    AdminError::WrongMethod
 }
 
 fn malformed_query(e: QueryRejection) -> AdminError {
