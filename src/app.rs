@@ -131,6 +131,10 @@ impl Application {
             pipeline,
             body_limit: config.server.body_limit_bytes,
             metrics: telemetry::metrics_handle(),
+            admin_token: secrets
+                .api(crate::config::ENV_ADMIN_TOKEN)
+                .cloned()
+                .map(Arc::new),
         };
         let listener = TcpListener::bind(&config.server.listen)
             .await

@@ -64,6 +64,22 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The Supervisor Callback Log: list, show and change commitments (local store or a
+    /// running service's admin API).
+    Callbacks {
+        #[command(subcommand)]
+        command: CallbacksCommand,
+    },
+    /// Escalations with their evidence, actions, callback and reviews.
+    Escalations {
+        #[command(subcommand)]
+        command: EscalationsCommand,
+    },
+    /// The QA review queue, and recording a review.
+    Reviews {
+        #[command(subcommand)]
+        command: ReviewsCommand,
+    },
     /// Feed payload files through verify, normalize and decide; print the normalized
     /// events, decisions and planned actions as JSON lines. Nothing is sent anywhere.
     Replay {
@@ -154,4 +170,154 @@ pub struct AdminArgs {
     /// `<redacted>`).
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Where the admin commands act, and how they print.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AdminTarget {
+    /// TOML configuration file whose `store.url` is opened (defaults to $ESCALATOR_CONFIG,
+    /// else the built-in defaults).
+    #[arg(long, short, env = "ESCALATOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A running service's base URL, e.g. http://127.0.0.1:8080, instead of the local store;
+    /// the token is read from $ESCALATOR_ADMIN_TOKEN.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Who makes the change, kept in the history (default: $USER).
+    #[arg(long, env = "USER")]
+    pub actor: Option<String>,
+    /// Print the admin API's JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CallbacksCommand {
+    /// Commitments matching the filters, soonest window first.
+    List {
+        /// pending, attempted, completed, missed, rescheduled or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        /// Only open commitments whose window has ended.
+        #[arg(long)]
+        overdue: bool,
+        /// Only those whose window ends before this RFC 3339 time.
+        #[arg(long, value_name = "RFC3339")]
+        due_before: Option<String>,
+        /// At most this many (1 to 1000, default 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// One commitment and its history.
+    Show {
+        reference: String,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// Record a call made to the caller.
+    Attempt {
+        reference: String,
+        /// What happened: no_answer, voicemail, busy, reached…
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// The caller was reached: close the commitment.
+    Complete {
+        reference: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// Close the commitment without a call.
+    Cancel {
+        reference: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// Move the callback window.
+    Reschedule {
+        reference: String,
+        #[arg(long, value_name = "RFC3339")]
+        start: String,
+        #[arg(long, value_name = "RFC3339")]
+        end: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// Give the callback to someone else.
+    Reassign {
+        reference: String,
+        #[arg(long, value_name = "NAME")]
+        owner: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationsCommand {
+    /// Escalations matching the filters, newest first.
+    List {
+        /// genesys, talkdesk, five9, nextiva, cloudtalk or standard.
+        #[arg(long)]
+        vendor: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        /// Decided at or after this RFC 3339 time.
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+        #[arg(long)]
+        limit: Option<u32>,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// One escalation (id or reference) with its evidence, steps, actions, callback and
+    /// reviews.
+    Show {
+        id: String,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewsCommand {
+    /// The flagged escalations awaiting review, oldest first (the next one by default).
+    Next {
+        #[arg(long, default_value_t = 1)]
+        limit: u32,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
+    /// Append a review (the reviewer is --actor) to an escalation's record.
+    Record {
+        /// Escalation id or reference.
+        id: String,
+        /// compliant, coaching_needed, policy_breach or false_positive.
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        target: AdminTarget,
+    },
 }

@@ -1,6 +1,7 @@
 //! Escalator: receives contact-center call events, applies the escalation playbook, and
 //! makes the platform carry it out.
 
+pub mod admin_cli;
 pub mod app;
 pub mod callbacks;
 pub mod classify;

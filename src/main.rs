@@ -6,7 +6,7 @@ use escalator::cli::{AdminArgs, AuditCommand, Cli, Command, WebhooksCommand};
 use escalator::config::{Config, Secrets, Severity};
 use escalator::playbook::Engine;
 use escalator::registration::{self, Op};
-use escalator::{classify, replay, telemetry};
+use escalator::{admin_cli, classify, replay, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -43,6 +43,9 @@ fn main() -> ExitCode {
             Command::Audit {
                 command: AuditCommand::Verify { config, json },
             } => audit_verify(config, json).await,
+            Command::Callbacks { command } => admin_cli::callbacks(command).await,
+            Command::Escalations { command } => admin_cli::escalations(command).await,
+            Command::Reviews { command } => admin_cli::reviews(command).await,
             Command::Replay {
                 vendor,
                 config,

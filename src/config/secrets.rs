@@ -56,9 +56,11 @@ pub const ENV_CLOUDTALK_API_KEY_SECRET: &str = "ESCALATOR_CLOUDTALK_API_KEY_SECR
 pub const ENV_ALERT_WEBHOOK_URL: &str = "ESCALATOR_ALERT_WEBHOOK_URL";
 /// Key of the escalation records' hash chain (HMAC-SHA256); plain SHA-256 without it.
 pub const ENV_AUDIT_KEY: &str = "ESCALATOR_AUDIT_KEY";
+/// Bearer token of the admin API under `/api/v1`; the API is off without it.
+pub const ENV_ADMIN_TOKEN: &str = "ESCALATOR_ADMIN_TOKEN";
 
 /// Every platform-API secret read from the environment.
-pub const API_SECRET_ENV: [&str; 11] = [
+pub const API_SECRET_ENV: [&str; 12] = [
     ENV_TALKDESK_CLIENT_ID,
     ENV_TALKDESK_CLIENT_SECRET,
     ENV_FIVE9_ADMIN_USER,
@@ -70,6 +72,7 @@ pub const API_SECRET_ENV: [&str; 11] = [
     ENV_CLOUDTALK_API_KEY_SECRET,
     ENV_ALERT_WEBHOOK_URL,
     ENV_AUDIT_KEY,
+    ENV_ADMIN_TOKEN,
 ];
 
 /// The platforms Escalator can act on through their APIs.

@@ -1,5 +1,7 @@
-//! The HTTP edge: webhook and routing-hook ingress, health, readiness and metrics.
+//! The HTTP edge: webhook and routing-hook ingress, health, readiness, metrics and the
+//! admin API under `/api/v1`.
 
+pub mod admin;
 mod error;
 mod ingress;
 mod ops;
@@ -25,9 +27,15 @@ pub struct AppState {
     pub pipeline: Pipeline,
     pub body_limit: usize,
     pub metrics: Arc<PrometheusHandle>,
+    /// `ESCALATOR_ADMIN_TOKEN`; the admin API is disabled without it.
+    pub admin_token: Option<Arc<escalator_adapters::Secret>>,
 }
 
 pub fn router(state: AppState) -> Router {
+    let admin = admin::router(admin::AdminState {
+        store: state.pipeline.store().clone(),
+        token: state.admin_token.clone(),
+    });
     Router::new()
         // GET for platforms that deliver as query fields (Five9 connectors); the secret path
         // segment for platforms that can only authenticate by URL (Talkdesk).
@@ -47,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .nest("/api/v1", admin)
         .fallback(ops::not_found)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

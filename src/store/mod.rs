@@ -5,6 +5,7 @@
 //! anyway) and `BEGIN IMMEDIATE` takes the write lock up front, so concurrent processes on
 //! one file wait on `busy_timeout` instead of failing mid-transaction.
 
+mod admin;
 mod audit;
 mod callback_log;
 mod fallback;
@@ -25,6 +26,7 @@ use sqlx::{Row, SqlitePool};
 use crate::playbook::Decision;
 use crate::session::{CallSession, OpenEscalation};
 
+pub use admin::{EscalationDetailRow, EscalationFilter, EscalationSummary};
 pub use audit::{AuditKey, AuditReport, BrokenRecord};
 pub use callback_log::{
     CallbackChange, CallbackChangeRow, CallbackError, CallbackFilter, CallbackRecord,

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real service on a loopback port, with every platform's API mocked
 //! by wiremock at its real paths.
 
+mod admin;
 mod audit;
 mod callback_log;
 mod cloudtalk_actions;

@@ -1,0 +1,271 @@
+//! The admin API's JSON as text a person reads.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy)]
+pub enum View {
+    Callbacks,
+    Callback,
+    Escalations,
+    Escalation,
+    ReviewQueue,
+    Reviewed,
+}
+
+pub fn text(view: View, v: &Value) -> String {
+    let mut out = String::new();
+    match view {
+        View::Callbacks => callbacks(&mut out, v),
+        View::Callback => callback(&mut out, v),
+        View::Escalations => escalations(&mut out, v),
+        View::Escalation => escalation(&mut out, v),
+        View::ReviewQueue => review_queue(&mut out, v),
+        View::Reviewed => reviewed(&mut out, v),
+    }
+    out
+}
+
+/// A field as text, `-` when absent or null.
+fn s(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) if s.is_empty() => "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn items(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn callbacks(out: &mut String, v: &Value) {
+    let list = items(&v["callbacks"]);
+    if list.is_empty() {
+        out.push_str("No callbacks match.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{:<15} {:<11} {:<14} {:<20} {:<26} ATTEMPTS",
+        "REFERENCE", "STATUS", "TEAM", "OWNER", "WINDOW ENDS"
+    );
+    for c in list {
+        let _ = writeln!(
+            out,
+            "{:<15} {:<11} {:<14} {:<20} {:<26} {}",
+            s(&c["reference"]),
+            s(&c["status"]),
+            s(&c["team"]),
+            s(&c["owner"]),
+            s(&c["window_end"]),
+            s(&c["attempts"])
+        );
+    }
+    let _ = writeln!(out, "{} callback(s)", list.len());
+}
+
+fn callback(out: &mut String, v: &Value) {
+    let c = &v["callback"];
+    let _ = writeln!(out, "Callback {} ({})", s(&c["reference"]), s(&c["status"]));
+    for (label, key) in [
+        ("Team", "team"),
+        ("Tier", "tier"),
+        ("Owner", "owner"),
+        ("Caller", "caller_name"),
+        ("Number", "number"),
+        ("Reason", "reason"),
+        ("Quote", "quote"),
+        ("Window", "window_start"),
+        ("Attempts", "attempts"),
+        ("Escalation", "escalation_id"),
+        ("Created", "created_at"),
+    ] {
+        let value = if key == "window_start" {
+            format!("{} to {}", s(&c["window_start"]), s(&c["window_end"]))
+        } else {
+            s(&c[key])
+        };
+        let _ = writeln!(out, "  {label:<11} {value}");
+    }
+    out.push_str("History:\n");
+    for h in items(&v["history"]) {
+        let _ = writeln!(
+            out,
+            "  {}  {:<12} {:<11} {} -> {}{}",
+            s(&h["at"]),
+            s(&h["actor"]),
+            s(&h["change"]),
+            s(&h["from_status"]),
+            s(&h["to_status"]),
+            h["reason"]
+                .as_str()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn escalations(out: &mut String, v: &Value) {
+    let list = items(&v["escalations"]);
+    if list.is_empty() {
+        out.push_str("No escalations match.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{:<15} {:<9} {:<14} {:<11} {:<19} {:<32} ID",
+        "REFERENCE", "VENDOR", "TEAM", "TIER", "STATUS", "DECIDED"
+    );
+    for e in list {
+        let _ = writeln!(
+            out,
+            "{:<15} {:<9} {:<14} {:<11} {:<19} {:<32} {}",
+            s(&e["reference"]),
+            s(&e["vendor"]),
+            s(&e["team"]),
+            s(&e["tier"]),
+            s(&e["status"]),
+            s(&e["decided_at"]),
+            s(&e["id"])
+        );
+    }
+    let _ = writeln!(out, "{} escalation(s)", list.len());
+}
+
+fn escalation(out: &mut String, v: &Value) {
+    let e = &v["escalation"];
+    let _ = writeln!(
+        out,
+        "Escalation {} ({}): {} tier to {}, {}",
+        s(&e["reference"]),
+        s(&e["id"]),
+        s(&e["tier"]),
+        s(&e["team"]),
+        s(&e["status"])
+    );
+    let _ = writeln!(
+        out,
+        "  Call {} on {}, decided {}",
+        s(&e["call_id"]),
+        s(&e["vendor"]),
+        s(&e["decided_at"])
+    );
+    out.push_str("Evidence:\n");
+    for t in items(&v["evidence"]) {
+        let _ = writeln!(
+            out,
+            "  {} ({}) utterance {}: \"{}\"",
+            s(&t["kind"]),
+            s(&t["rule_id"]),
+            s(&t["utterance_id"]),
+            s(&t["quote"])
+        );
+    }
+    out.push_str("Steps:\n");
+    for st in items(&v["steps"]) {
+        let _ = writeln!(
+            out,
+            "  {}  {}: {}",
+            s(&st["at"]),
+            s(&st["step"]),
+            s(&st["detail"])
+        );
+    }
+    out.push_str("Actions:\n");
+    for a in items(&v["actions"]) {
+        let _ = writeln!(
+            out,
+            "  {} {} after {} attempt(s){}",
+            s(&a["kind"]),
+            s(&a["status"]),
+            s(&a["attempts"]),
+            a["last_error"]
+                .as_str()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
+        );
+        for at in items(&a["attempt_log"]) {
+            let _ = writeln!(
+                out,
+                "    #{} {}: {} {}",
+                s(&at["attempt"]),
+                s(&at["step"]),
+                s(&at["outcome"]),
+                s(&at["detail"])
+            );
+        }
+    }
+    match v["callback"]["callback"].as_object() {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "Callback: {} ({}), owner {}",
+                s(&c["reference"]),
+                s(&c["status"]),
+                s(&c["owner"])
+            );
+        }
+        None => out.push_str("Callback: none\n"),
+    }
+    reviews(out, &v["reviews"]);
+}
+
+fn reviews(out: &mut String, v: &Value) {
+    let list = items(v);
+    if list.is_empty() {
+        out.push_str("Reviews: none\n");
+        return;
+    }
+    out.push_str("Reviews:\n");
+    for r in list {
+        let _ = writeln!(
+            out,
+            "  {} by {}{}",
+            s(&r["outcome"]),
+            s(&r["reviewer"]),
+            r["notes"]
+                .as_str()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn review_queue(out: &mut String, v: &Value) {
+    let list = items(&v["queue"]);
+    if list.is_empty() {
+        out.push_str("Nothing awaits review.\n");
+        return;
+    }
+    for r in list {
+        let _ = writeln!(
+            out,
+            "Next to review: {} ({}) {} tier to {}, {} call {}, decided {}",
+            s(&r["reference"]),
+            s(&r["escalation_id"]),
+            s(&r["tier"]),
+            s(&r["team"]),
+            s(&r["vendor"]),
+            s(&r["call_id"]),
+            s(&r["decided_at"])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Record with: escalator reviews record ID --outcome compliant|coaching_needed|policy_breach|false_positive"
+    );
+}
+
+fn reviewed(out: &mut String, v: &Value) {
+    let _ = writeln!(
+        out,
+        "Recorded {} by {} on {}.",
+        s(&v["review"]["outcome"]),
+        s(&v["review"]["reviewer"]),
+        s(&v["reference"])
+    );
+    reviews(out, &v["reviews"]);
+}
