@@ -64,7 +64,8 @@ impl Application {
         let store = Store::connect_with_audit_key(&config.store.url, audit_key).await?;
         let wake = Arc::new(Notify::new());
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts)
-            .with_review_sample(config.review.sample_percent);
+            .with_review_sample(config.review.sample_percent)
+            .with_callbacks(config.callbacks.clone());
         let g = &config.vendors.genesys;
 
         let auths = intake::inbound_auths(&config, &secrets);

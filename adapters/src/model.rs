@@ -360,6 +360,11 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<Timestamp>,
         briefing: Briefing,
+        /// Who owns the commitment in Escalator's callback log (see `NamedCallback`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roster: Vec<String>,
     },
     AttachBriefing {
         briefing: Briefing,

@@ -4,8 +4,36 @@
 use jiff::civil::Time;
 use jiff::Timestamp;
 
-use super::{commit_window, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window};
+use super::{
+    commit_window, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window, WindowError,
+};
 use crate::playbook::Tier;
+
+/// When the callback time asked of a platform should be, for a callback committed now: the
+/// window's start when it opens later, `None` (at once) when it is open now, and the first
+/// lawful time when the policy's deadline cannot be met (late beats unlawful). `None` too
+/// when nothing is known to compute with, so the platform's own rules apply.
+pub fn platform_callback_time(
+    config: &CallbacksConfig,
+    now: Timestamp,
+    tier: &str,
+    team: &str,
+    number: Option<&str>,
+) -> Option<Timestamp> {
+    match window(config, now, tier, team, number) {
+        Ok(w) if w.start > now + jiff::SignedDuration::from_mins(1) => Some(w.start),
+        Ok(_) => None,
+        Err(Refused::Window(WindowError::CannotBeMet {
+            earliest_possible, ..
+        })) => Some(earliest_possible),
+        Err(_) => None,
+    }
+}
+
+enum Refused {
+    Window(WindowError),
+    Other(String),
+}
 
 /// The window for a callback on `number` owed by `team` at `tier`, or a sentence a person
 /// can act on when none can be promised (never a silently moved window).
@@ -16,22 +44,37 @@ pub fn window_for(
     team: &str,
     number: Option<&str>,
 ) -> Result<Window, String> {
+    window(config, now, tier, team, number).map_err(|e| match e {
+        Refused::Window(w) => w.to_string(),
+        Refused::Other(why) => why,
+    })
+}
+
+fn window(
+    config: &CallbacksConfig,
+    now: Timestamp,
+    tier: &str,
+    team: &str,
+    number: Option<&str>,
+) -> Result<Window, Refused> {
+    let other = |e: &dyn std::fmt::Display| Refused::Other(e.to_string());
     let tier = [Tier::Supervisor, Tier::Specialist, Tier::Callback]
         .into_iter()
         .find(|t| t.as_str() == tier)
-        .ok_or_else(|| format!("tier {tier:?} makes no callback commitment"))?;
-    let policy = config.policy(tier).map_err(|e| e.to_string())?;
-    let number = number.ok_or("no callback number is known: take it from the call record")?;
-    let number =
-        CallbackNumber::parse(number, &config.default_region).map_err(|e| e.to_string())?;
-    let callee = CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?;
-    let calling = config.calling_hours_table().map_err(|e| e.to_string())?;
+        .ok_or_else(|| Refused::Other(format!("tier {tier:?} makes no callback commitment")))?;
+    let policy = config.policy(tier).map_err(|e| other(&e))?;
+    let number = number.ok_or_else(|| {
+        Refused::Other("no callback number is known: take it from the call record".into())
+    })?;
+    let number = CallbackNumber::parse(number, &config.default_region).map_err(|e| other(&e))?;
+    let callee = CalleeZones::resolve(None, &number).map_err(|e| other(&e))?;
+    let calling = config.calling_hours_table().map_err(|e| other(&e))?;
     let calendar = match config.teams.contains_key(team) {
-        true => config.team_calendar(team).map_err(|e| e.to_string())?,
+        true => config.team_calendar(team).map_err(|e| other(&e))?,
         // A team without a calendar takes callbacks at any hour the callee may be called.
-        false => always_open().map_err(|e| e.to_string())?,
+        false => always_open().map_err(|e| other(&e))?,
     };
-    commit_window(now, policy, &callee, &calling, &calendar).map_err(|e| e.to_string())
+    commit_window(now, policy, &callee, &calling, &calendar).map_err(Refused::Window)
 }
 
 fn always_open() -> Result<super::BusinessCalendar, super::HoursError> {
@@ -59,6 +102,29 @@ mod tests {
         assert_eq!(w.start, now);
         assert!(w.end <= w.deadline);
         assert_eq!(w.zones, vec!["America/New_York".to_string()]);
+    }
+
+    #[test]
+    fn a_platform_callback_is_asked_for_at_a_lawful_time() {
+        let config = CallbacksConfig::default();
+        let number = Some("+12125551234");
+        // 15:00 New York: call now.
+        let day: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
+        assert_eq!(
+            platform_callback_time(&config, day, "supervisor", "supervisor", number),
+            None
+        );
+        // 23:30 New York: not now, and not before 08:00 even though that is late.
+        let night: Timestamp = "2026-11-26T04:30:00Z".parse().unwrap();
+        assert_eq!(
+            platform_callback_time(&config, night, "specialist", "legal", number),
+            Some("2026-11-26T13:00:00Z".parse().unwrap())
+        );
+        // No number: the platform's own rules.
+        assert_eq!(
+            platform_callback_time(&config, night, "specialist", "legal", None),
+            None
+        );
     }
 
     #[test]

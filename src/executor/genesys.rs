@@ -110,6 +110,7 @@ impl PlatformExecutor for GenesysExecutor {
                 number,
                 at,
                 briefing,
+                ..
             } => {
                 let result = self
                     .callback(claimed, &target.destination, number, at, &briefing)

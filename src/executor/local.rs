@@ -167,6 +167,60 @@ impl LocalExecutor {
         }
     }
 
+    /// Records a callback a platform accepted in the callback log, with its owner and
+    /// window. A failure here is reported, never undoes the platform's callback.
+    pub async fn log_platform_callback(&self, claimed: &ClaimedAction, report: &mut Report) {
+        let Action::ScheduleCallback {
+            target,
+            number,
+            briefing,
+            owner,
+            roster,
+            ..
+        } = &claimed.action
+        else {
+            return;
+        };
+        let owner = match self.least_loaded(roster).await {
+            Ok(person) => person.or_else(|| owner.clone()),
+            Err(_) => owner.clone(),
+        };
+        let window = window_for(
+            &self.callbacks,
+            jiff::Timestamp::now(),
+            &briefing.tier,
+            &target.team,
+            number.as_deref(),
+        );
+        let logged = self
+            .store
+            .record_named_callback(&NewCallback {
+                escalation_id: &claimed.escalation_id,
+                vendor: claimed.vendor,
+                call_id: &claimed.call_id,
+                target,
+                owner: owner.as_deref(),
+                number: number.as_deref(),
+                briefing,
+                window: window.as_ref().map_err(String::as_str),
+                held_by: claimed.vendor.as_str(),
+            })
+            .await;
+        match logged {
+            Ok(id) => report.ok(
+                "callback_log",
+                format!(
+                    "recorded in the callback log ({id}), owner {}",
+                    owner.as_deref().unwrap_or("unassigned")
+                ),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "a platform callback could not be written to the callback log");
+                report.failed("callback_log", &CallError::Transport(format!("store: {e}")));
+            }
+        }
+    }
+
     /// Whoever on the roster has the fewest open callbacks (the first listed on a tie).
     async fn least_loaded(
         &self,
@@ -203,6 +257,7 @@ impl LocalExecutor {
             .store
             .record_named_callback(&NewCallback {
                 window: window.as_ref().map_err(String::as_str),
+                held_by: crate::store::SYSTEM_ACTOR,
                 escalation_id: &claimed.escalation_id,
                 vendor: claimed.vendor,
                 call_id: &claimed.call_id,

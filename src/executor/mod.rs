@@ -165,7 +165,14 @@ impl Executors {
         }
         match self.platforms.get(&action.vendor) {
             Some(p) => match p.execute(action, report, checkpoint).await {
-                Ok(done) => Outcome::Done(done),
+                Ok(done) => {
+                    // A callback the platform holds is still Escalator's commitment: the
+                    // callback log is the source of truth either way.
+                    if matches!(action.action, Action::ScheduleCallback { .. }) {
+                        self.local.log_platform_callback(action, report).await;
+                    }
+                    Outcome::Done(done)
+                }
                 Err(e) => Outcome::Failed(e),
             },
             None => {

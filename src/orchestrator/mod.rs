@@ -16,6 +16,7 @@ use escalator_adapters::{
 
 pub use chain::{Link, Severity};
 
+use crate::callbacks::{platform_callback_time, CallbacksConfig};
 use crate::config::PlatformTarget;
 use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
 use crate::session::CallSession;
@@ -28,6 +29,8 @@ pub struct Orchestrator {
     playbook: PlaybookHandle,
     max_attempts: u32,
     review_sample_percent: u8,
+    /// Callback policies and calling hours: a platform callback is asked for a lawful time.
+    callbacks: std::sync::Arc<CallbacksConfig>,
 }
 
 /// What the chain needs to build any of its links' actions.
@@ -44,7 +47,14 @@ impl Orchestrator {
             playbook,
             max_attempts,
             review_sample_percent: 0,
+            callbacks: Default::default(),
         }
+    }
+
+    /// Policies and calling hours for the times of platform callbacks.
+    pub fn with_callbacks(mut self, callbacks: CallbacksConfig) -> Self {
+        self.callbacks = std::sync::Arc::new(callbacks);
+        self
     }
 
     /// Flags this share (0–100) of non-hard-stop escalations for review.
@@ -247,8 +257,17 @@ impl Orchestrator {
                 Action::ScheduleCallback {
                     target: self.callback_target(esc.team, esc.vendor),
                     number: esc.number.clone(),
-                    at: None,
+                    // Never "at once" outside the callee's calling hours.
+                    at: platform_callback_time(
+                        &self.callbacks,
+                        jiff::Timestamp::now(),
+                        &esc.briefing.tier,
+                        esc.team,
+                        esc.number.as_deref(),
+                    ),
                     briefing,
+                    owner: self.callback_owner(esc.team),
+                    roster: self.roster(esc.team),
                 },
                 self.alert(esc, AlertReason::CallbackInsteadOfTransfer),
             ],

@@ -24,6 +24,8 @@ pub struct NewCallback<'a> {
     pub briefing: &'a Briefing,
     /// The promised window, or why none could be promised (shown to the owner).
     pub window: Result<&'a crate::callbacks::Window, &'a str>,
+    /// `escalator`, or the platform asked to place the call.
+    pub held_by: &'a str,
 }
 
 /// Where a commitment stands.
@@ -77,6 +79,8 @@ pub struct CallbackRecord {
     pub escalation_id: String,
     pub vendor: String,
     pub call_id: String,
+    /// `escalator`, or the platform that holds the callback.
+    pub held_by: String,
     pub team: String,
     pub tier: Option<String>,
     pub owner: Option<String>,
@@ -171,7 +175,8 @@ pub struct CallbackFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str = "id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
+const COLUMNS: &str =
+    "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
     window_end, created_at, updated_at";
 
@@ -182,6 +187,7 @@ fn record(r: &SqliteRow) -> CallbackRecord {
         escalation_id: r.get("escalation_id"),
         vendor: r.get("vendor"),
         call_id: r.get("call_id"),
+        held_by: r.get("held_by"),
         team: r.get("team"),
         tier: r.get("tier"),
         owner: r.get("owner"),
@@ -219,8 +225,8 @@ impl Store {
             "INSERT INTO callbacks
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
-                zone, window_start, window_end, window_start_ms, window_end_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                zone, window_start, window_end, window_start_ms, window_end_ms, held_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&c.briefing.reference)
@@ -242,6 +248,7 @@ impl Store {
         .bind(c.window.ok().map(|w| w.end.to_string()))
         .bind(c.window.ok().map(|w| w.start.as_millisecond()))
         .bind(c.window.ok().map(|w| w.end.as_millisecond()))
+        .bind(c.held_by)
         .execute(&mut *tx)
         .await?;
         insert_change(
@@ -251,7 +258,11 @@ impl Store {
             "created",
             None,
             "pending",
-            Some("no platform action reached the team"),
+            Some(if c.held_by == SYSTEM_ACTOR {
+                "no platform action reached the team"
+            } else {
+                "the platform was asked to place the callback"
+            }),
             &serde_json::json!({"owner": c.owner, "window_error": c.window.err()}),
         )
         .await?;

@@ -294,25 +294,19 @@ async fn each_new_callback_goes_to_whoever_on_the_roster_has_fewest_open() {
 }
 
 #[tokio::test]
-async fn a_named_callback_promises_a_window_or_says_why_it_cannot() {
+async fn a_named_callback_promises_a_window_in_the_callees_zone() {
+    // The test config lets callbacks be placed at any hour with a day-long policy, so the
+    // window opens now (night-time refusals are tested at fixed times in src/callbacks/).
     let app = spawn_app().await;
     let reference = committed(&app, "call-w").await;
     let cb = app.store.callback(&reference).await.unwrap().unwrap();
     let created = &app.store.callback_history(&cb.id).await.unwrap()[0];
-    // Wall-clock dependent: by day the window is promised; at night in the callee's zone
-    // the specialist policy cannot be met, and the record says so instead of moving it.
-    match (&cb.window_start, &cb.window_end) {
-        (Some(start), Some(end)) => {
-            let (start, end): (jiff::Timestamp, jiff::Timestamp) =
-                (start.parse().unwrap(), end.parse().unwrap());
-            assert!(end > start);
-            assert!(end.duration_since(start) <= jiff::SignedDuration::from_hours(4));
-            assert_eq!(cb.zone.as_deref(), Some("America/Indiana/Indianapolis"));
-            assert!(created.detail["window_error"].is_null());
-        }
-        _ => {
-            let why = created.detail["window_error"].as_str().expect("a reason");
-            assert!(why.contains("cannot be met"), "{why}");
-        }
-    }
+    let start: jiff::Timestamp = cb.window_start.as_deref().expect("window").parse().unwrap();
+    let end: jiff::Timestamp = cb.window_end.as_deref().expect("window").parse().unwrap();
+    assert!(end > start);
+    assert!(end.duration_since(start) <= jiff::SignedDuration::from_hours(24));
+    assert!(jiff::Timestamp::now().duration_since(start) < jiff::SignedDuration::from_mins(5));
+    // The caller's 317 number is in Indianapolis.
+    assert_eq!(cb.zone.as_deref(), Some("America/Indiana/Indianapolis"));
+    assert!(created.detail["window_error"].is_null());
 }

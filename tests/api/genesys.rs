@@ -216,6 +216,17 @@ async fn a_refused_consult_falls_back_to_a_named_callback() {
 
     let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
     assert_eq!(escalation.status, "callback_scheduled");
+    // The callback Genesys holds is in Escalator's callback log too, with its owner.
+    let logged = app
+        .store
+        .callback(&escalation.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(logged.held_by, "genesys");
+    assert_eq!(logged.owner.as_deref(), Some("Owner of legal"));
+    assert_eq!(logged.status, "pending");
+    assert!(logged.window_end.is_some());
     let steps: Vec<String> = app
         .store
         .steps(&escalation.id)

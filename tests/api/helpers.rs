@@ -109,6 +109,18 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     config.dispatcher.poll_interval_ms = 50;
     config.dispatcher.request_timeout_ms = 2_000;
     config.dispatcher.route_on_hook_seconds = 1;
+    // Callbacks may be placed at any hour in tests, so what the chain does does not depend
+    // on the time of day the suite runs (windows are tested at fixed times in
+    // src/callbacks/).
+    config.callbacks.calling_hours.insert(
+        "US".into(),
+        escalator::callbacks::config::HoursConfig {
+            open: "00:00".into(),
+            close: "23:59".into(),
+        },
+    );
+    config.callbacks.policies.specialist = 24 * 60;
+    config.callbacks.policies.supervisor = 24 * 60;
     config.vendors.genesys.api_base = Some(genesys.uri());
     config.vendors.genesys.login_base = Some(genesys.uri());
     config.vendors.genesys.auth = opts.auth;

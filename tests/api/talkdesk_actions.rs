@@ -499,6 +499,8 @@ async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
             number: Some(CALLER.into()),
             at: Some(at),
             briefing,
+            owner: Some("Owner of legal".into()),
+            roster: Vec::new(),
         }],
         max_attempts: 5,
     });

@@ -151,6 +151,7 @@ impl PlatformExecutor for CloudTalkExecutor {
                 number,
                 at,
                 briefing,
+                ..
             } => {
                 let c = commitment::Request {
                     target: &target,

@@ -149,6 +149,7 @@ impl PlatformExecutor for Five9Executor {
                 number,
                 at,
                 briefing,
+                ..
             } => {
                 let number = number.or_else(|| claimed.refs.get("caller_number").cloned());
                 self.schedule_callback(report, &target, number.as_deref(), at, &briefing)

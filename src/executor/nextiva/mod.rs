@@ -129,6 +129,7 @@ impl PlatformExecutor for NextivaExecutor {
                 number,
                 at,
                 briefing,
+                ..
             } => {
                 self.schedule_callback(claimed, report, &target, number, at, &briefing)
                     .await

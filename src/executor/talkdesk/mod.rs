@@ -134,6 +134,7 @@ impl PlatformExecutor for TalkdeskExecutor {
                 number,
                 at,
                 briefing,
+                ..
             } => {
                 let number = number.or_else(|| claimed.refs.get("caller_number").cloned());
                 let Some(number) = number else {
