@@ -343,7 +343,13 @@ async fn a_refused_cue_card_moves_on_to_the_commitment_on_the_contact() {
         .collect();
     assert_eq!(
         commitment,
-        ["create_contact:ok", "note:ok", "tags:ok", "task:ok"],
+        [
+            "create_contact:ok",
+            "note:ok",
+            "tags:ok",
+            "task:ok",
+            "callback_log:ok"
+        ],
         "{commitment:?}"
     );
 
@@ -534,7 +540,8 @@ async fn a_rate_limited_note_and_a_failing_tag_write_are_each_applied_once() {
             "2:note:ok",
             "2:tags:retryable",
             "3:tags:ok",
-            "3:task:ok"
+            "3:task:ok",
+            "3:callback_log:ok"
         ],
         "{steps:?}"
     );
@@ -620,7 +627,8 @@ async fn creates_with_an_unknown_outcome_are_looked_up_not_repeated() {
             "note:ok",
             "tags:ok",
             "task:unknown",
-            "reconcile:ok"
+            "reconcile:ok",
+            "callback_log:ok"
         ],
         "{steps:?}"
     );

@@ -558,7 +558,8 @@ async fn an_agent_without_credentials_moves_the_chain_on_and_names_the_variable(
         .await
         .is_empty());
     let steps = f.steps(&rows, "schedule_callback").await;
-    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps[1].0, "callback_log", "{steps:?}");
     assert!(steps[0].1 == "ok", "{steps:?}");
     f.five9.verify().await;
 }

@@ -520,6 +520,7 @@ async fn a_lead_upsert_answered_with_a_5xx_is_retried_and_saved_once() {
         vec![
             (1, "callback".into(), "retryable".into()),
             (2, "callback".into(), "ok".into()),
+            (2, "callback_log".into(), "ok".into()),
         ]
     );
     // Both attempts carried the same lead key.

@@ -423,7 +423,9 @@ async fn a_rate_limited_direct_callback_waits_for_retry_after_and_is_sent_once()
         s[2],
         ("custom_fields".into(), "permanent".into(), Some(403))
     );
-    assert_eq!(s.len(), 3, "{s:?}");
+    // The callback Talkdesk holds is written to Escalator's callback log too.
+    assert_eq!(s[3], ("callback_log".into(), "ok".into(), None));
+    assert_eq!(s.len(), 4, "{s:?}");
     let escalation = &app
         .store
         .escalations(Vendor::Talkdesk, INTERACTION)
