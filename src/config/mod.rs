@@ -550,3 +550,26 @@ mod tests {
         assert_eq!(five9.field, "escalator_secret");
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// The file deploy/ ships is what admins copy: it must load with no error.
+    #[test]
+    fn the_shipped_example_configuration_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/escalator.example.toml");
+        let config = Config::from_file(&path).expect("example parses");
+        let errors: Vec<Problem> = config
+            .problems(&Secrets::default())
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(config.callbacks.policies.supervisor, 120);
+        assert_eq!(
+            config.teams["legal"].roster,
+            ["Dana Reyes".to_string(), "Sam Ortiz".to_string()]
+        );
+    }
+}
