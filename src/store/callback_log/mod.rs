@@ -1,6 +1,8 @@
 //! The Supervisor Callback Log: Escalator's record of every callback it committed to, with
 //! an append-only history of each change (who, when, why). The log is the source of truth;
-//! platform outcomes are reconciled into it.
+//! platform outcomes are reconciled into it. Changes and their rules: [`changes`].
+
+mod changes;
 
 use escalator_adapters::{Briefing, Target, Vendor};
 use serde::Serialize;
@@ -175,12 +177,12 @@ pub struct CallbackFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
     window_end, created_at, updated_at";
 
-fn record(r: &SqliteRow) -> CallbackRecord {
+pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
     CallbackRecord {
         id: r.get("id"),
         reference: r.get("reference"),
@@ -383,218 +385,16 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Applies one change by `actor`, recording it in the history in the same transaction.
-    pub async fn change_callback(
-        &self,
-        reference: &str,
-        actor: &str,
-        change: &CallbackChange,
-    ) -> Result<CallbackRecord, CallbackError> {
-        if actor.trim().is_empty() {
-            return Err(CallbackError::Invalid {
-                field: "actor",
-                message: "say who makes the change".into(),
-            });
-        }
-        let reference = normalize_reference(reference);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
-        ))
-        .bind(&reference)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(current) = row.as_ref().map(record) else {
-            return Err(CallbackError::NotFound(reference));
-        };
-        let status = CallbackStatus::parse(&current.status).unwrap_or(CallbackStatus::Pending);
-        let (name, what) = describe(change);
-        if !status.is_open() {
-            return Err(CallbackError::Closed {
-                reference,
-                status: status.as_str(),
-                what,
-            });
-        }
-        let now = now_text();
-        let (to, reason, detail) = match change {
-            CallbackChange::Attempt { outcome, notes } => {
-                if outcome.trim().is_empty() {
-                    return Err(CallbackError::Invalid {
-                        field: "outcome",
-                        message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
-                    });
-                }
-                sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
-                    .bind(&current.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    CallbackStatus::Attempted,
-                    None,
-                    serde_json::json!({"outcome": outcome, "notes": notes}),
-                )
-            }
-            CallbackChange::Complete { notes } => (
-                CallbackStatus::Completed,
-                None,
-                serde_json::json!({"notes": notes}),
-            ),
-            CallbackChange::Cancel { reason } => {
-                require_reason(reason)?;
-                (
-                    CallbackStatus::Cancelled,
-                    Some(reason.as_str()),
-                    serde_json::json!({}),
-                )
-            }
-            CallbackChange::Reschedule {
-                window_start,
-                window_end,
-                reason,
-            } => {
-                require_reason(reason)?;
-                if window_end <= window_start {
-                    return Err(CallbackError::Invalid {
-                        field: "window_end",
-                        message: "must be after window_start".into(),
-                    });
-                }
-                sqlx::query(
-                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
-                        window_end_ms = ?
-                     WHERE id = ?",
-                )
-                .bind(window_start.to_string())
-                .bind(window_end.to_string())
-                .bind(window_start.as_millisecond())
-                .bind(window_end.as_millisecond())
-                .bind(&current.id)
-                .execute(&mut *tx)
-                .await?;
-                (
-                    CallbackStatus::Rescheduled,
-                    Some(reason.as_str()),
-                    serde_json::json!({
-                        "from": {"start": current.window_start, "end": current.window_end},
-                        "to": {"start": window_start.to_string(), "end": window_end.to_string()}
-                    }),
-                )
-            }
-            CallbackChange::Reassign { owner, reason } => {
-                require_reason(reason)?;
-                if owner.trim().is_empty() {
-                    return Err(CallbackError::Invalid {
-                        field: "owner",
-                        message: "name the person who owns the callback now".into(),
-                    });
-                }
-                sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
-                    .bind(owner)
-                    .bind(&current.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    status,
-                    Some(reason.as_str()),
-                    serde_json::json!({"from": current.owner, "to": owner}),
-                )
-            }
-            CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
-        };
-        sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
-            .bind(to.as_str())
-            .bind(&now)
-            .bind(&current.id)
-            .execute(&mut *tx)
-            .await?;
-        insert_change(
-            &mut tx,
-            &current.id,
-            actor,
-            name,
-            Some(status.as_str()),
-            to.as_str(),
-            reason,
-            &detail,
-        )
-        .await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
-            .bind(&current.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let first_attempt: Option<String> = sqlx::query_scalar(
-            "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
-             ORDER BY id LIMIT 1",
-        )
-        .bind(&current.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        if to == CallbackStatus::Completed {
-            record_kept(&current, first_attempt.as_deref());
-        }
-        Ok(record(&row))
-    }
-}
-
-/// Callback metrics at completion: kept (first attempt inside the window) and the time
-/// from the commitment to the call.
-fn record_kept(cb: &CallbackRecord, first_attempt: Option<&str>) {
-    let parse = |s: &str| s.parse::<jiff::Timestamp>().ok();
-    let first = first_attempt.and_then(parse);
-    let window = cb
-        .window_start
-        .as_deref()
-        .and_then(parse)
-        .zip(cb.window_end.as_deref().and_then(parse));
-    let kept = match (first, window) {
-        (Some(at), Some((start, end))) => {
-            if at >= start && at <= end {
-                "yes"
-            } else {
-                "no"
-            }
-        }
-        _ => "no_window",
-    };
-    metrics::counter!("escalator_callbacks_completed_total", "kept" => kept).increment(1);
-    if let (Some(created), Some(at)) = (parse(&cb.created_at), first) {
-        let seconds = at.duration_since(created).as_secs_f64();
-        metrics::histogram!("escalator_time_to_callback_seconds").record(seconds.max(0.0));
-    }
-}
-
-fn describe(change: &CallbackChange) -> (&'static str, &'static str) {
-    match change {
-        CallbackChange::Attempt { .. } => ("attempted", "recording an attempt"),
-        CallbackChange::Complete { .. } => ("completed", "completing it"),
-        CallbackChange::Cancel { .. } => ("cancelled", "cancelling it"),
-        CallbackChange::Reschedule { .. } => ("rescheduled", "rescheduling it"),
-        CallbackChange::Reassign { .. } => ("reassigned", "reassigning it"),
-        CallbackChange::Miss => ("missed", "marking it missed"),
-    }
-}
-
-fn require_reason(reason: &str) -> Result<(), CallbackError> {
-    if reason.trim().is_empty() {
-        return Err(CallbackError::Invalid {
-            field: "reason",
-            message: "say why (it is kept in the callback's history)".into(),
-        });
-    }
-    Ok(())
 }
 
 /// The stored form of a reference as a person typed it (case, spaces, O/0 and I/1 forgiven);
 /// a malformed one is kept as typed, so it simply finds nothing.
-fn normalize_reference(reference: &str) -> String {
+pub(super) fn normalize_reference(reference: &str) -> String {
     crate::reference::canonical(reference).unwrap_or_else(|| reference.trim().to_string())
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_change(
+pub(super) async fn insert_change(
     tx: &mut sqlx::SqliteConnection,
     callback_id: &str,
     actor: &str,
