@@ -16,7 +16,7 @@ use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
 use crate::orchestrator::Orchestrator;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Dialer, Scheduler};
 use crate::store::{AuditKey, Store, StoreError};
 use crate::telemetry;
 
@@ -88,6 +88,8 @@ impl Application {
             .map_err(|e| AppError::Config(format!("HTTP client: {e}")))?;
         let platforms =
             executor::platform_executors(&config, &secrets, &http).map_err(AppError::Config)?;
+        let cloudtalk = platforms.cloudtalk.clone();
+        let platforms = platforms.executors;
         for vendor in platforms.keys() {
             tracing::info!(%vendor, "actions are sent to the platform's API");
         }
@@ -116,6 +118,10 @@ impl Application {
                 ),
                 config.scheduler.clone(),
                 supervisors,
+            )
+            .with_dialer(
+                cloudtalk
+                    .map(|client| Dialer::new(client, config.vendors.cloudtalk.api.agents.clone())),
             )
         });
 

@@ -139,6 +139,9 @@ impl Default for NextivaApi {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CloudTalkApi {
+    /// Callback owner (as named in `[teams]`) → their CloudTalk agent id: Escalator places
+    /// CloudTalk callbacks itself at the window by click-to-call from the owner's phone.
+    pub agents: std::collections::BTreeMap<String, String>,
     pub api_base: Option<String>,
     pub platform_base: Option<String>,
     pub analytics_base: Option<String>,
@@ -156,6 +159,7 @@ pub struct CloudTalkApi {
 impl Default for CloudTalkApi {
     fn default() -> Self {
         Self {
+            agents: Default::default(),
             api_base: None,
             platform_base: None,
             analytics_base: None,

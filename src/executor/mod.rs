@@ -16,19 +16,26 @@ use escalator_adapters::outbound::CallError;
 use escalator_adapters::{Action, Destination, SpeakTo, Vendor};
 
 pub use alert::AlertSink;
+pub use cloudtalk::client as cloudtalk_client;
 pub use genesys::GenesysExecutor;
 pub use local::LocalExecutor;
 
 use crate::config::{Config, Secrets};
 use crate::store::{ClaimedAction, Store, StoreError};
 
-/// The executors of every platform whose API credentials are configured; the others run
-/// in dry-run.
+/// The executors of every platform whose API credentials are configured (the others run
+/// in dry-run), and the clients other parts of the service share with them.
+pub struct Platforms {
+    pub executors: BTreeMap<Vendor, Box<dyn PlatformExecutor>>,
+    /// Also dials Escalator-held CloudTalk callbacks at their window.
+    pub cloudtalk: Option<std::sync::Arc<escalator_adapters::cloudtalk::CloudTalkClient>>,
+}
+
 pub fn platform_executors(
     config: &Config,
     secrets: &Secrets,
     http: &reqwest::Client,
-) -> Result<BTreeMap<Vendor, Box<dyn PlatformExecutor>>, String> {
+) -> Result<Platforms, String> {
     let mut out: BTreeMap<Vendor, Box<dyn PlatformExecutor>> = BTreeMap::new();
     if let Some(g) = GenesysExecutor::build(config, secrets, http)? {
         out.insert(Vendor::Genesys, Box::new(g));
@@ -37,14 +44,23 @@ pub fn platform_executors(
         (Vendor::Talkdesk, talkdesk::build(config, secrets, http)?),
         (Vendor::Five9, five9::build(config, secrets, http)?),
         (Vendor::Nextiva, nextiva::build(config, secrets, http)?),
-        (Vendor::Cloudtalk, cloudtalk::build(config, secrets, http)?),
     ];
     for (vendor, executor) in others {
         if let Some(e) = executor {
             out.insert(vendor, e);
         }
     }
-    Ok(out)
+    let cloudtalk = cloudtalk::client(config, secrets, http)?;
+    if let Some(client) = &cloudtalk {
+        out.insert(
+            Vendor::Cloudtalk,
+            cloudtalk::build_on(config, client.clone())?,
+        );
+    }
+    Ok(Platforms {
+        executors: out,
+        cloudtalk,
+    })
 }
 
 /// Saves an action's progress mid-attempt, before a request whose effect cannot be

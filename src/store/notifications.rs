@@ -18,6 +18,8 @@ pub enum NotificationKind {
     DueSoon,
     /// The window passed with the caller not reached: to the owner's supervisor.
     Overdue,
+    /// The window is open on a platform that cannot dial it: Escalator places the call.
+    Dial,
 }
 
 impl NotificationKind {
@@ -25,6 +27,7 @@ impl NotificationKind {
         match self {
             NotificationKind::DueSoon => "due_soon",
             NotificationKind::Overdue => "overdue",
+            NotificationKind::Dial => "dial",
         }
     }
 }
@@ -42,13 +45,21 @@ pub struct DueNotification {
     pub reason: String,
     pub window_start: Option<String>,
     pub window_end: String,
+    pub number: Option<String>,
+    /// The platform of the call the commitment came from.
+    pub vendor: String,
 }
 
 impl Store {
     /// Plans the reminders now due (window opening within `lead`) and the overdue
     /// escalations (window ended, still owed), marking those commitments `missed`.
-    /// Returns how many were planned.
-    pub async fn plan_notifications(&self, lead: Duration) -> Result<u64, StoreError> {
+    /// With `dial_on`, commitments on that platform whose window is open are planned to be
+    /// dialled by Escalator (once per window). Returns how many were planned.
+    pub async fn plan_notifications(
+        &self,
+        lead: Duration,
+        dial_on: Option<&str>,
+    ) -> Result<u64, StoreError> {
         let now = now_ms();
         let lead_ms = i64::try_from(lead.as_millis()).unwrap_or(i64::MAX / 2);
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
@@ -68,6 +79,24 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let dial = match dial_on {
+            Some(vendor) => sqlx::query(&format!(
+                "INSERT INTO notifications
+                   (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
+                 SELECT id, 'dial', window_end, owner, 'pending', ?1, ?2 FROM callbacks
+                 WHERE {open} AND status != 'attempted' AND vendor = ?3 AND number IS NOT NULL
+                   AND window_start_ms IS NOT NULL AND window_start_ms <= ?1
+                   AND window_end_ms > ?1
+                 ON CONFLICT (callback_id, kind, window_end) DO NOTHING"
+            ))
+            .bind(now)
+            .bind(now_text())
+            .bind(vendor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            None => 0,
+        };
         let overdue_ids: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT id, status FROM callbacks
              WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= ?"
@@ -108,7 +137,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(due + overdue)
+        Ok(due + dial + overdue)
     }
 
     /// Leases up to `limit` notifications that are due (or whose lease expired).
@@ -139,7 +168,7 @@ impl Store {
         for id in ids {
             let r = sqlx::query(
                 "SELECT n.id, n.kind, n.attempts, n.window_end, c.reference, c.team, c.owner,
-                        c.tier, c.reason, c.window_start
+                        c.tier, c.reason, c.window_start, c.number, c.vendor
                  FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = ?",
             )
             .bind(id)
@@ -156,6 +185,8 @@ impl Store {
                 reason: r.get("reason"),
                 window_start: r.get("window_start"),
                 window_end: r.get("window_end"),
+                number: r.get("number"),
+                vendor: r.get("vendor"),
             });
         }
         Ok(out)

@@ -198,3 +198,112 @@ async fn a_failing_sink_is_retried_until_the_notification_is_sent() {
     );
     assert_eq!(notifications(&alerts, &reference, "overdue").await.len(), 2);
 }
+
+/// CloudTalk cannot place a callback itself: at the window, Escalator rings the owner's
+/// phone and then the caller (click-to-call), once, when the owner is online.
+#[tokio::test]
+async fn a_cloudtalk_callback_is_dialled_from_the_owners_phone_once_the_window_opens() {
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let ct = MockServer::start().await;
+    let agent = "4242";
+    Mock::given(method("GET"))
+        .and(path("/api/agents/index.json"))
+        .and(wiremock::matchers::query_param("id", agent))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseData": {"itemsCount": 1, "pageCount": 1, "pageNumber": 1, "limit": 1,
+                "data": [{"Agent": {"id": agent, "availability_status": "online"}}]}})))
+        .mount(&ct)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/calls/create.json"))
+        .and(body_partial_json(
+            serde_json::json!({"agent_id": 4242, "callee_number": CALLER}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "responseData": {"status": 200, "message": "Call created"}})))
+        .expect(1)
+        .mount(&ct)
+        .await;
+    // Everything else CloudTalk is asked (cue cards, the commitment) is refused, so the
+    // chain ends in Escalator's own named callback for this CloudTalk call.
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "responseData": {"status": 403, "message": "Forbidden"}})))
+        .with_priority(10)
+        .mount(&ct)
+        .await;
+    let base = ct.uri();
+    let mut opts = options(&alerts, true);
+    opts.api_secrets.extend([
+        (
+            escalator::config::ENV_CLOUDTALK_API_KEY_ID,
+            "key-id".to_string(),
+        ),
+        (
+            escalator::config::ENV_CLOUDTALK_API_KEY_SECRET,
+            "key-secret".to_string(),
+        ),
+    ]);
+    let scheduler = opts.configure.take();
+    opts.configure = Some(Box::new(move |c: &mut escalator::config::Config| {
+        if let Some(f) = scheduler {
+            f(c);
+        }
+        let api = &mut c.vendors.cloudtalk.api;
+        api.api_base = Some(format!("{base}/api"));
+        api.platform_base = Some(format!("{base}/platform/api"));
+        api.analytics_base = Some(format!("{base}/analytics/api"));
+        api.agents.insert("Owner of legal".into(), agent.into());
+    }));
+    let app = spawn_app_with(opts).await;
+    let call = "ct-call-1";
+    app.post_caller_said(Vendor::Cloudtalk, call, "u-ct", "I'll sue you")
+        .await;
+    app.wait_for_actions_on(Vendor::Cloudtalk, call, |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    let cb = app
+        .store
+        .callbacks(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.call_id == call)
+        .unwrap();
+    assert_eq!(cb.held_by, "escalator");
+    // Windows start on a whole minute; open this one now so the next ticks dial it, once.
+    let now = jiff::Timestamp::now();
+    app.store
+        .change_callback(
+            &cb.reference,
+            "ops",
+            &CallbackChange::Reschedule {
+                window_start: now - jiff::SignedDuration::from_mins(1),
+                window_end: now + jiff::SignedDuration::from_hours(1),
+                reason: "caller free now".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let now = app.store.callback(&cb.reference).await.unwrap().unwrap();
+        if now.status == "attempted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let after = app.store.callback(&cb.reference).await.unwrap().unwrap();
+    assert_eq!((after.status.as_str(), after.attempts), ("attempted", 1));
+    let history = app.store.callback_history(&cb.id).await.unwrap();
+    let dialled = history.iter().find(|h| h.change == "attempted").unwrap();
+    assert_eq!(dialled.actor, "escalator");
+    assert!(dialled.detail["notes"]
+        .as_str()
+        .unwrap()
+        .contains("click-to-call"));
+    ct.verify().await;
+}

@@ -17,6 +17,7 @@ mod commitment;
 mod progress;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use escalator_adapters::cloudtalk::{CloudTalkClient, CloudTalkConfig, CloudTalkCredentials};
@@ -32,11 +33,36 @@ use crate::store::ClaimedAction;
 
 /// The executor when CloudTalk is enabled and its API key pair is set; `None` (dry-run)
 /// otherwise.
+#[cfg(test)]
 pub fn build(
     config: &Config,
     secrets: &Secrets,
     http: &reqwest::Client,
 ) -> Result<Option<Box<dyn PlatformExecutor>>, String> {
+    match client(config, secrets, http)? {
+        Some(client) => build_on(config, client).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The executor on a client from [`client`] (shared with the scheduler's dialler).
+pub fn build_on(
+    config: &Config,
+    client: Arc<CloudTalkClient>,
+) -> Result<Box<dyn PlatformExecutor>, String> {
+    if config.vendors.cloudtalk.api.callback_window_minutes == 0 {
+        return Err("vendors.cloudtalk.api.callback_window_minutes must be at least 1".into());
+    }
+    Ok(executor(config, client))
+}
+
+/// The CloudTalk API client when CloudTalk is enabled and its key pair is set (also what
+/// dials Escalator-held callbacks at their window).
+pub fn client(
+    config: &Config,
+    secrets: &Secrets,
+    http: &reqwest::Client,
+) -> Result<Option<Arc<CloudTalkClient>>, String> {
     if !config.vendors.intake(Vendor::Cloudtalk).enabled {
         return Ok(None);
     }
@@ -71,11 +97,15 @@ pub fn build(
             *slot = checked_base(key, url)?;
         }
     }
-    if api.callback_window_minutes == 0 {
-        return Err("vendors.cloudtalk.api.callback_window_minutes must be at least 1".into());
-    }
-    let client = CloudTalkClient::new(http.clone(), client_config)
-        .with_budget(RequestBudget::per_minute(api.requests_per_minute));
+    // One client, so the executor and the scheduler's dialler share one request budget.
+    Ok(Some(Arc::new(
+        CloudTalkClient::new(http.clone(), client_config)
+            .with_budget(RequestBudget::per_minute(api.requests_per_minute)),
+    )))
+}
+
+fn executor(config: &Config, client: Arc<CloudTalkClient>) -> Box<dyn PlatformExecutor> {
+    let api = &config.vendors.cloudtalk.api;
     let owners = config
         .teams
         .iter()
@@ -84,11 +114,11 @@ pub fn build(
             (!owner.trim().is_empty()).then(|| (team.clone(), owner))
         })
         .collect();
-    Ok(Some(Box::new(CloudTalkExecutor {
+    Box::new(CloudTalkExecutor {
         client,
         owners,
         timing: Timing::from(api),
-    })))
+    })
 }
 
 fn checked_base(key: &str, url: &str) -> Result<String, String> {
@@ -117,7 +147,7 @@ impl From<&CloudTalkApi> for Timing {
 }
 
 pub struct CloudTalkExecutor {
-    client: CloudTalkClient,
+    client: Arc<CloudTalkClient>,
     /// Team → the named owner of its callbacks (`teams.<team>.callback_owner`).
     owners: BTreeMap<String, String>,
     timing: Timing,
@@ -282,7 +312,7 @@ mod tests {
         });
         config.api_base = server.uri();
         let executor = CloudTalkExecutor {
-            client: CloudTalkClient::new(reqwest::Client::new(), config),
+            client: Arc::new(CloudTalkClient::new(reqwest::Client::new(), config)),
             owners: BTreeMap::new(),
             timing: Timing::from(&CloudTalkApi::default()),
         };

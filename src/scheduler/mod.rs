@@ -11,8 +11,13 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+mod dial;
+
+pub use dial::Dialer;
+use dial::NotDialled;
+
 use crate::executor::AlertSink;
-use crate::store::{DueNotification, Store};
+use crate::store::{CallbackChange, DueNotification, Store, SYSTEM_ACTOR};
 
 /// `[scheduler]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +49,8 @@ pub struct Scheduler {
     config: SchedulerConfig,
     /// Team → the supervisor overdue commitments go to.
     supervisors: BTreeMap<String, String>,
+    /// Places callbacks the platform cannot dial itself.
+    dialer: Option<Dialer>,
     worker: String,
 }
 
@@ -59,8 +66,14 @@ impl Scheduler {
             sink,
             config,
             supervisors,
+            dialer: None,
             worker: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
         }
+    }
+
+    pub fn with_dialer(mut self, dialer: Option<Dialer>) -> Self {
+        self.dialer = dialer;
+        self
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -77,7 +90,8 @@ impl Scheduler {
     /// One pass: plan what is due, send what is leased.
     pub async fn tick(&self) {
         let lead = Duration::from_secs(self.config.reminder_lead_minutes * 60);
-        if let Err(e) = self.store.plan_notifications(lead).await {
+        let dial_on = self.dialer.as_ref().map(|_| Dialer::VENDOR);
+        if let Err(e) = self.store.plan_notifications(lead, dial_on).await {
             tracing::error!(error = %e, "planning callback notifications failed");
             return;
         }
@@ -101,7 +115,55 @@ impl Scheduler {
         }
     }
 
+    /// Places a callback at its window; the attempt goes into the callback's history.
+    async fn dial(&self, n: &DueNotification) {
+        let Some(dialer) = &self.dialer else {
+            return;
+        };
+        let (outcome, give_up) = match dialer.dial(n).await {
+            Ok(how) => {
+                let attempt = CallbackChange::Attempt {
+                    outcome: "dialled".into(),
+                    notes: how,
+                };
+                if let Err(e) = self
+                    .store
+                    .change_callback(&n.reference, SYSTEM_ACTOR, &attempt)
+                    .await
+                {
+                    tracing::warn!(reference = %n.reference, error = %e, "a dialled callback could not be recorded as attempted");
+                }
+                (Ok(()), false)
+            }
+            Err(NotDialled::Later(why)) => (
+                Err((why, backoff(n.attempts).min(Duration::from_secs(120)))),
+                n.attempts >= i64::from(self.config.max_attempts),
+            ),
+            Err(NotDialled::Never(why)) => (Err((why, Duration::ZERO)), true),
+        };
+        let label = match (&outcome, give_up) {
+            (Ok(()), _) => "sent",
+            (Err(_), true) => "failed",
+            (Err(_), false) => "retrying",
+        };
+        if let (Err((why, _)), true) = (&outcome, give_up) {
+            // The overdue escalation follows when the window passes undialled.
+            tracing::error!(reference = %n.reference, error = %why, "callback could not be dialled");
+        }
+        metrics::counter!("escalator_callback_notifications_total", "kind" => "dial", "outcome" => label).increment(1);
+        if let Err(e) = self
+            .store
+            .settle_notification(n.id, &self.worker, outcome, give_up)
+            .await
+        {
+            tracing::error!(error = %e, "recording a dial failed; its lease expires and it is tried again");
+        }
+    }
+
     async fn send(&self, n: &DueNotification) {
+        if n.kind == "dial" {
+            return self.dial(n).await;
+        }
         let overdue = n.kind == "overdue";
         let owner = n.owner.as_deref().unwrap_or("unassigned");
         let supervisor = self.supervisors.get(&n.team).map(String::as_str);
