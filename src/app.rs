@@ -142,6 +142,7 @@ impl Application {
                 .api(crate::config::ENV_ADMIN_TOKEN)
                 .cloned()
                 .map(Arc::new),
+            callbacks: Arc::new(config.callbacks.clone()),
         };
         let listener = TcpListener::bind(&config.server.listen)
             .await

@@ -229,17 +229,31 @@ async fn callbacks_reschedule_moves_the_window_and_names_a_bad_time() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--start"), "{}", run.stderr);
     let mut good = base.to_vec();
-    good.extend([
+    // 04:00 at the caller's (Indianapolis) end: outside calling hours, refused.
+    let mut night = base.to_vec();
+    night.extend([
         "--start",
         "2030-01-01T09:00:00Z",
         "--end",
         "2030-01-01T10:00:00Z",
     ]);
+    let run = l.run(&night).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--start"), "{}", run.stderr);
+    assert!(run.stderr.contains("calling hours"), "{}", run.stderr);
+    // 10:00–11:00 there.
+    let mut good = base.to_vec();
+    good.extend([
+        "--start",
+        "2030-01-01T15:00:00Z",
+        "--end",
+        "2030-01-01T16:00:00Z",
+    ]);
     let run = l.run(&good).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("(rescheduled)"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("2030-01-01T10:00:00Z"),
+        run.stdout.contains("2030-01-01T16:00:00Z"),
         "{}",
         run.stdout
     );

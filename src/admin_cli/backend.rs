@@ -133,6 +133,7 @@ async fn local(request: &Request, target: &AdminTarget) -> Result<(u16, Value), 
     let token = uuid::Uuid::new_v4().to_string();
     let router: axum::Router = admin::router(AdminState {
         store,
+        callbacks: Arc::new(config.callbacks.clone()),
         token: Some(Arc::new(Secret::new(token.clone()))),
     });
     let url = request.url("http://localhost/")?;

@@ -77,6 +77,43 @@ fn window(
     commit_window(now, policy, &callee, &calling, &calendar).map_err(Refused::Window)
 }
 
+/// Checks a window a person commits (a reschedule): it must lie inside the callee's calling
+/// hours on one day in every zone the number may be in. The error says what to change.
+pub fn check_window(
+    config: &CallbacksConfig,
+    number: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(), String> {
+    let number =
+        CallbackNumber::parse(number, &config.default_region).map_err(|e| e.to_string())?;
+    let callee = CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?;
+    let hours = config
+        .calling_hours_table()
+        .map_err(|e| e.to_string())?
+        .for_region(&callee.region)
+        .map_err(|e| e.to_string())?;
+    for (zone, tz) in callee
+        .zones
+        .iter()
+        .zip(callee.time_zones().map_err(|e| e.to_string())?)
+    {
+        let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
+        let inside = s.date() == e.date() && s.time() >= hours.open && e.time() <= hours.close;
+        if !inside {
+            return Err(format!(
+                "{} to {} in {zone} is outside the callee's calling hours ({} to {} local): \
+                 choose a window inside them",
+                s.strftime("%Y-%m-%d %H:%M"),
+                e.strftime("%H:%M"),
+                hours.open.strftime("%H:%M"),
+                hours.close.strftime("%H:%M"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn always_open() -> Result<super::BusinessCalendar, super::HoursError> {
     let day = OpenHours::new(Time::midnight(), Time::constant(23, 59, 0, 0))?;
     super::BusinessCalendar::new("UTC", [Some(day); 7], [])
@@ -125,6 +162,37 @@ mod tests {
             platform_callback_time(&config, night, "specialist", "legal", None),
             None
         );
+    }
+
+    #[test]
+    fn a_window_a_person_commits_must_be_inside_calling_hours_in_every_zone() {
+        let config = CallbacksConfig::default();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // 10:00–11:00 New York.
+        assert!(check_window(
+            &config,
+            "+12125551234",
+            at("2026-11-25T15:00:00Z"),
+            at("2026-11-25T16:00:00Z")
+        )
+        .is_ok());
+        // 20:30–21:30 New York runs past 21:00.
+        let err = check_window(
+            &config,
+            "+12125551234",
+            at("2026-11-26T01:30:00Z"),
+            at("2026-11-26T02:30:00Z"),
+        )
+        .unwrap_err();
+        assert!(err.contains("America/New_York"), "{err}");
+        // Florida stops at 20:00: 19:30–20:30 Miami is refused.
+        assert!(check_window(
+            &config,
+            "+13055551234",
+            at("2026-11-26T00:30:00Z"),
+            at("2026-11-26T01:30:00Z")
+        )
+        .is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod tables;
 pub mod window;
 pub mod zone;
 
-pub use commit::{platform_callback_time, window_for};
+pub use commit::{check_window, platform_callback_time, window_for};
 pub use config::{CallbacksConfig, ConfigError};
 pub use hours::{BusinessCalendar, CallingHours, CallingHoursTable, HoursError, OpenHours};
 pub use number::{CallbackNumber, NumberError};

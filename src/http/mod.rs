@@ -29,11 +29,13 @@ pub struct AppState {
     pub metrics: Arc<PrometheusHandle>,
     /// `ESCALATOR_ADMIN_TOKEN`; the admin API is disabled without it.
     pub admin_token: Option<Arc<escalator_adapters::Secret>>,
+    pub callbacks: Arc<crate::callbacks::CallbacksConfig>,
 }
 
 pub fn router(state: AppState) -> Router {
     let admin = admin::router(admin::AdminState {
         store: state.pipeline.store().clone(),
+        callbacks: state.callbacks.clone(),
         token: state.admin_token.clone(),
     });
     Router::new()

@@ -118,7 +118,35 @@ pub async fn get_one(
 
 async fn post(state: &AdminState, reference: &str, kind: &str, body: &[u8]) -> AdminResult {
     let (actor, change) = change(kind, body)?;
+    if let CallbackChange::Reschedule {
+        window_start,
+        window_end,
+        ..
+    } = &change
+    {
+        lawful(state, reference, *window_start, *window_end).await?;
+    }
     Ok(Json(apply(&state.store, reference, &actor, &change).await?))
+}
+
+/// A window a person commits must be one the callee may be called in (never moved for
+/// them: refused, with what to change).
+async fn lawful(
+    state: &AdminState,
+    reference: &str,
+    start: jiff::Timestamp,
+    end: jiff::Timestamp,
+) -> Result<(), AdminError> {
+    let record = state.store.callback(reference).await?;
+    let Some(number) = record.and_then(|r| r.number) else {
+        // Unknown references are answered by the change itself (404).
+        return Ok(());
+    };
+    if end <= start {
+        return Ok(()); // the store names `window_end`
+    }
+    crate::callbacks::check_window(&state.callbacks, &number, start, end)
+        .map_err(|why| AdminError::invalid("window_start", why))
 }
 
 type AdminResult = Result<Json<Value>, AdminError>;

@@ -29,6 +29,8 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 #[derive(Clone)]
 pub struct AdminState {
     pub store: crate::store::Store,
+    /// Calling hours and policies: a rescheduled window must be lawful for the callee.
+    pub callbacks: Arc<crate::callbacks::CallbacksConfig>,
     /// `None`: the admin API is disabled.
     pub token: Option<Arc<Secret>>,
 }

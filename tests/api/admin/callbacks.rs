@@ -5,6 +5,19 @@ use serde_json::json;
 
 use super::{admin_app, assert_invalid, committed, get, post, post_raw};
 
+/// Tomorrow at `hour`:00 in the test caller's zone.
+fn tomorrow_at(hour: i8) -> jiff::Timestamp {
+    let zone = jiff::tz::TimeZone::get("America/Indiana/Indianapolis").unwrap();
+    let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
+    today
+        .tomorrow()
+        .unwrap()
+        .at(hour, 0, 0, 0)
+        .to_zoned(zone)
+        .unwrap()
+        .timestamp()
+}
+
 #[tokio::test]
 async fn a_callback_is_listed_shown_and_changed_with_its_history() {
     let app = admin_app().await;
@@ -45,7 +58,8 @@ async fn a_callback_is_listed_shown_and_changed_with_its_history() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["callback"]["owner"], "Sam Ortiz");
 
-    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    // Tomorrow 10:00–12:00 at the caller's (Indianapolis) end: inside calling hours.
+    let start = tomorrow_at(10);
     let end = start + jiff::SignedDuration::from_hours(2);
     let (status, body) = post(
         &app,
@@ -145,6 +159,14 @@ async fn bad_input_is_refused_naming_the_field() {
             json!({"window_start": "2030-01-02T00:00:00Z", "window_end": "2030-01-01T00:00:00Z",
                    "reason": "r", "actor": "a"}),
             "window_end",
+        ),
+        // 22:00 to 01:00 the next day at the caller's end runs through the night.
+        (
+            "reschedule",
+            json!({"window_start": tomorrow_at(22).to_string(),
+                   "window_end": (tomorrow_at(22) + jiff::SignedDuration::from_hours(3)).to_string(),
+                   "reason": "r", "actor": "a"}),
+            "window_start",
         ),
     ];
     for (what, body, field) in cases {
