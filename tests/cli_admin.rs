@@ -228,7 +228,6 @@ async fn callbacks_reschedule_moves_the_window_and_names_a_bad_time() {
     let run = l.run(&bad).await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--start"), "{}", run.stderr);
-    let mut good = base.to_vec();
     // 04:00 at the caller's (Indianapolis) end: outside calling hours, refused.
     let mut night = base.to_vec();
     night.extend([
