@@ -38,6 +38,9 @@ pub struct CallbacksConfig {
     pub calling_hours: BTreeMap<String, HoursConfig>,
     /// Team name (as in `[teams]`) → its business calendar.
     pub teams: BTreeMap<String, TeamCalendarConfig>,
+    /// An agent (as the platform names them on the call: user id, user name or agent id)
+    /// → their supervisor, who then owns callbacks from that agent's calls.
+    pub agent_supervisors: BTreeMap<String, String>,
 }
 
 impl Default for CallbacksConfig {
@@ -48,6 +51,7 @@ impl Default for CallbacksConfig {
             policies: PoliciesConfig::default(),
             calling_hours: BTreeMap::new(),
             teams: BTreeMap::new(),
+            agent_supervisors: BTreeMap::new(),
         }
     }
 }

@@ -60,7 +60,7 @@ impl LocalExecutor {
                 briefing,
             } => match self.least_loaded(&roster).await {
                 Ok(person) => {
-                    let owner = person.or(owner);
+                    let owner = self.agents_supervisor(&claimed.refs).or(person).or(owner);
                     self.named_callback(claimed, report, &target, number, owner, &briefing)
                         .await
                 }
@@ -185,6 +185,7 @@ impl LocalExecutor {
             Ok(person) => person.or_else(|| owner.clone()),
             Err(_) => owner.clone(),
         };
+        let owner = self.agents_supervisor(&claimed.refs).or(owner);
         let window = window_for(
             &self.callbacks,
             jiff::Timestamp::now(),
@@ -219,6 +220,24 @@ impl LocalExecutor {
                 report.failed("callback_log", &CallError::Transport(format!("store: {e}")));
             }
         }
+    }
+
+    /// The supervisor of the agent on the call, where `[callbacks] agent_supervisors` names
+    /// one: they own callbacks from their agents' calls, before any roster.
+    fn agents_supervisor(
+        &self,
+        refs: &std::collections::BTreeMap<String, String>,
+    ) -> Option<String> {
+        [
+            "agent_user_id",
+            "agent_user_name",
+            "agent_username",
+            "agent_id",
+        ]
+        .iter()
+        .filter_map(|k| refs.get(*k))
+        .find_map(|agent| self.callbacks.agent_supervisors.get(agent))
+        .cloned()
     }
 
     /// Whoever on the roster has the fewest open callbacks (the first listed on a tie).

@@ -310,3 +310,49 @@ async fn a_named_callback_promises_a_window_in_the_callees_zone() {
     assert_eq!(cb.zone.as_deref(), Some("America/Indiana/Indianapolis"));
     assert!(created.detail["window_error"].is_null());
 }
+
+#[tokio::test]
+async fn a_callback_from_an_agents_call_goes_to_that_agents_supervisor_where_configured() {
+    let app = spawn_app_with(Options {
+        configure: Some(Box::new(|c: &mut escalator::config::Config| {
+            c.callbacks
+                .agent_supervisors
+                .insert("agent-7".into(), "Priya Natarajan".into());
+            let legal = c.teams.get_mut("legal").expect("legal team");
+            legal.roster = vec!["Ana Lima".into()];
+        })),
+        ..Options::default()
+    })
+    .await;
+    let said = app
+        .post_caller_said_with_refs(
+            Vendor::Standard,
+            "call-s",
+            "u-s",
+            "I'm calling my lawyer about this",
+            serde_json::json!({"agent_id": "agent-7"}),
+        )
+        .await;
+    assert_eq!(said.status(), 200);
+    app.wait_for_actions_on(Vendor::Standard, "call-s", |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    // Another agent's call: not mapped, so the roster decides.
+    let other = committed(&app, "call-o").await;
+    let owners: Vec<(String, Option<String>)> = app
+        .store
+        .callbacks(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.reference, c.owner))
+        .collect();
+    assert!(owners
+        .iter()
+        .any(|(_, o)| o.as_deref() == Some("Priya Natarajan")));
+    assert!(owners
+        .iter()
+        .any(|(r, o)| *r == other && o.as_deref() == Some("Ana Lima")));
+}

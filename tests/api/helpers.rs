@@ -232,13 +232,26 @@ impl TestApp {
         utterance_id: &str,
         text: &str,
     ) -> reqwest::Response {
+        self.post_caller_said_with_refs(platform, call_id, utterance_id, text, json!({}))
+            .await
+    }
+
+    /// [`TestApp::post_caller_said`], with the platform ids the feed knows (`refs`).
+    pub async fn post_caller_said_with_refs(
+        &self,
+        platform: Vendor,
+        call_id: &str,
+        utterance_id: &str,
+        text: &str,
+        refs: Value,
+    ) -> reqwest::Response {
         // `Standard` sends no platform: the call lives nowhere Escalator can act.
         let mut body = serde_json::json!({
             "platform": platform.as_str(), "type": "utterance", "call_id": call_id,
             "occurred_at": jiff::Timestamp::now().to_string(),
             "caller": {"number": CALLER},
             "utterance_id": utterance_id, "speaker": "customer", "text": text,
-            "is_final": true
+            "is_final": true, "refs": refs
         });
         if platform == Vendor::Standard {
             body.as_object_mut().map(|o| o.remove("platform"));
