@@ -52,20 +52,7 @@ impl LocalExecutor {
                     .route_on_hook(claimed, report, &target, &briefing)
                     .await
             }
-            Action::NamedCallback {
-                target,
-                number,
-                owner,
-                roster,
-                briefing,
-            } => match self.least_loaded(&roster).await {
-                Ok(person) => {
-                    let owner = self.agents_supervisor(&claimed.refs).or(person).or(owner);
-                    self.named_callback(claimed, report, &target, number, owner, &briefing)
-                        .await
-                }
-                Err(e) => Err(CallError::Transport(format!("store: {e}"))),
-            },
+            Action::NamedCallback { .. } => self.named_callback(claimed, report).await,
             Action::SupervisorAlert { .. } => self.alerts.send(&claimed.action, report).await,
             other => Err(CallError::Unactionable(format!(
                 "{} is carried out on the platform",
@@ -170,22 +157,56 @@ impl LocalExecutor {
     /// Records a callback a platform accepted in the callback log, with its owner and
     /// window. A failure here is reported, never undoes the platform's callback.
     pub async fn log_platform_callback(&self, claimed: &ClaimedAction, report: &mut Report) {
-        let Action::ScheduleCallback {
-            target,
-            number,
-            briefing,
-            owner,
-            roster,
-            ..
-        } = &claimed.action
-        else {
-            return;
+        match self.commit(claimed, claimed.vendor.as_str()).await {
+            Some(Ok(c)) => report.ok(
+                "callback_log",
+                format!(
+                    "recorded in the callback log ({}), owner {}",
+                    c.id,
+                    c.owner.as_deref().unwrap_or("unassigned")
+                ),
+            ),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "a platform callback could not be written to the callback log");
+                report.failed("callback_log", &CallError::Transport(format!("store: {e}")));
+            }
+            None => {}
+        }
+    }
+
+    /// Records the commitment a callback action makes in the callback log: its owner (the
+    /// agent's supervisor, else the roster's least loaded, else the team's owner) and its
+    /// window. `None` for an action that is not a callback.
+    async fn commit(
+        &self,
+        claimed: &ClaimedAction,
+        held_by: &str,
+    ) -> Option<Result<Committed, crate::store::StoreError>> {
+        let (target, number, owner, roster, briefing) = match &claimed.action {
+            Action::NamedCallback {
+                target,
+                number,
+                owner,
+                roster,
+                briefing,
+            }
+            | Action::ScheduleCallback {
+                target,
+                number,
+                owner,
+                roster,
+                briefing,
+                ..
+            } => (target, number, owner, roster, briefing),
+            _ => return None,
         };
-        let owner = match self.least_loaded(roster).await {
-            Ok(person) => person.or_else(|| owner.clone()),
-            Err(_) => owner.clone(),
+        let owner = match self.agents_supervisor(&claimed.refs) {
+            Some(supervisor) => Some(supervisor),
+            None => match self.least_loaded(roster).await {
+                Ok(person) => person.or_else(|| owner.clone()),
+                Err(e) => return Some(Err(e)),
+            },
         };
-        let owner = self.agents_supervisor(&claimed.refs).or(owner);
         let window = window_for(
             &self.callbacks,
             jiff::Timestamp::now(),
@@ -193,7 +214,7 @@ impl LocalExecutor {
             &target.team,
             number.as_deref(),
         );
-        let logged = self
+        let recorded = self
             .store
             .record_named_callback(&NewCallback {
                 escalation_id: &claimed.escalation_id,
@@ -204,22 +225,10 @@ impl LocalExecutor {
                 number: number.as_deref(),
                 briefing,
                 window: window.as_ref().map_err(String::as_str),
-                held_by: claimed.vendor.as_str(),
+                held_by,
             })
             .await;
-        match logged {
-            Ok(id) => report.ok(
-                "callback_log",
-                format!(
-                    "recorded in the callback log ({id}), owner {}",
-                    owner.as_deref().unwrap_or("unassigned")
-                ),
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "a platform callback could not be written to the callback log");
-                report.failed("callback_log", &CallError::Transport(format!("store: {e}")));
-            }
-        }
+        Some(recorded.map(|id| Committed { id, owner, window }))
     }
 
     /// The supervisor of the agent on the call, where `[callbacks] agent_supervisors` names
@@ -260,43 +269,28 @@ impl LocalExecutor {
         &self,
         claimed: &ClaimedAction,
         report: &mut Report,
-        target: &Target,
-        number: Option<String>,
-        owner: Option<String>,
-        briefing: &Briefing,
     ) -> Result<Done, CallError> {
-        let window = window_for(
-            &self.callbacks,
-            jiff::Timestamp::now(),
-            &briefing.tier,
-            &target.team,
-            number.as_deref(),
-        );
-        let id = self
-            .store
-            .record_named_callback(&NewCallback {
-                window: window.as_ref().map_err(String::as_str),
-                held_by: crate::store::SYSTEM_ACTOR,
-                escalation_id: &claimed.escalation_id,
-                vendor: claimed.vendor,
-                call_id: &claimed.call_id,
-                target,
-                owner: owner.as_deref(),
-                number: number.as_deref(),
-                briefing,
-            })
-            .await
-            .map_err(|e| CallError::Transport(format!("store: {e}")))?;
-        let when = match &window {
+        let c = match self.commit(claimed, crate::store::SYSTEM_ACTOR).await {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return Err(CallError::Transport(format!("store: {e}"))),
+            None => return Err(CallError::Unactionable("not a callback".into())),
+        };
+        let Action::NamedCallback {
+            target, briefing, ..
+        } = &claimed.action
+        else {
+            return Err(CallError::Unactionable("not a named callback".into()));
+        };
+        let when = match &c.window {
             Ok(w) => format!("window {} to {}", w.start, w.end),
             Err(why) => format!("no window promised: {why}"),
         };
         let detail = format!(
             "named callback {} (reference {}) for team {}, owner {}; {when}",
-            id,
+            c.id,
             briefing.reference,
             target.team,
-            owner.as_deref().unwrap_or("unassigned"),
+            c.owner.as_deref().unwrap_or("unassigned"),
         );
         report.ok("named_callback", &detail);
         metrics::counter!("escalator_named_callbacks_total", "team" => target.team.clone())
@@ -306,4 +300,11 @@ impl LocalExecutor {
             detail,
         })
     }
+}
+
+/// A commitment as recorded: its id, owner and window (or why none was promised).
+struct Committed {
+    id: String,
+    owner: Option<String>,
+    window: Result<crate::callbacks::Window, String>,
 }

@@ -141,22 +141,32 @@ impl Scheduler {
             ),
             Err(NotDialled::Never(why)) => (Err((why, Duration::ZERO)), true),
         };
+        if let (Err((why, _)), true) = (&outcome, give_up) {
+            // The overdue escalation follows when the window passes undialled.
+            tracing::error!(reference = %n.reference, error = %why, "callback could not be dialled");
+        }
+        self.settle(n, outcome, give_up).await;
+    }
+
+    /// Counts the outcome and records it on the notification (sent, retry later, failed).
+    async fn settle(
+        &self,
+        n: &DueNotification,
+        outcome: Result<(), (String, Duration)>,
+        give_up: bool,
+    ) {
         let label = match (&outcome, give_up) {
             (Ok(()), _) => "sent",
             (Err(_), true) => "failed",
             (Err(_), false) => "retrying",
         };
-        if let (Err((why, _)), true) = (&outcome, give_up) {
-            // The overdue escalation follows when the window passes undialled.
-            tracing::error!(reference = %n.reference, error = %why, "callback could not be dialled");
-        }
-        metrics::counter!("escalator_callback_notifications_total", "kind" => "dial", "outcome" => label).increment(1);
+        metrics::counter!("escalator_callback_notifications_total", "kind" => n.kind.clone(), "outcome" => label).increment(1);
         if let Err(e) = self
             .store
             .settle_notification(n.id, &self.worker, outcome, give_up)
             .await
         {
-            tracing::error!(error = %e, "recording a dial failed; its lease expires and it is tried again");
+            tracing::error!(error = %e, kind = %n.kind, "recording a callback notification failed; its lease expires and it is tried again");
         }
     }
 
@@ -216,11 +226,6 @@ impl Scheduler {
             Err(e) => Err((e.to_string(), backoff(n.attempts))),
         };
         let give_up = result.is_err() && n.attempts >= i64::from(self.config.max_attempts);
-        let label = match (&result, give_up) {
-            (Ok(_), _) => "sent",
-            (Err(_), true) => "failed",
-            (Err(_), false) => "retrying",
-        };
         if let Err(e) = &result {
             if give_up {
                 tracing::error!(reference = %n.reference, error = %e, "callback notification failed for good");
@@ -228,14 +233,7 @@ impl Scheduler {
                 tracing::warn!(reference = %n.reference, error = %e, "callback notification will be retried");
             }
         }
-        metrics::counter!("escalator_callback_notifications_total", "kind" => n.kind.clone(), "outcome" => label).increment(1);
-        if let Err(e) = self
-            .store
-            .settle_notification(n.id, &self.worker, outcome, give_up)
-            .await
-        {
-            tracing::error!(error = %e, "recording a callback notification failed; its lease expires and it is sent again");
-        }
+        self.settle(n, outcome, give_up).await;
     }
 }
 
