@@ -16,6 +16,7 @@ use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
 use crate::orchestrator::Orchestrator;
+use crate::reconcile::Reconciler;
 use crate::scheduler::{Dialer, Scheduler};
 use crate::store::{AuditKey, Store, StoreError};
 use crate::telemetry;
@@ -90,6 +91,7 @@ impl Application {
             executor::platform_executors(&config, &secrets, &http).map_err(AppError::Config)?;
         let cloudtalk = platforms.cloudtalk.clone();
         let platforms = platforms.executors;
+        let reconciler = Reconciler::new(platforms.clone(), 20);
         for vendor in platforms.keys() {
             tracing::info!(%vendor, "actions are sent to the platform's API");
         }
@@ -123,6 +125,7 @@ impl Application {
                 cloudtalk
                     .map(|client| Dialer::new(client, config.vendors.cloudtalk.api.agents.clone())),
             )
+            .with_reconciler(Some(reconciler))
         });
 
         let dispatcher = config.dispatcher.enabled.then(|| {

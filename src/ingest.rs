@@ -136,6 +136,7 @@ impl Pipeline {
         if decisions.iter().any(|(_, p)| !p.actions.is_empty()) {
             self.wake.notify_one();
         }
+        crate::reconcile::record_platform_calls(&self.store, &events, &outcomes).await;
         let reports = events
             .iter()
             .zip(&outcomes)

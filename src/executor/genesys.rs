@@ -12,7 +12,7 @@ use escalator_adapters::ratelimit::RequestBudget;
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target};
 use serde_json::Value;
 
-use super::{Checkpoint, Done, PlatformExecutor, Report};
+use super::{Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, PLATFORM_CALLBACK_ID};
 use crate::config::{Config, ConsultFrom, Secrets};
 use crate::store::ClaimedAction;
 
@@ -117,6 +117,11 @@ impl PlatformExecutor for GenesysExecutor {
                     .await;
                 match result {
                     Ok(id) => {
+                        if let Some(id) = &id {
+                            claimed
+                                .progress
+                                .insert(PLATFORM_CALLBACK_ID.into(), Value::String(id.clone()));
+                        }
                         let detail = format!(
                             "callback created for team {} (conversation {})",
                             target.team,
@@ -148,6 +153,25 @@ impl PlatformExecutor for GenesysExecutor {
                 Err(e)
             }
         }
+    }
+
+    /// A callback conversation an agent took and that has ended is kept; one that ended
+    /// without an agent is missed; an agent on it is an attempt under way.
+    async fn read_callback(&self, platform_ref: &str) -> Result<Option<Readback>, CallError> {
+        let Some(p) = self.client.callback_progress(platform_ref).await? else {
+            return Ok(Some(Readback::new("not found", Reported::Gone)));
+        };
+        let ended = p
+            .disconnect_type
+            .as_deref()
+            .map(|d| format!("ended ({d})"))
+            .unwrap_or_else(|| "ended".into());
+        Ok(Some(match (p.agent_connected, p.ended) {
+            (true, true) => Readback::new(format!("agent connected, {ended}"), Reported::Completed),
+            (false, true) => Readback::new(format!("no agent, {ended}"), Reported::Missed),
+            (true, false) => Readback::new("agent connected", Reported::Attempted),
+            (false, false) => Readback::new("waiting", Reported::Waiting),
+        }))
     }
 }
 

@@ -226,6 +226,10 @@ impl LocalExecutor {
                 briefing,
                 window: window.as_ref().map_err(String::as_str),
                 held_by,
+                platform_ref: claimed
+                    .progress
+                    .get(super::PLATFORM_CALLBACK_ID)
+                    .and_then(serde_json::Value::as_str),
             })
             .await;
         Some(recorded.map(|id| Committed { id, owner, window }))

@@ -7,9 +7,11 @@ mod five9;
 mod genesys;
 mod local;
 mod nextiva;
+mod readback;
 mod talkdesk;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
@@ -19,6 +21,7 @@ pub use alert::AlertSink;
 pub use cloudtalk::client as cloudtalk_client;
 pub use genesys::GenesysExecutor;
 pub use local::LocalExecutor;
+pub use readback::{Readback, Reported, PLATFORM_CALLBACK_ID};
 
 use crate::config::{Config, Secrets};
 use crate::store::{ClaimedAction, Store, StoreError};
@@ -26,9 +29,9 @@ use crate::store::{ClaimedAction, Store, StoreError};
 /// The executors of every platform whose API credentials are configured (the others run
 /// in dry-run), and the clients other parts of the service share with them.
 pub struct Platforms {
-    pub executors: BTreeMap<Vendor, Box<dyn PlatformExecutor>>,
+    pub executors: BTreeMap<Vendor, Arc<dyn PlatformExecutor>>,
     /// Also dials Escalator-held CloudTalk callbacks at their window.
-    pub cloudtalk: Option<std::sync::Arc<escalator_adapters::cloudtalk::CloudTalkClient>>,
+    pub cloudtalk: Option<Arc<escalator_adapters::cloudtalk::CloudTalkClient>>,
 }
 
 pub fn platform_executors(
@@ -36,9 +39,9 @@ pub fn platform_executors(
     secrets: &Secrets,
     http: &reqwest::Client,
 ) -> Result<Platforms, String> {
-    let mut out: BTreeMap<Vendor, Box<dyn PlatformExecutor>> = BTreeMap::new();
+    let mut out: BTreeMap<Vendor, Arc<dyn PlatformExecutor>> = BTreeMap::new();
     if let Some(g) = GenesysExecutor::build(config, secrets, http)? {
-        out.insert(Vendor::Genesys, Box::new(g));
+        out.insert(Vendor::Genesys, Arc::new(g));
     }
     let others = [
         (Vendor::Talkdesk, talkdesk::build(config, secrets, http)?),
@@ -47,14 +50,14 @@ pub fn platform_executors(
     ];
     for (vendor, executor) in others {
         if let Some(e) = executor {
-            out.insert(vendor, e);
+            out.insert(vendor, Arc::from(e));
         }
     }
     let cloudtalk = cloudtalk::client(config, secrets, http)?;
     if let Some(client) = &cloudtalk {
         out.insert(
             Vendor::Cloudtalk,
-            cloudtalk::build_on(config, client.clone())?,
+            Arc::from(cloudtalk::build_on(config, client.clone())?),
         );
     }
     Ok(Platforms {
@@ -139,12 +142,18 @@ pub trait PlatformExecutor: Send + Sync {
         report: &mut Report,
         checkpoint: &Checkpoint<'_>,
     ) -> Result<Done, CallError>;
+
+    /// What the platform reports about a callback it holds under `platform_ref` (the id
+    /// kept under [`PLATFORM_CALLBACK_ID`]); `Ok(None)` where its API cannot say.
+    async fn read_callback(&self, _platform_ref: &str) -> Result<Option<Readback>, CallError> {
+        Ok(None)
+    }
 }
 
 /// Platform clients by vendor (a vendor without credentials runs in dry-run), and the
 /// links Escalator carries out itself.
 pub struct Executors {
-    pub platforms: BTreeMap<Vendor, Box<dyn PlatformExecutor>>,
+    pub platforms: BTreeMap<Vendor, Arc<dyn PlatformExecutor>>,
     pub local: LocalExecutor,
 }
 
@@ -166,7 +175,7 @@ impl Executors {
     }
 
     pub fn with(mut self, vendor: Vendor, executor: Box<dyn PlatformExecutor>) -> Self {
-        self.platforms.insert(vendor, executor);
+        self.platforms.insert(vendor, Arc::from(executor));
         self
     }
 

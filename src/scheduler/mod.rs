@@ -17,6 +17,7 @@ pub use dial::Dialer;
 use dial::NotDialled;
 
 use crate::executor::AlertSink;
+use crate::reconcile::Reconciler;
 use crate::store::{CallbackChange, DueNotification, Store, SYSTEM_ACTOR};
 
 /// `[scheduler]`.
@@ -51,6 +52,8 @@ pub struct Scheduler {
     supervisors: BTreeMap<String, String>,
     /// Places callbacks the platform cannot dial itself.
     dialer: Option<Dialer>,
+    /// Reads back the callbacks platforms hold.
+    reconciler: Option<Reconciler>,
     worker: String,
 }
 
@@ -67,12 +70,18 @@ impl Scheduler {
             config,
             supervisors,
             dialer: None,
+            reconciler: None,
             worker: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
         }
     }
 
     pub fn with_dialer(mut self, dialer: Option<Dialer>) -> Self {
         self.dialer = dialer;
+        self
+    }
+
+    pub fn with_reconciler(mut self, reconciler: Option<Reconciler>) -> Self {
+        self.reconciler = reconciler;
         self
     }
 
@@ -87,8 +96,11 @@ impl Scheduler {
         }
     }
 
-    /// One pass: plan what is due, send what is leased.
+    /// One pass: read back platform-held callbacks, plan what is due, send what is leased.
     pub async fn tick(&self) {
+        if let Some(r) = &self.reconciler {
+            r.run_once(&self.store).await;
+        }
         let lead = Duration::from_secs(self.config.reminder_lead_minutes * 60);
         let dial_on = self.dialer.as_ref().map(|_| Dialer::VENDOR);
         if let Err(e) = self.store.plan_notifications(lead, dial_on).await {

@@ -170,12 +170,25 @@ async fn mount_add_record(server: &MockServer, answer: ResponseTemplate) {
 impl Five9 {
     /// The agent accepts the call (Web Connector), then the caller says `text`.
     async fn caller_says(&self, text: &str) {
-        let form = std::fs::read_to_string(format!(
-            "{}/fixtures/five9/accepted-inbound.form",
+        self.connector("accepted-inbound.form", &[]).await;
+        let r = self
+            .app
+            .post_caller_said(Vendor::Five9, CALL, "utt-1", text)
+            .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+
+    /// A Web Connector delivery: `fixture` with `(from, to)` replacements.
+    async fn connector(&self, fixture: &str, replace: &[(&str, &str)]) {
+        let mut form = std::fs::read_to_string(format!(
+            "{}/fixtures/five9/{fixture}",
             env!("CARGO_MANIFEST_DIR")
         ))
         .expect("fixture")
         .replace("f9-test-secret", SECRET);
+        for (from, to) in replace {
+            form = form.replace(from, to);
+        }
         let r = self
             .app
             .http
@@ -185,11 +198,6 @@ impl Five9 {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-        let r = self
-            .app
-            .post_caller_said(Vendor::Five9, CALL, "utt-1", text)
-            .await;
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     }
 
@@ -562,4 +570,113 @@ async fn an_agent_without_credentials_moves_the_chain_on_and_names_the_variable(
     assert_eq!(steps[1].0, "callback_log", "{steps:?}");
     assert!(steps[0].1 == "ok", "{steps:?}");
     f.five9.verify().await;
+}
+
+/// Five9's API cannot read a list record's outcome back; the campaign's call to the
+/// callback number, seen through the Web Connector, is the platform's report of it.
+#[tokio::test]
+async fn the_dialers_call_to_the_callback_number_is_recorded_as_an_attempt_then_completed() {
+    let f = start(&format!("{AGENT}:agent:pw")).await;
+    mount_session(&f.five9).await;
+    mount_variables(&f.five9, 1).await;
+    mount_transfer(
+        &f.five9,
+        "skill-legal",
+        "WARM",
+        five9_error(400, "Skill is not available for transfer"),
+    )
+    .await;
+    mount_add_record(&f.five9, list_import_result(1, 0)).await;
+    f.caller_says(THREAT).await;
+    f.wait(has("schedule_callback", "succeeded")).await;
+    let cb = f.app.store.callbacks(1).await.unwrap().remove(0);
+    assert_eq!(cb.held_by, "five9");
+    let number = cb.number.clone().expect("callback number");
+    let national = number.trim_start_matches("+1");
+
+    // Another call from the same caller is not the callback; the campaign's outbound call
+    // to the number is.
+    let outbound = [
+        ("call_id=300000000123456", "call_id=300000000777777"),
+        (
+            "ANI=4155550123&DNIS=8005550100",
+            &format!("ANI=8005550100&DNIS={national}"),
+        ),
+        ("type_name=Inbound", "type_name=Outbound"),
+        (
+            "campaign_name=Inbound%20Support",
+            "campaign_name=Escalator%20Callbacks",
+        ),
+    ];
+    f.connector("accepted-inbound.form", &outbound).await;
+    let dialled = f.app.store.callback(&cb.reference).await.unwrap().unwrap();
+    assert_eq!(dialled.status, "attempted");
+    assert_eq!(dialled.attempts, 1);
+    assert_eq!(dialled.platform_call_id.as_deref(), Some("300000000777777"));
+
+    let mut ended: Vec<(&str, &str)> = outbound.to_vec();
+    ended.push((
+        "disposition_name=%40Call.disposition_name%40",
+        "disposition_name=Resolved",
+    ));
+    f.connector("disconnected.form", &ended).await;
+    let done = f.app.store.callback(&cb.reference).await.unwrap().unwrap();
+    assert_eq!(done.status, "completed");
+    let history = f.app.store.callback_history(&cb.id).await.unwrap();
+    let trail: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h.change.as_str(), h.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("created", "escalator"),
+            ("attempted", "five9"),
+            ("completed", "five9")
+        ]
+    );
+    assert!(history[2].detail["notes"]
+        .as_str()
+        .unwrap()
+        .contains("ended: Resolved"));
+
+    // The same deliveries again change nothing.
+    f.connector("disconnected.form", &ended).await;
+    assert_eq!(f.app.store.callback_history(&cb.id).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_unanswered_dialer_call_leaves_the_callback_owed() {
+    let f = start(&format!("{AGENT}:agent:pw")).await;
+    mount_session(&f.five9).await;
+    mount_variables(&f.five9, 1).await;
+    mount_transfer(&f.five9, "skill-legal", "WARM", five9_error(400, "no")).await;
+    mount_add_record(&f.five9, list_import_result(1, 0)).await;
+    f.caller_says(THREAT).await;
+    f.wait(has("schedule_callback", "succeeded")).await;
+    let cb = f.app.store.callbacks(1).await.unwrap().remove(0);
+    let national = cb
+        .number
+        .clone()
+        .unwrap()
+        .trim_start_matches("+1")
+        .to_string();
+    let dnis = format!("ANI=8005550100&DNIS={national}");
+    let outbound = [
+        ("call_id=300000000123456", "call_id=300000000888888"),
+        ("ANI=4155550123&DNIS=8005550100", dnis.as_str()),
+        ("type_name=Inbound", "type_name=Outbound"),
+        (
+            "disposition_name=%40Call.disposition_name%40",
+            "disposition_name=No%20Answer",
+        ),
+    ];
+    f.connector("accepted-inbound.form", &outbound).await;
+    f.connector("disconnected.form", &outbound).await;
+    let owed = f.app.store.callback(&cb.reference).await.unwrap().unwrap();
+    assert_eq!(owed.status, "attempted");
+    assert_eq!(
+        owed.platform_status.as_deref(),
+        Some("call 300000000888888 ended: No Answer")
+    );
 }

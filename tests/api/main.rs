@@ -10,6 +10,7 @@ mod genesys;
 mod helpers;
 mod ingress;
 mod nextiva_actions;
+mod reconcile;
 mod replay;
 mod reviews;
 mod scheduler;

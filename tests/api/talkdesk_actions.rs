@@ -23,20 +23,25 @@ use crate::helpers::*;
 
 const THREAT: &str = "I'm going to sue you if this isn't fixed today";
 /// The fixtures' interaction: the call id on Talkdesk.
-const INTERACTION: &str = "e4742002f9dc421d92c0395ad9888364";
+pub(crate) const INTERACTION: &str = "e4742002f9dc421d92c0395ad9888364";
 const FROM: &str = "+18005550199";
 /// `base64("td-client:td-secret")`.
 const BASIC: &str = "Basic dGQtY2xpZW50OnRkLXNlY3JldA==";
-const BEARER: &str = "Bearer td-token";
+pub(crate) const BEARER: &str = "Bearer td-token";
 
-struct Td {
-    app: TestApp,
-    api: MockServer,
+pub(crate) struct Td {
+    pub app: TestApp,
+    pub api: MockServer,
 }
 
 /// The service with Talkdesk's API (token host included) at a mock, and optionally an
 /// alert webhook.
 async fn start(alerts: Option<&MockServer>) -> Td {
+    start_with(alerts, None).await
+}
+
+/// [`start`], with the scheduler ticking every `tick_seconds` (it reads callbacks back).
+pub(crate) async fn start_with(alerts: Option<&MockServer>, tick_seconds: Option<u64>) -> Td {
     let api = MockServer::start().await;
     mount_token(&api).await;
     let uri = api.uri();
@@ -52,6 +57,9 @@ async fn start(alerts: Option<&MockServer>) -> Td {
             td.api_base = Some(uri.clone());
             td.token_url = Some(format!("{uri}/oauth/token"));
             td.callback_from_number = FROM.into();
+            if let Some(t) = tick_seconds {
+                c.scheduler.interval_seconds = t;
+            }
         })),
         ..Options::default()
     })
@@ -88,7 +96,7 @@ async fn mount_direct_callback(api: &MockServer, response: ResponseTemplate, exp
         .await;
 }
 
-async fn mount_custom_fields(api: &MockServer, response: ResponseTemplate, expect: u64) {
+pub(crate) async fn mount_custom_fields(api: &MockServer, response: ResponseTemplate, expect: u64) {
     Mock::given(method("POST"))
         .and(path("/interaction-custom-fields"))
         .and(header("authorization", BEARER))
@@ -464,7 +472,7 @@ async fn a_direct_callback_with_an_unknown_outcome_is_not_sent_again_and_the_nam
 
 /// A callback at a set time, planned as a platform callback link is (the orchestrator
 /// plans "as soon as possible" today, so the test plans the timed one itself).
-async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
+pub(crate) async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
     deliver(app, "inbound-call-reaches-contact-center.json").await;
     let reference = escalator::reference::generate();
     let now = Timestamp::now();
@@ -527,7 +535,7 @@ async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> String {
     reference
 }
 
-fn at() -> Timestamp {
+pub(crate) fn at() -> Timestamp {
     "2031-03-25T15:30:00Z".parse().unwrap()
 }
 

@@ -3,6 +3,7 @@
 //! Facts and sources: `shared/vendors/genesys.md`. Deliveries carry no signature, so they
 //! are authenticated by a shared-secret header or Basic ([`crate::auth`]).
 
+mod callbacks;
 mod client;
 mod normalize;
 mod regions;
@@ -10,6 +11,7 @@ pub mod registration;
 mod route;
 mod template;
 
+pub use callbacks::CallbackProgress;
 pub use client::{
     CallbackRequest, ConsultToAddress, ConsultToAgent, ConsultToQueue, GenesysClient,
     GenesysCredentials, Participant, Participants,

@@ -123,6 +123,7 @@ impl TalkdeskExecutor {
             match self.find_scheduled(number, &briefing.reference).await {
                 Ok(Some(found)) => {
                     claimed.progress.remove(SCHEDULE_UNCERTAIN);
+                    keep_callback_id(claimed, &found.callback_id);
                     let detail = format!(
                         "scheduled callback {} for reference {} found on Talkdesk; not created again",
                         found.callback_id, briefing.reference
@@ -167,6 +168,7 @@ impl TalkdeskExecutor {
         }
         match result {
             Ok(cb) => {
+                keep_callback_id(claimed, &cb.callback_id);
                 let detail = format!(
                     "scheduled callback {} at {at} for team {}, reference {}",
                     cb.callback_id, target.team, briefing.reference
@@ -252,6 +254,14 @@ fn already_placed(claimed: &ClaimedAction) -> Option<Done> {
             escalation_status: Some(STATUS),
             detail: d.to_string(),
         })
+}
+
+/// Keeps Talkdesk's id for the callback, so the callback log can read its outcome back.
+fn keep_callback_id(claimed: &mut ClaimedAction, id: &str) {
+    claimed.progress.insert(
+        crate::executor::PLATFORM_CALLBACK_ID.into(),
+        Value::String(id.to_string()),
+    );
 }
 
 /// Records the callback as placed, so no later attempt places it again.

@@ -8,12 +8,13 @@ mod callback;
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::ratelimit::RequestBudget;
 use escalator_adapters::talkdesk::{
-    CustomFields, Region, TalkdeskClient, TalkdeskConfig, TalkdeskCredentials,
+    CallbackStatus as ScheduledStatus, CustomFields, Region, TalkdeskClient, TalkdeskConfig,
+    TalkdeskCredentials,
 };
 use escalator_adapters::{phone, Action, Briefing, Vendor};
 use serde_json::Value;
 
-use super::{Checkpoint, Done, PlatformExecutor, Report};
+use super::{Checkpoint, Done, PlatformExecutor, Readback, Report, Reported};
 use crate::config::{Config, Secrets, ENV_TALKDESK_CLIENT_ID, ENV_TALKDESK_CLIENT_SECRET};
 use crate::store::ClaimedAction;
 
@@ -179,6 +180,27 @@ impl PlatformExecutor for TalkdeskExecutor {
                 Err(e)
             }
         }
+    }
+
+    /// A scheduled callback's `status` (vendor doc §3b). Direct callbacks have no id to
+    /// read; their calls are matched from Talkdesk's events instead.
+    async fn read_callback(&self, platform_ref: &str) -> Result<Option<Readback>, CallError> {
+        let Some(cb) = self.client.scheduled_callback(platform_ref).await? else {
+            return Ok(Some(Readback::new("NOT_FOUND", Reported::Gone)));
+        };
+        let Some(status) = cb.status else {
+            return Ok(Some(Readback::new("no status", Reported::Waiting)));
+        };
+        let reported = match status {
+            ScheduledStatus::Queued | ScheduledStatus::Unattempted => Reported::Waiting,
+            ScheduledStatus::ToBeRetried => Reported::Attempted,
+            ScheduledStatus::Success => Reported::Completed,
+            ScheduledStatus::Exhausted | ScheduledStatus::InvalidNumber => Reported::Missed,
+            ScheduledStatus::Canceled => Reported::Cancelled,
+            // A state the vendor doc does not list: kept in the log, status unchanged.
+            ScheduledStatus::Other(_) => Reported::Waiting,
+        };
+        Ok(Some(Readback::new(status.as_str(), reported)))
     }
 }
 

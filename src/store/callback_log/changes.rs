@@ -22,144 +22,175 @@ impl Store {
         }
         let reference = normalize_reference(reference);
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
-        ))
-        .bind(&reference)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(current) = row.as_ref().map(record) else {
-            return Err(CallbackError::NotFound(reference));
-        };
-        let status = CallbackStatus::parse(&current.status).unwrap_or(CallbackStatus::Pending);
-        let (name, what) = describe(change);
-        if !status.is_open() {
-            return Err(CallbackError::Closed {
-                reference,
-                status: status.as_str(),
-                what,
-            });
+        let applied = apply_change(&mut tx, &reference, actor, change).await?;
+        tx.commit().await?;
+        applied.count();
+        Ok(applied.record)
+    }
+}
+
+/// A change written (not yet committed): the commitment after it, and what the metrics
+/// need once it is committed.
+pub(super) struct Applied {
+    pub record: CallbackRecord,
+    before: CallbackRecord,
+    first_attempt: Option<String>,
+}
+
+impl Applied {
+    /// Metrics for a committed change.
+    pub(super) fn count(&self) {
+        if self.record.status == CallbackStatus::Completed.as_str() {
+            record_kept(&self.before, self.first_attempt.as_deref());
         }
-        let now = now_text();
-        let (to, reason, detail) = match change {
-            CallbackChange::Attempt { outcome, notes } => {
-                if outcome.trim().is_empty() {
-                    return Err(CallbackError::Invalid {
-                        field: "outcome",
-                        message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
-                    });
-                }
-                sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
-                    .bind(&current.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    CallbackStatus::Attempted,
-                    None,
-                    serde_json::json!({"outcome": outcome, "notes": notes}),
-                )
+    }
+}
+
+/// Applies one change by `actor` inside `tx`, with its history entry.
+pub(super) async fn apply_change(
+    tx: &mut sqlx::SqliteConnection,
+    reference: &str,
+    actor: &str,
+    change: &CallbackChange,
+) -> Result<Applied, CallbackError> {
+    let reference = reference.to_string();
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+    ))
+    .bind(&reference)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(current) = row.as_ref().map(record) else {
+        return Err(CallbackError::NotFound(reference));
+    };
+    let status = CallbackStatus::parse(&current.status).unwrap_or(CallbackStatus::Pending);
+    let (name, what) = describe(change);
+    if !status.is_open() {
+        return Err(CallbackError::Closed {
+            reference,
+            status: status.as_str(),
+            what,
+        });
+    }
+    let now = now_text();
+    let (to, reason, detail) = match change {
+        CallbackChange::Attempt { outcome, notes } => {
+            if outcome.trim().is_empty() {
+                return Err(CallbackError::Invalid {
+                    field: "outcome",
+                    message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
+                });
             }
-            CallbackChange::Complete { notes } => (
-                CallbackStatus::Completed,
-                None,
-                serde_json::json!({"notes": notes}),
-            ),
-            CallbackChange::Cancel { reason } => {
-                require_reason(reason)?;
-                (
-                    CallbackStatus::Cancelled,
-                    Some(reason.as_str()),
-                    serde_json::json!({}),
-                )
-            }
-            CallbackChange::Reschedule {
-                window_start,
-                window_end,
-                reason,
-            } => {
-                require_reason(reason)?;
-                if window_end <= window_start {
-                    return Err(CallbackError::Invalid {
-                        field: "window_end",
-                        message: "must be after window_start".into(),
-                    });
-                }
-                sqlx::query(
-                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
-                        window_end_ms = ?
-                     WHERE id = ?",
-                )
-                .bind(window_start.to_string())
-                .bind(window_end.to_string())
-                .bind(window_start.as_millisecond())
-                .bind(window_end.as_millisecond())
+            sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
                 .bind(&current.id)
                 .execute(&mut *tx)
                 .await?;
-                (
-                    CallbackStatus::Rescheduled,
-                    Some(reason.as_str()),
-                    serde_json::json!({
-                        "from": {"start": current.window_start, "end": current.window_end},
-                        "to": {"start": window_start.to_string(), "end": window_end.to_string()}
-                    }),
-                )
+            (
+                CallbackStatus::Attempted,
+                None,
+                serde_json::json!({"outcome": outcome, "notes": notes}),
+            )
+        }
+        CallbackChange::Complete { notes } => (
+            CallbackStatus::Completed,
+            None,
+            serde_json::json!({"notes": notes}),
+        ),
+        CallbackChange::Cancel { reason } => {
+            require_reason(reason)?;
+            (
+                CallbackStatus::Cancelled,
+                Some(reason.as_str()),
+                serde_json::json!({}),
+            )
+        }
+        CallbackChange::Reschedule {
+            window_start,
+            window_end,
+            reason,
+        } => {
+            require_reason(reason)?;
+            if window_end <= window_start {
+                return Err(CallbackError::Invalid {
+                    field: "window_end",
+                    message: "must be after window_start".into(),
+                });
             }
-            CallbackChange::Reassign { owner, reason } => {
-                require_reason(reason)?;
-                if owner.trim().is_empty() {
-                    return Err(CallbackError::Invalid {
-                        field: "owner",
-                        message: "name the person who owns the callback now".into(),
-                    });
-                }
-                sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
-                    .bind(owner)
-                    .bind(&current.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    status,
-                    Some(reason.as_str()),
-                    serde_json::json!({"from": current.owner, "to": owner}),
-                )
-            }
-            CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
-        };
-        sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
-            .bind(to.as_str())
-            .bind(&now)
+            sqlx::query(
+                "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
+                        window_end_ms = ?
+                     WHERE id = ?",
+            )
+            .bind(window_start.to_string())
+            .bind(window_end.to_string())
+            .bind(window_start.as_millisecond())
+            .bind(window_end.as_millisecond())
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
-        insert_change(
-            &mut tx,
-            &current.id,
-            actor,
-            name,
-            Some(status.as_str()),
-            to.as_str(),
-            reason,
-            &detail,
-        )
-        .await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
-            .bind(&current.id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let first_attempt: Option<String> = sqlx::query_scalar(
-            "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
-             ORDER BY id LIMIT 1",
-        )
-        .bind(&current.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        if to == CallbackStatus::Completed {
-            record_kept(&current, first_attempt.as_deref());
+            (
+                CallbackStatus::Rescheduled,
+                Some(reason.as_str()),
+                serde_json::json!({
+                    "from": {"start": current.window_start, "end": current.window_end},
+                    "to": {"start": window_start.to_string(), "end": window_end.to_string()}
+                }),
+            )
         }
-        Ok(record(&row))
-    }
+        CallbackChange::Reassign { owner, reason } => {
+            require_reason(reason)?;
+            if owner.trim().is_empty() {
+                return Err(CallbackError::Invalid {
+                    field: "owner",
+                    message: "name the person who owns the callback now".into(),
+                });
+            }
+            sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
+                .bind(owner)
+                .bind(&current.id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                status,
+                Some(reason.as_str()),
+                serde_json::json!({"from": current.owner, "to": owner}),
+            )
+        }
+        CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
+    };
+    sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(to.as_str())
+        .bind(&now)
+        .bind(&current.id)
+        .execute(&mut *tx)
+        .await?;
+    insert_change(
+        &mut *tx,
+        &current.id,
+        actor,
+        name,
+        Some(status.as_str()),
+        to.as_str(),
+        reason,
+        &detail,
+    )
+    .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
+        .bind(&current.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let first_attempt: Option<String> = sqlx::query_scalar(
+        "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
+             ORDER BY id LIMIT 1",
+    )
+    .bind(&current.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(Applied {
+        record: record(&row),
+        before: current,
+        first_attempt,
+    })
 }
 
 /// Callback metrics at completion: kept (first attempt inside the window) and the time

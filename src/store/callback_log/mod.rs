@@ -3,6 +3,7 @@
 //! platform outcomes are reconciled into it. Changes and their rules: [`changes`].
 
 mod changes;
+mod platform;
 
 use escalator_adapters::{Briefing, Target, Vendor};
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub struct NewCallback<'a> {
     pub window: Result<&'a crate::callbacks::Window, &'a str>,
     /// `escalator`, or the platform asked to place the call.
     pub held_by: &'a str,
+    /// The platform's id for the callback it holds, where it returned one.
+    pub platform_ref: Option<&'a str>,
 }
 
 /// Where a commitment stands.
@@ -98,6 +101,12 @@ pub struct CallbackRecord {
     pub window_end: Option<String>,
     pub created_at: String,
     pub updated_at: Option<String>,
+    /// The platform's id for a callback it holds.
+    pub platform_ref: Option<String>,
+    /// The platform's last reported state of it (e.g. Talkdesk `SUCCESS`).
+    pub platform_status: Option<String>,
+    /// The platform call that carried it out, when the platform's events showed one.
+    pub platform_call_id: Option<String>,
 }
 
 /// One entry of a commitment's history.
@@ -180,7 +189,7 @@ pub struct CallbackFilter {
 pub(super) const COLUMNS: &str =
     "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
-    window_end, created_at, updated_at";
+    window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id";
 
 pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
     CallbackRecord {
@@ -205,6 +214,9 @@ pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
         window_end: r.get("window_end"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
+        platform_ref: r.get("platform_ref"),
+        platform_status: r.get("platform_status"),
+        platform_call_id: r.get("platform_call_id"),
     }
 }
 
@@ -227,8 +239,9 @@ impl Store {
             "INSERT INTO callbacks
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
-                zone, window_start, window_end, window_start_ms, window_end_ms, held_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+                zone, window_start, window_end, window_start_ms, window_end_ms, held_by,
+                platform_ref)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&c.briefing.reference)
@@ -251,6 +264,7 @@ impl Store {
         .bind(c.window.ok().map(|w| w.start.as_millisecond()))
         .bind(c.window.ok().map(|w| w.end.as_millisecond()))
         .bind(c.held_by)
+        .bind(c.platform_ref)
         .execute(&mut *tx)
         .await?;
         insert_change(
