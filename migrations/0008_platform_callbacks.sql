@@ -8,3 +8,6 @@ ALTER TABLE callbacks ADD COLUMN platform_call_id TEXT;
 CREATE INDEX callbacks_held ON callbacks (held_by, status);
 CREATE INDEX callbacks_number ON callbacks (number);
 CREATE INDEX callbacks_platform_call ON callbacks (held_by, platform_call_id);
+-- The calling-hours region the window was computed for (e.g. US-FL), beside its zones, so a
+-- person's reschedule is checked against the same place (from the address when known).
+ALTER TABLE callbacks ADD COLUMN region TEXT;

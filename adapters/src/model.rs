@@ -96,6 +96,11 @@ pub enum Direction {
     Outbound,
 }
 
+/// `refs` keys for the caller's address where a platform knows it: ISO 3166-1 country and
+/// US state / Canadian province code. The callee's zone comes from these before the number.
+pub const REF_CALLER_COUNTRY: &str = "caller_country";
+pub const REF_CALLER_SUBDIVISION: &str = "caller_subdivision";
+
 /// One thing that happened on a call, whatever platform reported it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallEvent {

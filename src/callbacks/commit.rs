@@ -1,11 +1,12 @@
 //! The window of a callback Escalator commits to itself: from the escalation's tier policy,
-//! the caller's number (their zone) and the team's business calendar.
+//! the caller's address or number (their zone) and the team's business calendar.
 
 use jiff::civil::Time;
 use jiff::Timestamp;
 
 use super::{
-    commit_window, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window, WindowError,
+    commit_window, Address, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window,
+    WindowError, ZoneError,
 };
 use crate::playbook::Tier;
 
@@ -19,8 +20,9 @@ pub fn platform_callback_time(
     tier: &str,
     team: &str,
     number: Option<&str>,
+    address: Option<&Address>,
 ) -> Option<Timestamp> {
-    match window(config, now, tier, team, number) {
+    match window(config, now, tier, team, number, address) {
         Ok(w) if w.start > now + jiff::SignedDuration::from_mins(1) => Some(w.start),
         Ok(_) => None,
         Err(Refused::Window(WindowError::CannotBeMet {
@@ -43,8 +45,9 @@ pub fn window_for(
     tier: &str,
     team: &str,
     number: Option<&str>,
+    address: Option<&Address>,
 ) -> Result<Window, String> {
-    window(config, now, tier, team, number).map_err(|e| match e {
+    window(config, now, tier, team, number, address).map_err(|e| match e {
         Refused::Window(w) => w.to_string(),
         Refused::Other(why) => why,
     })
@@ -56,6 +59,7 @@ fn window(
     tier: &str,
     team: &str,
     number: Option<&str>,
+    address: Option<&Address>,
 ) -> Result<Window, Refused> {
     let other = |e: &dyn std::fmt::Display| Refused::Other(e.to_string());
     let tier = [Tier::Supervisor, Tier::Specialist, Tier::Callback]
@@ -67,7 +71,7 @@ fn window(
         Refused::Other("no callback number is known: take it from the call record".into())
     })?;
     let number = CallbackNumber::parse(number, &config.default_region).map_err(|e| other(&e))?;
-    let callee = CalleeZones::resolve(None, &number).map_err(|e| other(&e))?;
+    let callee = callee(address, &number).map_err(|e| other(&e))?;
     let calling = config.calling_hours_table().map_err(|e| other(&e))?;
     let calendar = match config.teams.contains_key(team) {
         true => config.team_calendar(team).map_err(|e| other(&e))?,
@@ -77,17 +81,41 @@ fn window(
     commit_window(now, policy, &callee, &calling, &calendar).map_err(Refused::Window)
 }
 
+/// The callee's zones: from their address when a platform gave one that names a place
+/// Escalator knows, else from the number. An address that does not resolve (a state
+/// spelled out, an unknown country) is logged and the number used instead, so a platform's
+/// free-text field never blocks a callback.
+fn callee(address: Option<&Address>, number: &CallbackNumber) -> Result<CalleeZones, ZoneError> {
+    match CalleeZones::resolve(address, number) {
+        Err(e) if address.is_some() => {
+            tracing::warn!(error = %e, "the caller's address names no known zone; using the number");
+            CalleeZones::resolve(None, number)
+        }
+        other => other,
+    }
+}
+
 /// Checks a window a person commits (a reschedule): it must lie inside the callee's calling
-/// hours on one day in every zone the number may be in. The error says what to change.
+/// hours on one day in every zone they may be in — the zones and region recorded on the
+/// commitment when it has them (they came from the address where one was known), else the
+/// number's. The error says what to change.
 pub fn check_window(
     config: &CallbacksConfig,
     number: &str,
+    recorded: Option<(&str, &str)>,
     start: Timestamp,
     end: Timestamp,
 ) -> Result<(), String> {
-    let number =
-        CallbackNumber::parse(number, &config.default_region).map_err(|e| e.to_string())?;
-    let callee = CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?;
+    let callee = match recorded {
+        Some((zones, region)) if !zones.trim().is_empty() && !region.trim().is_empty() => {
+            CalleeZones::recorded(zones.split_whitespace(), region)
+        }
+        _ => {
+            let number =
+                CallbackNumber::parse(number, &config.default_region).map_err(|e| e.to_string())?;
+            CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?
+        }
+    };
     let hours = config
         .calling_hours_table()
         .map_err(|e| e.to_string())?
@@ -134,6 +162,7 @@ mod tests {
             "supervisor",
             "supervisor",
             Some("+12125551234"),
+            None,
         )
         .expect("a window");
         assert_eq!(w.start, now);
@@ -148,18 +177,18 @@ mod tests {
         // 15:00 New York: call now.
         let day: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
         assert_eq!(
-            platform_callback_time(&config, day, "supervisor", "supervisor", number),
+            platform_callback_time(&config, day, "supervisor", "supervisor", number, None),
             None
         );
         // 23:30 New York: not now, and not before 08:00 even though that is late.
         let night: Timestamp = "2026-11-26T04:30:00Z".parse().unwrap();
         assert_eq!(
-            platform_callback_time(&config, night, "specialist", "legal", number),
+            platform_callback_time(&config, night, "specialist", "legal", number, None),
             Some("2026-11-26T13:00:00Z".parse().unwrap())
         );
         // No number: the platform's own rules.
         assert_eq!(
-            platform_callback_time(&config, night, "specialist", "legal", None),
+            platform_callback_time(&config, night, "specialist", "legal", None, None),
             None
         );
     }
@@ -172,6 +201,7 @@ mod tests {
         assert!(check_window(
             &config,
             "+12125551234",
+            None,
             at("2026-11-25T15:00:00Z"),
             at("2026-11-25T16:00:00Z")
         )
@@ -180,6 +210,7 @@ mod tests {
         let err = check_window(
             &config,
             "+12125551234",
+            None,
             at("2026-11-26T01:30:00Z"),
             at("2026-11-26T02:30:00Z"),
         )
@@ -189,6 +220,7 @@ mod tests {
         assert!(check_window(
             &config,
             "+13055551234",
+            None,
             at("2026-11-26T00:30:00Z"),
             at("2026-11-26T01:30:00Z")
         )
@@ -196,14 +228,97 @@ mod tests {
     }
 
     #[test]
+    fn the_callers_address_decides_the_zone_before_the_number() {
+        let config = CallbacksConfig::default();
+        // 19:30 in New York and Miami (Eastern); a New York number.
+        let now: Timestamp = "2026-11-26T00:30:00Z".parse().unwrap();
+        let number = Some("+12125551234");
+        let new_york =
+            window_for(&config, now, "supervisor", "supervisor", number, None).expect("a window");
+        assert_eq!(new_york.region, "US-NY");
+        assert_eq!(new_york.start, now);
+        // The same number, the caller living in Florida (calls end at 20:00, and the
+        // panhandle is Central): the window must hold in both of Florida's zones.
+        let florida = Address {
+            country: String::new(),
+            subdivision: Some("FL".into()),
+        };
+        let w = window_for(
+            &config,
+            now,
+            "supervisor",
+            "supervisor",
+            number,
+            Some(&florida),
+        )
+        .expect("a window");
+        assert_eq!(w.region, "US-FL");
+        assert_eq!(
+            w.zones,
+            vec![
+                "America/New_York".to_string(),
+                "America/Chicago".to_string()
+            ]
+        );
+        // Calls to Florida end at 20:00 Eastern; New York's run on to 21:00.
+        assert_eq!(w.end, "2026-11-26T01:00:00Z".parse::<Timestamp>().unwrap());
+        assert!(new_york.end > w.end, "{new_york:?}");
+        // At 20:30 Eastern a platform is asked for tomorrow 08:00 Eastern for Florida.
+        let late: Timestamp = "2026-11-26T01:30:00Z".parse().unwrap();
+        assert_eq!(
+            platform_callback_time(&config, late, "supervisor", "supervisor", number, None),
+            None
+        );
+        assert_eq!(
+            platform_callback_time(
+                &config,
+                late,
+                "supervisor",
+                "supervisor",
+                number,
+                Some(&florida)
+            ),
+            Some("2026-11-26T14:00:00Z".parse().unwrap())
+        );
+        // A state spelled out is no zone Escalator knows: the number decides.
+        let spelled = Address {
+            country: "US".into(),
+            subdivision: Some("Florida".into()),
+        };
+        let fallback = window_for(
+            &config,
+            now,
+            "supervisor",
+            "supervisor",
+            number,
+            Some(&spelled),
+        )
+        .expect("a window");
+        assert_eq!(fallback.region, "US-NY");
+    }
+
+    #[test]
+    fn a_reschedule_is_checked_in_the_zones_the_commitment_recorded() {
+        let config = CallbacksConfig::default();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // 20:30–20:50 Eastern: lawful for a New York number, not for the Florida resident
+        // the commitment recorded (calls end at 20:00 there).
+        let (start, end) = (at("2026-11-26T01:30:00Z"), at("2026-11-26T01:50:00Z"));
+        assert!(check_window(&config, "+12125551234", None, start, end).is_ok());
+        let florida = Some(("America/New_York America/Chicago", "US-FL"));
+        let err = check_window(&config, "+12125551234", florida, start, end).unwrap_err();
+        assert!(err.contains("20:00"), "{err}");
+    }
+
+    #[test]
     fn no_number_or_no_commitment_is_said_plainly() {
         let config = CallbacksConfig::default();
         let now = Timestamp::now();
-        assert!(window_for(&config, now, "specialist", "legal", None)
+        assert!(window_for(&config, now, "specialist", "legal", None, None)
             .unwrap_err()
             .contains("no callback number"));
         assert!(
-            window_for(&config, now, "agent", "legal", Some("+12125551234"))
+            window_for(&config, now, "agent", "legal", Some("+12125551234"), None)
                 .unwrap_err()
                 .contains("no callback commitment")
         );
@@ -215,11 +330,26 @@ mod tests {
         // 23:30 New York: calling hours are over; the 4-hour specialist policy counts
         // always-open business minutes, so 08:00 is past the deadline.
         let now: Timestamp = "2026-11-26T04:30:00Z".parse().unwrap();
-        let err =
-            window_for(&config, now, "specialist", "legal", Some("+12125551234")).unwrap_err();
+        let err = window_for(
+            &config,
+            now,
+            "specialist",
+            "legal",
+            Some("+12125551234"),
+            None,
+        )
+        .unwrap_err();
         assert!(err.contains("cannot be met"), "{err}");
         // The day-long callback tier reaches into the morning.
-        let w = window_for(&config, now, "callback", "legal", Some("+12125551234")).unwrap();
+        let w = window_for(
+            &config,
+            now,
+            "callback",
+            "legal",
+            Some("+12125551234"),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             w.start,
             "2026-11-26T13:00:00Z".parse::<Timestamp>().unwrap()

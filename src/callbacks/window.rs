@@ -40,6 +40,8 @@ pub struct Window {
     pub deadline: Timestamp,
     /// The callee zones the window holds in.
     pub zones: Vec<String>,
+    /// The calling-hours region applied ("US", "US-FL"...).
+    pub region: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,6 +142,7 @@ pub fn commit_window(
                     end,
                     deadline,
                     zones: callee.zones.clone(),
+                    region: callee.region.clone(),
                 });
             }
         }

@@ -22,6 +22,30 @@ pub struct Address {
     pub subdivision: Option<String>,
 }
 
+impl Address {
+    /// The caller's address from a call's `refs`, when a platform gave any of it. The
+    /// country may be left out beside a US state or Canadian province: the number's
+    /// country then completes it.
+    pub fn from_refs(refs: &std::collections::BTreeMap<String, String>) -> Option<Self> {
+        let field = |k: &str| {
+            refs.get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let (country, subdivision) = (
+            field(escalator_adapters::REF_CALLER_COUNTRY),
+            field(escalator_adapters::REF_CALLER_SUBDIVISION),
+        );
+        if country.is_none() && subdivision.is_none() {
+            return None;
+        }
+        Some(Self {
+            country: country.unwrap_or_default(),
+            subdivision,
+        })
+    }
+}
+
 /// Where the zones came from, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +55,8 @@ pub enum ZoneSource {
     Address,
     AreaCode,
     Country,
+    /// As recorded on a commitment when it was made.
+    Recorded,
 }
 
 /// Every zone the callee may be in, and the region whose calling hours apply.
@@ -77,8 +103,16 @@ impl CalleeZones {
     /// Address first, then the number (see module docs).
     pub fn resolve(address: Option<&Address>, number: &CallbackNumber) -> Result<Self, ZoneError> {
         // A blank address form is no evidence; fall through to the number.
-        match address.filter(|a| !a.country.trim().is_empty()) {
-            Some(address) => Self::from_address(address),
+        let completed = address.and_then(|a| match (a.country.trim(), &a.subdivision) {
+            ("", Some(_)) => Some(Address {
+                country: number.region()?.to_string(),
+                subdivision: a.subdivision.clone(),
+            }),
+            ("", None) => None,
+            _ => Some(a.clone()),
+        });
+        match completed {
+            Some(address) => Self::from_address(&address),
             None => Self::from_number(number),
         }
     }
@@ -96,6 +130,15 @@ impl CalleeZones {
             region,
             source: ZoneSource::Stated,
         })
+    }
+
+    /// The zones and region a commitment recorded (names from the tz database).
+    pub fn recorded<'a>(zones: impl Iterator<Item = &'a str>, region: &str) -> Self {
+        Self {
+            zones: zones.map(str::to_string).collect(),
+            region: region.trim().to_string(),
+            source: ZoneSource::Recorded,
+        }
     }
 
     pub fn from_address(address: &Address) -> Result<Self, ZoneError> {

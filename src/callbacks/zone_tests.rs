@@ -156,11 +156,21 @@ fn address_errors_name_the_field() {
 
 #[test]
 fn a_blank_address_is_no_address() {
-    let blank = addr(" ", Some("FL"));
+    let blank = addr(" ", None);
     let got = CalleeZones::resolve(Some(&blank), &number("+1 212 555 0142")).expect("zones");
     assert_eq!(
         (got.region.as_str(), got.source),
         ("US-NY", ZoneSource::AreaCode)
+    );
+}
+
+#[test]
+fn a_state_without_a_country_takes_the_numbers_country() {
+    let florida = addr(" ", Some("FL"));
+    let got = CalleeZones::resolve(Some(&florida), &number("+1 212 555 0142")).expect("zones");
+    assert_eq!(
+        (got.region.as_str(), got.source),
+        ("US-FL", ZoneSource::Address)
     );
 }
 

@@ -8,7 +8,7 @@ use escalator_adapters::{Action, Briefing, Target};
 use serde_json::Value;
 
 use super::{AlertSink, Done, Outcome, Report};
-use crate::callbacks::{window_for, CallbacksConfig};
+use crate::callbacks::{window_for, Address, CallbacksConfig};
 use crate::store::{ArmedState, ClaimedAction, NewCallback, Store};
 
 /// Progress key: when the armed answer lapses (epoch ms).
@@ -213,6 +213,7 @@ impl LocalExecutor {
             &briefing.tier,
             &target.team,
             number.as_deref(),
+            Address::from_refs(&claimed.refs).as_ref(),
         );
         let recorded = self
             .store

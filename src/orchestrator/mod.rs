@@ -16,7 +16,7 @@ use escalator_adapters::{
 
 pub use chain::{Link, Severity};
 
-use crate::callbacks::{platform_callback_time, CallbacksConfig};
+use crate::callbacks::{platform_callback_time, Address, CallbacksConfig};
 use crate::config::PlatformTarget;
 use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
 use crate::session::CallSession;
@@ -38,6 +38,8 @@ struct Escalation<'a> {
     team: &'a str,
     briefing: &'a Briefing,
     number: Option<String>,
+    /// The caller's address, where a platform gave it (their zone comes from it first).
+    address: Option<Address>,
     vendor: Vendor,
 }
 
@@ -108,6 +110,7 @@ impl Orchestrator {
                 team: &decision.team,
                 briefing: &briefing,
                 number: session.caller.number.clone(),
+                address: Address::from_refs(&session.refs),
                 vendor,
             };
             let links = chain::chain(caps, severity_of(&briefing));
@@ -210,6 +213,7 @@ impl Orchestrator {
             team,
             briefing,
             number: number.or_else(|| refs.get("caller_number").cloned()),
+            address: Address::from_refs(refs),
             vendor,
         };
         let severity = severity_of(briefing);
@@ -264,6 +268,7 @@ impl Orchestrator {
                         &esc.briefing.tier,
                         esc.team,
                         esc.number.as_deref(),
+                        esc.address.as_ref(),
                     ),
                     briefing,
                     owner: self.callback_owner(esc.team),

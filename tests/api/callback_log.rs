@@ -311,6 +311,32 @@ async fn a_named_callback_promises_a_window_in_the_callees_zone() {
     assert!(created.detail["window_error"].is_null());
 }
 
+/// The caller's address (here from the neutral feed's `refs`; Genesys attributes, Five9 and
+/// CloudTalk contact fields fill the same keys) decides the zone before the number.
+#[tokio::test]
+async fn the_callers_address_decides_the_callback_zone_before_the_number() {
+    let app = spawn_app().await;
+    let said = app
+        .post_caller_said_with_refs(
+            Vendor::Standard,
+            "call-fl",
+            "u-fl",
+            "I'm calling my lawyer about this",
+            serde_json::json!({"caller_subdivision": "FL"}),
+        )
+        .await;
+    assert_eq!(said.status(), 200);
+    app.wait_for_actions_on(Vendor::Standard, "call-fl", |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    let cb = app.store.callbacks(1).await.unwrap().remove(0);
+    // A 317 (Indianapolis) number, a caller living in Florida: both of Florida's zones.
+    assert_eq!(cb.region.as_deref(), Some("US-FL"));
+    assert_eq!(cb.zone.as_deref(), Some("America/New_York America/Chicago"));
+}
+
 #[tokio::test]
 async fn a_callback_from_an_agents_call_goes_to_that_agents_supervisor_where_configured() {
     let app = spawn_app_with(Options {

@@ -35,6 +35,8 @@ pub(crate) const DIRECTION: &[&str] = &["direction", "call_direction"];
 pub(crate) const AGENT_ID: &[&str] = &["agent_id", "user_id"];
 pub(crate) const CONTACT_ID: &[&str] = &["contact_id"];
 pub(crate) const CONTACT_NAME: &[&str] = &["contact_name", "caller_name"];
+/// The contact's state or province (CloudTalk's `{{contact.state}}`).
+pub(crate) const CONTACT_STATE: &[&str] = &["contact_state", "state"];
 pub(crate) const GROUP_ID: &[&str] = &["group_id", "queue_id"];
 pub(crate) const TAGS: &[&str] = &["tags", "call_tags", "tag"];
 pub(crate) const REASON: &[&str] = &["reason", "comment"];

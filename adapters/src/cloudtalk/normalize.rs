@@ -210,6 +210,13 @@ impl Context {
         put("call_id", cdr);
         put("contact_id", f.opt_id(fields::CONTACT_ID));
         put("group_id", f.opt_id(fields::GROUP_ID));
+        put(
+            crate::REF_CALLER_SUBDIVISION,
+            f.text(fields::CONTACT_STATE)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        );
         // The agent rung is not the agent on the call: only other triggers name the agent
         // that later actions (a click-to-call, a note's author) belong to.
         if *trigger != Trigger::RingingOnAgent {
@@ -490,6 +497,16 @@ mod tests {
         json!({"event": "call_started", "call_uuid": "u1", "direction": "incoming",
             "internal_number": 40312296109_i64, "external_number": 421900123456_i64,
             "contact_id": 1451646073, "agent_id": null})
+    }
+
+    #[test]
+    fn the_contacts_state_goes_into_the_calls_refs() {
+        let mut v = started();
+        v["contact_state"] = json!("FL");
+        assert_eq!(run(v).unwrap()[0].refs[crate::REF_CALLER_SUBDIVISION], "FL");
+        assert!(!run(started()).unwrap()[0]
+            .refs
+            .contains_key(crate::REF_CALLER_SUBDIVISION));
     }
 
     #[test]

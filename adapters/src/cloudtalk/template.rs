@@ -28,6 +28,12 @@ const CALL_ROWS: &[Row] = &[
     ("internal_number", "attribute: internal number", "String"),
     ("contact_id", "attribute: contact id", "Number"),
     ("agent_id", "attribute: agent id", "Number"),
+    // Where the caller lives decides their calling hours before the number does.
+    (
+        "contact_state",
+        "attribute: contact state (two-letter code)",
+        "String",
+    ),
 ];
 
 const WORKFLOWS: &[Workflow] = &[

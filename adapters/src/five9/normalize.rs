@@ -237,6 +237,7 @@ fn refs(f: &Fields) -> BTreeMap<String, String> {
         ("skill_name", keys::SKILL_NAME),
         ("disposition_id", keys::DISPOSITION_ID),
         ("disposition_name", keys::DISPOSITION_NAME),
+        (crate::REF_CALLER_SUBDIVISION, keys::STATE),
     ]
     .into_iter()
     .filter_map(|(name, key)| f.get(key).map(|v| (name.to_string(), v.to_string())))
@@ -401,6 +402,22 @@ mod tests {
         let b = run(&second).unwrap();
         assert_eq!(a[0].event_id, b[0].event_id);
         assert_ne!(a[1].event_id, b[1].event_id);
+    }
+
+    #[test]
+    fn the_contacts_state_goes_into_the_calls_refs_unless_unset() {
+        let set = run(&with(&[
+            ("escalator_trigger", "OnCallAccepted"),
+            ("state", "FL"),
+        ]))
+        .unwrap();
+        assert_eq!(set[0].refs[crate::REF_CALLER_SUBDIVISION], "FL");
+        let unset = run(&with(&[
+            ("escalator_trigger", "OnCallAccepted"),
+            ("state", "@Customer.state@"),
+        ]))
+        .unwrap();
+        assert!(!unset[0].refs.contains_key(crate::REF_CALLER_SUBDIVISION));
     }
 
     #[test]

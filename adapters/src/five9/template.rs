@@ -29,6 +29,8 @@ pub mod keys {
     pub const AGENT_USER: &str = "agent_user_name";
     pub const FIRST_NAME: &str = "first_name";
     pub const LAST_NAME: &str = "last_name";
+    /// The contact's state (two-letter code): decides callback hours before the number.
+    pub const STATE: &str = "state";
     pub const REASON: &str = "escalator_reason";
     pub const VERIFIED: &str = "caller_verified";
     /// IVR request only: what the caller said or chose.
@@ -61,6 +63,7 @@ pub(super) const CONNECTOR_VARIABLES: &[(&str, &str)] = &[
     (keys::AGENT_USER, "@Agent.user_name@"),
     (keys::FIRST_NAME, "@Customer.first_name@"),
     (keys::LAST_NAME, "@Customer.last_name@"),
+    (keys::STATE, "@Customer.state@"),
     (keys::REASON, "@Escalator.Reason@"),
     (keys::VERIFIED, "@Escalator.CallerVerified@"),
 ];

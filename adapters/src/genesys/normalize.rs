@@ -23,6 +23,10 @@ use crate::{
 /// Attribute keys an Architect flow or script sets to tell Escalator what the agent did.
 pub const ATTR_CALLER_VERIFIED: &str = "escalator.callerVerified";
 pub const ATTR_AGENT_REQUEST: &str = "escalator.agentRequest";
+/// The caller's address as the flow knows it (e.g. from a CRM data dip): ISO country and
+/// US state / Canadian province code. Kept in the call's refs; decides callback hours.
+pub const ATTR_CALLER_COUNTRY: &str = "escalator.callerCountry";
+pub const ATTR_CALLER_STATE: &str = "escalator.callerState";
 
 pub fn normalize(body: &[u8]) -> Result<Vec<CallEvent>, NormalizeError> {
     let root: Value = serde_json::from_slice(body)
@@ -181,6 +185,13 @@ fn detail(
                     kinds.push(EventKind::CallerVerified {
                         verified: v.trim().eq_ignore_ascii_case("true"),
                     });
+                }
+                for (attr, key) in [
+                    (ATTR_CALLER_COUNTRY, crate::REF_CALLER_COUNTRY),
+                    (ATTR_CALLER_STATE, crate::REF_CALLER_SUBDIVISION),
+                ] {
+                    let value = attrs.get(attr).and_then(Value::as_str).map(str::trim);
+                    put(key, value.filter(|v| !v.is_empty()));
                 }
                 if let Some(v) = attrs.get(ATTR_AGENT_REQUEST).and_then(Value::as_str) {
                     if !v.trim().is_empty() {
@@ -554,6 +565,21 @@ mod tests {
         .unwrap();
         assert_eq!(together.len(), 2);
         assert!(together.iter().any(|e| e.event_id == alone[0].event_id));
+    }
+
+    #[test]
+    fn the_callers_address_from_the_flow_goes_into_the_calls_refs() {
+        let e = run(json!({"topicName": "attributes", "conversationId": "c1",
+            "eventTime": 5, "participantId": "p1",
+            "attributes": {"escalator.callerState": " FL ", "escalator.callerCountry": "US",
+                           "escalator.callerVerified": "true"}}))
+        .unwrap();
+        assert_eq!(e[0].refs[crate::REF_CALLER_SUBDIVISION], "FL");
+        assert_eq!(e[0].refs[crate::REF_CALLER_COUNTRY], "US");
+        let blank = run(json!({"topicName": "attributes", "conversationId": "c1",
+            "eventTime": 6, "attributes": {"escalator.callerState": ""}}))
+        .unwrap();
+        assert!(!blank[0].refs.contains_key(crate::REF_CALLER_SUBDIVISION));
     }
 
     #[test]

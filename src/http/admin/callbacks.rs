@@ -137,15 +137,18 @@ async fn lawful(
     start: jiff::Timestamp,
     end: jiff::Timestamp,
 ) -> Result<(), AdminError> {
-    let record = state.store.callback(reference).await?;
-    let Some(number) = record.and_then(|r| r.number) else {
+    let Some(record) = state.store.callback(reference).await? else {
         // Unknown references are answered by the change itself (404).
+        return Ok(());
+    };
+    let Some(number) = &record.number else {
         return Ok(());
     };
     if end <= start {
         return Ok(()); // the store names `window_end`
     }
-    crate::callbacks::check_window(&state.callbacks, &number, start, end)
+    let recorded = record.zone.as_deref().zip(record.region.as_deref());
+    crate::callbacks::check_window(&state.callbacks, number, recorded, start, end)
         .map_err(|why| AdminError::invalid("window_start", why))
 }
 

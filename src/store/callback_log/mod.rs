@@ -91,6 +91,8 @@ pub struct CallbackRecord {
     pub owner: Option<String>,
     pub number: Option<String>,
     pub zone: Option<String>,
+    /// The calling-hours region the window was computed for (e.g. `US-FL`).
+    pub region: Option<String>,
     pub caller_name: Option<String>,
     pub caller_verified: Option<bool>,
     pub reason: String,
@@ -189,7 +191,7 @@ pub struct CallbackFilter {
 pub(super) const COLUMNS: &str =
     "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
-    window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id";
+    window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id, region";
 
 pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
     CallbackRecord {
@@ -204,6 +206,7 @@ pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
         owner: r.get("owner"),
         number: r.get("number"),
         zone: r.get("zone"),
+        region: r.get("region"),
         caller_name: r.get("caller_name"),
         caller_verified: r.get::<Option<i64>, _>("caller_verified").map(|v| v != 0),
         reason: r.get("reason"),
@@ -240,8 +243,8 @@ impl Store {
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
                 zone, window_start, window_end, window_start_ms, window_end_ms, held_by,
-                platform_ref)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                platform_ref, region)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&c.briefing.reference)
@@ -265,6 +268,7 @@ impl Store {
         .bind(c.window.ok().map(|w| w.end.as_millisecond()))
         .bind(c.held_by)
         .bind(c.platform_ref)
+        .bind(c.window.ok().map(|w| w.region.as_str()))
         .execute(&mut *tx)
         .await?;
         insert_change(
