@@ -29,11 +29,7 @@ const CALL_ROWS: &[Row] = &[
     ("contact_id", "attribute: contact id", "Number"),
     ("agent_id", "attribute: agent id", "Number"),
     // Where the caller lives decides their calling hours before the number does.
-    (
-        "contact_state",
-        "attribute: contact state (two-letter code)",
-        "String",
-    ),
+    ("contact_state", "attribute: contact state", "String"),
 ];
 
 const WORKFLOWS: &[Workflow] = &[
