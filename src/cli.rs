@@ -23,6 +23,10 @@ pub enum Command {
         #[arg(long, short, env = "ESCALATOR_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Send signed, realistic, mixed-platform deliveries at a target rate to the service
+    /// (started here on a fresh store, or --url) and report throughput, latency, memory and
+    /// loss, beside a bare HTTP handler as the ceiling.
+    Loadgen(crate::loadgen::LoadgenArgs),
     /// Check a configuration file and the environment; report every problem by key.
     CheckConfig {
         /// TOML configuration file (defaults to $ESCALATOR_CONFIG, else the built-in defaults).

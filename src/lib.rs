@@ -12,6 +12,7 @@ pub mod executor;
 pub mod http;
 pub mod ingest;
 pub mod intake;
+pub mod loadgen;
 pub mod orchestrator;
 pub mod playbook;
 pub mod reconcile;

@@ -24,6 +24,13 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(config).await,
             Command::CheckConfig { file } => check_config(file),
+            Command::Loadgen(args) => match escalator::loadgen::run(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            },
             Command::Webhooks {
                 command:
                     WebhooksCommand::Template {
