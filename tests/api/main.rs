@@ -8,6 +8,7 @@ mod cloudtalk_actions;
 mod five9_actions;
 mod genesys;
 mod helpers;
+mod hostile;
 mod ingress;
 mod nextiva_actions;
 mod replay;

@@ -1,0 +1,1 @@
+//! Admin API authentication on every route of the OpenAPI document.

@@ -1,0 +1,1 @@
+//! Ingress rate limiting per source.
