@@ -198,3 +198,27 @@ async fn every_hostile_request_gets_a_4xx_json_error_and_stores_nothing() {
     assert_eq!(ok.status(), 200);
     assert_eq!(events_stored(&app).await, 1);
 }
+
+/// The one refusal that is not JSON: past hyper's own buffer (1 MiB of headers or 512
+/// fields) hyper answers a bare 431 before any handler runs (docs/operations.md).
+#[tokio::test]
+async fn beyond_hypers_own_limit_the_refusal_is_a_bare_431_and_the_service_stays_up() {
+    let app = spawn_app().await;
+    let mut request = app
+        .http
+        .post(format!("{}/webhooks/genesys", app.address))
+        .header("X-Escalator-Token", SECRET);
+    for i in 0..600 {
+        request = request.header(format!("x-h{i}"), "v");
+    }
+    let response = request.json(&customer_start()).send().await.unwrap();
+    assert_eq!(response.status(), 431);
+    assert_eq!(events_stored(&app).await, 0);
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
