@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod intake;
 pub mod orchestrator;
 pub mod playbook;
+pub mod redact;
 pub mod reference;
 pub mod registration;
 pub mod replay;

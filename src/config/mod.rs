@@ -30,6 +30,35 @@ pub struct Config {
     pub callbacks: crate::callbacks::CallbacksConfig,
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
+    pub logging: LoggingConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// Mask phone numbers and people's names in every log line (`+1******4567`,
+    /// `[name]`). `ESCALATOR_REDACT_PERSONAL_DATA=true` turns it on too.
+    pub redact_personal_data: bool,
+}
+
+impl Config {
+    /// The people the configuration names (callback owners, supervisors, rosters), whose
+    /// names redaction masks wherever they appear.
+    pub fn people(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .teams
+            .values()
+            .flat_map(|t| {
+                t.callback_owner
+                    .iter()
+                    .chain(&t.supervisor)
+                    .chain(&t.roster)
+                    .cloned()
+            })
+            .collect();
+        out.extend(self.callbacks.agent_supervisors.values().cloned());
+        out
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +203,7 @@ impl Default for Config {
                 .iter()
                 .map(|t| (t.to_string(), TeamConfig::default()))
                 .collect(),
+            logging: LoggingConfig::default(),
         }
     }
 }
@@ -219,6 +249,12 @@ impl Config {
         }
         if let Some(url) = set("ESCALATOR_DATABASE_URL") {
             config.store.url = url;
+        }
+        if let Some(redact) = set("ESCALATOR_REDACT_PERSONAL_DATA") {
+            config.logging.redact_personal_data = matches!(
+                redact.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            );
         }
         Ok(config)
     }

@@ -10,6 +10,7 @@ mod genesys;
 mod helpers;
 mod hostile;
 mod ingress;
+mod logs;
 mod nextiva_actions;
 mod replay;
 mod reviews;
