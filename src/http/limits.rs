@@ -33,7 +33,11 @@ pub async fn header_limits(request: Request, next: Next) -> Response {
         .into_response();
     }
     // Name, ": ", value and CRLF per field, as on the wire.
-    let bytes = request.uri().to_string().len()
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    let bytes = target
         + headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 4)
