@@ -47,6 +47,39 @@ async fn a_source_over_its_limit_gets_429_json_with_retry_after_and_nothing_is_s
 }
 
 #[tokio::test]
+async fn the_limit_is_per_source_address() {
+    let app = spawn_app_with(limited(1, 2)).await;
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .expect("client")
+    };
+    let send = |client: reqwest::Client| {
+        let url = format!("{}/webhooks/genesys", app.address);
+        async move {
+            client
+                .post(url)
+                .header("X-Escalator-Token", SECRET)
+                .json(&customer_start())
+                .send()
+                .await
+                .expect("answered")
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b) = (from([127, 0, 0, 1]), from([127, 0, 0, 2]));
+    assert_eq!(send(a.clone()).await, 200);
+    assert_eq!(send(a.clone()).await, 200);
+    assert_eq!(send(a.clone()).await, 429);
+    // Another source on the same host has its own budget.
+    assert_eq!(send(b.clone()).await, 200);
+    assert_eq!(send(b).await, 200);
+    assert_eq!(send(a).await, 429);
+}
+
+#[tokio::test]
 async fn health_metrics_and_the_admin_api_are_never_limited() {
     let app = spawn_app_with(limited(1, 1)).await;
     assert_eq!(app.post_genesys(&customer_start()).await.status(), 200);
