@@ -32,8 +32,6 @@ pub enum AppError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("server: {0}")]
-    Serve(std::io::Error),
 }
 
 pub struct Application {
@@ -146,6 +144,10 @@ impl Application {
                 .cloned()
                 .map(Arc::new),
             callbacks: Arc::new(config.callbacks.clone()),
+            ingress_limit: crate::http::limits::IngressLimiter::new(
+                config.server.ingress_rate_per_second,
+                config.server.ingress_burst,
+            ),
         };
         let listener = TcpListener::bind(&config.server.listen)
             .await
@@ -190,10 +192,13 @@ impl Application {
         let scheduler = self
             .scheduler
             .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
-        let token = self.shutdown.clone();
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await;
+        crate::http::serve::serve(
+            self.listener,
+            self.router,
+            self.shutdown.clone(),
+            self.grace,
+        )
+        .await;
         if let Some(handle) = dispatcher {
             match tokio::time::timeout(self.grace, handle).await {
                 Ok(_) => {}
@@ -205,6 +210,6 @@ impl Application {
             let _ = tokio::time::timeout(self.grace, handle).await;
         }
         tracing::info!("escalator stopped");
-        served.map_err(AppError::Serve)
+        Ok(())
     }
 }

@@ -22,6 +22,8 @@ pub enum IngestError {
     UnknownVendor(String),
     #[error("vendor {0} is disabled in the configuration")]
     VendorDisabled(Vendor),
+    #[error("{0} has no routing hook")]
+    NoRoutingHook(Vendor),
     #[error("{0}")]
     Unauthorized(AuthError),
     #[error("no credentials are configured for {0} deliveries")]
@@ -173,9 +175,7 @@ impl Pipeline {
         delivery: &Delivery<'_>,
     ) -> Result<RouteAnswer, IngestError> {
         if vendor == Vendor::Standard {
-            return Err(IngestError::UnknownVendor(
-                "standard (no routing hook)".into(),
-            ));
+            return Err(IngestError::NoRoutingHook(vendor));
         }
         let request = escalator_adapters::parse_route_request(vendor, delivery)?;
         if let Some(text) = &request.text {

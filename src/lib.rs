@@ -16,6 +16,7 @@ pub mod loadgen;
 pub mod orchestrator;
 pub mod playbook;
 pub mod reconcile;
+pub mod redact;
 pub mod reference;
 pub mod registration;
 pub mod replay;

@@ -72,6 +72,10 @@ async fn serve(path: Option<std::path::PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if config.logging.redact_personal_data {
+        escalator::redact::enable(config.people());
+        tracing::info!("personal data is redacted from the logs");
+    }
     let secrets = Secrets::from_env();
     for p in config.problems(&secrets) {
         if p.severity == Severity::Warning {

@@ -5,11 +5,13 @@ use std::sync::{Arc, OnceLock};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
-/// JSON logs on stdout; `RUST_LOG` filters (default `info`).
+/// JSON logs on stdout; `RUST_LOG` filters (default `info`). Lines pass through
+/// [`crate::redact`], which masks personal data once redaction is enabled.
 pub fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .json()
+        .with_writer(crate::redact::RedactingStdout)
         .with_env_filter(filter)
         .with_current_span(true)
         .init();

@@ -31,8 +31,34 @@ pub enum InboundAuth {
 pub enum AuthError {
     #[error("missing credentials")]
     Missing,
+    /// Credentials were presented in a form that cannot be checked; names where.
+    #[error("{0} is malformed")]
+    Malformed(&'static str),
     #[error("invalid credentials")]
     Invalid,
+    /// A signature whose timestamp is outside the replay window.
+    #[error("webhook-timestamp is outside the 5-minute tolerance")]
+    Stale,
+}
+
+impl AuthError {
+    /// A stable code for API answers.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing_credentials",
+            AuthError::Malformed(_) => "malformed_credentials",
+            AuthError::Invalid => "invalid_credentials",
+            AuthError::Stale => "stale_timestamp",
+        }
+    }
+
+    /// The header or field that is malformed, when that is the problem.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AuthError::Malformed(field) => Some(field),
+            _ => None,
+        }
+    }
 }
 
 impl InboundAuth {
@@ -44,9 +70,9 @@ impl InboundAuth {
                 for option in options {
                     match option.verify(delivery) {
                         Ok(()) => return Ok(()),
-                        // A secret that was presented and wrong outranks one not presented.
-                        Err(AuthError::Invalid) => outcome = Err(AuthError::Invalid),
                         Err(AuthError::Missing) => {}
+                        // A secret that was presented and refused outranks one not presented.
+                        Err(refused) => outcome = Err(refused),
                     }
                 }
                 outcome
@@ -63,13 +89,25 @@ impl InboundAuth {
             InboundAuth::StandardWebhooks { keys } => {
                 crate::standard::verify(keys, headers, delivery.body)
                     .map(drop)
-                    .map_err(|e| match e {
-                        crate::standard::VerifyError::MissingHeader(_) => AuthError::Missing,
-                        _ => AuthError::Invalid,
+                    .map_err(|e| {
+                        use crate::standard::VerifyError;
+                        match e {
+                            VerifyError::MissingHeader(_) => AuthError::Missing,
+                            VerifyError::BadTimestamp => AuthError::Malformed("webhook-timestamp"),
+                            VerifyError::MalformedSignature => {
+                                AuthError::Malformed("webhook-signature")
+                            }
+                            VerifyError::Stale => AuthError::Stale,
+                            VerifyError::NoMatch | VerifyError::BadSecret => AuthError::Invalid,
+                        }
                     })
             }
             InboundAuth::FieldSecret { field, secret } => {
-                let fields = delivery.flat_fields().map_err(|_| AuthError::Missing)?;
+                // A body that cannot be read may still come with the secret in the query;
+                // the normalizer then names what is wrong with the body.
+                let fields = delivery
+                    .flat_fields()
+                    .unwrap_or_else(|_| delivery.query_fields());
                 let presented = fields.get(field).ok_or(AuthError::Missing)?;
                 constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
             }
@@ -78,18 +116,19 @@ impl InboundAuth {
                 constant_time_eq(presented.as_bytes(), secret.expose().as_bytes())
             }
             InboundAuth::Basic { user, password } => {
+                const MALFORMED: AuthError = AuthError::Malformed("authorization");
                 let value = headers
                     .get(http::header::AUTHORIZATION)
                     .ok_or(AuthError::Missing)?
                     .to_str()
-                    .map_err(|_| AuthError::Invalid)?;
+                    .map_err(|_| MALFORMED)?;
                 let encoded = value
                     .strip_prefix("Basic ")
                     .or_else(|| value.strip_prefix("basic "))
-                    .ok_or(AuthError::Invalid)?;
+                    .ok_or(MALFORMED)?;
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(encoded.trim())
-                    .map_err(|_| AuthError::Invalid)?;
+                    .map_err(|_| MALFORMED)?;
                 let expected = format!("{user}:{}", password.expose());
                 constant_time_eq(&decoded, expected.as_bytes())
             }
@@ -159,12 +198,12 @@ mod tests {
             http::header::AUTHORIZATION,
             HeaderValue::from_static("Bearer x"),
         );
-        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Malformed("authorization")));
         h.insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_static("Basic %%%"),
         );
-        assert_eq!(check(&auth, &h), Err(AuthError::Invalid));
+        assert_eq!(check(&auth, &h), Err(AuthError::Malformed("authorization")));
     }
 
     #[test]

@@ -54,8 +54,14 @@ impl<'a> Delivery<'a> {
             return Ok(fields);
         }
         let looks_json = body.first().is_some_and(|b| *b == b'{' || *b == b'[');
-        let form = self.content_type() == Some("application/x-www-form-urlencoded");
-        if looks_json && !form {
+        let content_type = self.content_type().map(str::to_ascii_lowercase);
+        let form = content_type.as_deref() == Some("application/x-www-form-urlencoded");
+        // Declared JSON is read as JSON whatever it starts with, so `"text"` or `42` is
+        // refused as not an object instead of being taken for a form.
+        let declared_json = content_type
+            .as_deref()
+            .is_some_and(|t| t == "application/json" || t.ends_with("+json"));
+        if declared_json || (looks_json && !form) {
             let value: Value = serde_json::from_slice(body)
                 .map_err(|e| NormalizeError::new("body", format!("is not valid JSON ({e})")))?;
             let Value::Object(map) = value else {

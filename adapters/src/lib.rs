@@ -9,6 +9,8 @@ pub mod capabilities;
 pub mod cloudtalk;
 mod delivery;
 pub mod five9;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod genesys;
 pub mod model;
 pub mod nextiva;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Json;
 use bytes::Bytes;
@@ -25,7 +25,7 @@ pub async fn webhook(
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let started = Instant::now();
-    let incoming = authenticated(&state, params, method, uri, headers, body).await?;
+    let incoming = authenticated(&state, params, method, uri, headers, body, Hook::Webhook).await?;
     let report = state
         .pipeline
         .deliver(incoming.vendor, &incoming.delivery())
@@ -44,7 +44,7 @@ pub async fn route(
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    let incoming = authenticated(&state, params, method, uri, headers, body).await?;
+    let incoming = authenticated(&state, params, method, uri, headers, body, Hook::Route).await?;
     let answer = state
         .pipeline
         .route(incoming.vendor, &incoming.delivery())
@@ -78,8 +78,15 @@ impl Incoming {
     }
 }
 
-/// Resolves the vendor (404), reads the raw body (413) and verifies it (401) before
-/// anything is parsed.
+/// Which endpoint a request came to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hook {
+    Webhook,
+    Route,
+}
+
+/// Resolves the vendor (404), checks the content type (415), reads the raw body (413) and
+/// verifies it (401) before anything is parsed; refuses an empty POST (400).
 async fn authenticated(
     state: &AppState,
     mut params: HashMap<String, String>,
@@ -87,9 +94,14 @@ async fn authenticated(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
+    hook: Hook,
 ) -> Result<Incoming, ApiError> {
     let name = params.remove("vendor").unwrap_or_default();
     let vendor = state.pipeline.vendor(&name)?;
+    if hook == Hook::Route && vendor == Vendor::Standard {
+        return Err(crate::ingest::IngestError::NoRoutingHook(vendor).into());
+    }
+    readable_content_type(&headers)?;
     let incoming = Incoming {
         vendor,
         method,
@@ -99,7 +111,41 @@ async fn authenticated(
         body: read_limited(body, state.body_limit).await?,
     };
     state.pipeline.verify(vendor, &incoming.delivery())?;
+    let no_query = incoming.uri.query().is_none_or(str::is_empty);
+    if incoming.method == Method::POST && incoming.body.is_empty() && no_query {
+        return Err(ApiError::BadRequest {
+            field: "body".into(),
+            message: "is empty".into(),
+        });
+    }
     Ok(incoming)
+}
+
+/// JSON, forms and plain text (some platforms label JSON so); no content type at all
+/// (GET connectors, bare senders) is read by sniffing.
+fn readable_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let refused = || ApiError::UnsupportedMediaType {
+        content_type: String::from_utf8_lossy(value.as_bytes())
+            .chars()
+            .take(100)
+            .collect(),
+    };
+    let text = value.to_str().map_err(|_| refused())?;
+    let media = text
+        .split(';')
+        .next()
+        .unwrap_or(text)
+        .trim()
+        .to_ascii_lowercase();
+    let json_suffix = media.starts_with("application/") && media.ends_with("+json");
+    match media.as_str() {
+        "application/json" | "application/x-www-form-urlencoded" | "text/plain" => Ok(()),
+        _ if json_suffix => Ok(()),
+        _ => Err(refused()),
+    }
 }
 
 /// Reads the raw body (signatures are checked against these exact bytes) up to `limit`.

@@ -4,7 +4,9 @@
 pub mod admin;
 mod error;
 mod ingress;
+pub mod limits;
 mod ops;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{middleware, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -30,6 +32,8 @@ pub struct AppState {
     /// `ESCALATOR_ADMIN_TOKEN`; the admin API is disabled without it.
     pub admin_token: Option<Arc<escalator_adapters::Secret>>,
     pub callbacks: Arc<crate::callbacks::CallbacksConfig>,
+    /// Per-source limit on the webhook and routing endpoints; `None`: unlimited.
+    pub ingress_limit: Option<Arc<limits::IngressLimiter>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,9 +42,9 @@ pub fn router(state: AppState) -> Router {
         callbacks: state.callbacks.clone(),
         token: state.admin_token.clone(),
     });
-    Router::new()
-        // GET for platforms that deliver as query fields (Five9 connectors); the secret path
-        // segment for platforms that can only authenticate by URL (Talkdesk).
+    // GET for platforms that deliver as query fields (Five9 connectors); the secret path
+    // segment for platforms that can only authenticate by URL (Talkdesk).
+    let ingress = Router::new()
         .route(
             "/webhooks/{vendor}",
             post(ingress::webhook).get(ingress::webhook),
@@ -54,11 +58,21 @@ pub fn router(state: AppState) -> Router {
             "/route/{vendor}/{secret}",
             post(ingress::route).get(ingress::route),
         )
+        // Only matched ingress routes count against a source's limit; health, metrics
+        // and the admin API never do.
+        .route_layer(middleware::from_fn_with_state(
+            state.ingress_limit.clone(),
+            limits::rate_limit,
+        ));
+    Router::new()
+        .merge(ingress)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/api/v1", admin)
         .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(middleware::from_fn(limits::header_limits))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),

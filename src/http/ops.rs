@@ -42,5 +42,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route".into())
+    ApiError::no_route()
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }

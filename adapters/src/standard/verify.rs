@@ -34,6 +34,8 @@ pub enum VerifyError {
     Stale,
     #[error("no signature matches")]
     NoMatch,
+    #[error("webhook-signature holds no v1 signature in base64")]
+    MalformedSignature,
     #[error("the secret must be whsec_ followed by base64")]
     BadSecret,
 }
@@ -117,7 +119,11 @@ pub fn verify_at<'h>(
         .split(' ')
         .filter_map(|entry| entry.strip_prefix("v1,"))
         .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .filter(|sig| !sig.is_empty())
         .collect();
+    if presented.is_empty() {
+        return Err(VerifyError::MalformedSignature);
+    }
     for key in keys {
         let Some(mac) = signed_mac(key, id, ts_text, body) else {
             continue;
@@ -192,16 +198,23 @@ mod tests {
             Err(VerifyError::NoMatch)
         );
         let ts = SW2_TS.to_string();
-        for sig in [
-            "v1,R3PTzyfHASBKHH98a7yexTwaJ4yNIcGhFQc1yuN+BPU=",
-            "v1,",
-            "v1",
-            "tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=",
+        for (sig, refused) in [
+            (
+                "v1,R3PTzyfHASBKHH98a7yexTwaJ4yNIcGhFQc1yuN+BPU=",
+                VerifyError::NoMatch,
+            ),
+            // No v1 signature to compare at all.
+            ("v1,", VerifyError::MalformedSignature),
+            ("v1", VerifyError::MalformedSignature),
+            (
+                "tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=",
+                VerifyError::MalformedSignature,
+            ),
         ] {
             let h = headers(SW2_ID, &ts, sig);
             assert_eq!(
                 verify_at(&[key(SW2_KEY)], &h, SW2_BODY, at(SW2_TS)),
-                Err(VerifyError::NoMatch),
+                Err(refused),
                 "{sig}"
             );
         }
