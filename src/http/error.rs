@@ -171,6 +171,7 @@ impl From<IngestError> for ApiError {
                 message: n.message,
             },
             IngestError::Store(s) => ApiError::Internal(s.to_string()),
+            IngestError::Commit(s) => ApiError::Internal(s.to_string()),
         }
     }
 }

@@ -7,6 +7,7 @@ mod callback_log;
 mod cloudtalk_actions;
 mod five9_actions;
 mod genesys;
+mod group_commit;
 mod helpers;
 mod hostile;
 mod ingress;

@@ -1,5 +1,8 @@
 //! The inbound pipeline shared by the HTTP edge and `replay`: verify the raw bytes,
-//! normalize, then record and decide in one transaction.
+//! normalize, then record and decide in one transaction (shared with the deliveries that
+//! arrived at the same time: [`commit`]).
+
+mod commit;
 
 use std::sync::Arc;
 
@@ -32,6 +35,9 @@ pub enum IngestError {
     Malformed(#[from] NormalizeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store could not write this delivery.
+    #[error(transparent)]
+    Commit(commit::CommitError),
 }
 
 pub use crate::intake::InboundAuths;
@@ -45,6 +51,8 @@ pub struct Pipeline {
     enabled: Vec<Vendor>,
     default_queue: Option<String>,
     wake: Arc<Notify>,
+    /// Writes deliveries, batching those that arrive together.
+    writer: commit::GroupCommit,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +86,11 @@ impl Pipeline {
         default_queue: Option<String>,
         wake: Arc<Notify>,
     ) -> Self {
+        let writer = commit::GroupCommit::start(commit::Decider {
+            store: store.clone(),
+            playbook: playbook.clone(),
+            orchestrator: orchestrator.clone(),
+        });
         Self {
             store,
             playbook,
@@ -86,6 +99,7 @@ impl Pipeline {
             enabled,
             default_queue,
             wake,
+            writer,
         }
     }
 
@@ -121,20 +135,14 @@ impl Pipeline {
         delivery: &Delivery<'_>,
     ) -> Result<DeliveryReport, IngestError> {
         let events = escalator_adapters::normalize(vendor, delivery)?;
-        let mut decisions = Vec::new();
-        // One playbook version decides the whole delivery, even across a reload.
-        let playbook = self.playbook.current();
-        let outcomes = self
-            .store
-            .record_delivery(&events, repeat_window(&playbook), |session, event| {
-                let decision = playbook.decide(session, event)?;
-                let planned = self
-                    .orchestrator
-                    .plan(decision.clone(), session, event.vendor);
-                decisions.push((decision, planned.clone()));
-                Some(planned)
-            })
-            .await?;
+        let commit::Committed {
+            outcomes,
+            decisions,
+        } = self
+            .writer
+            .commit(events.clone())
+            .await
+            .map_err(IngestError::Commit)?;
         if decisions.iter().any(|(_, p)| !p.actions.is_empty()) {
             self.wake.notify_one();
         }

@@ -1,0 +1,153 @@
+//! Group commit: deliveries that arrive while a transaction is being written wait for the
+//! next one and are written together, so the per-transaction cost (the write lock, the
+//! commit, the round trips to the database) is paid once per batch instead of once per
+//! delivery. A delivery is acknowledged only after the transaction holding it commits. An
+//! idle service writes each delivery at once (no timer: a batch is whatever queued up).
+//!
+//! One failing delivery never fails the others: when a batch cannot be written, each
+//! delivery in it is written alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use escalator_adapters::{CallEvent, Vendor};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::orchestrator::Orchestrator;
+use crate::playbook::{Decision, Playbook, PlaybookHandle};
+use crate::store::{EventOutcome, Planned, Store, StoreError};
+
+/// Deliveries written in one transaction at most.
+const MAX_BATCH: usize = 64;
+
+/// What committing a delivery produced: each event's outcome, and the escalations decided.
+pub struct Committed {
+    pub outcomes: Vec<EventOutcome>,
+    pub decisions: Vec<(Decision, Planned)>,
+}
+
+/// Why a delivery was not committed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+    #[error("the store writer stopped")]
+    Stopped,
+}
+
+type Reply = Result<Committed, CommitError>;
+
+struct Job {
+    events: Vec<CallEvent>,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The handle deliveries are committed through.
+#[derive(Clone)]
+pub struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// What deciding needs.
+#[derive(Clone)]
+pub struct Decider {
+    pub store: Store,
+    pub playbook: PlaybookHandle,
+    pub orchestrator: Orchestrator,
+}
+
+impl GroupCommit {
+    /// Starts the writer task; it ends when every handle is dropped.
+    pub fn start(decider: Decider) -> Self {
+        let (jobs, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(decider, rx));
+        Self { jobs }
+    }
+
+    /// Records `events` (one delivery) and decides on them; returns once committed.
+    pub async fn commit(&self, events: Vec<CallEvent>) -> Reply {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { events, reply })
+            .await
+            .map_err(|_| CommitError::Stopped)?;
+        answer.await.map_err(|_| CommitError::Stopped)?
+    }
+}
+
+async fn write_batches(decider: Decider, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!("escalator_commit_batch_deliveries").record(batch.len() as f64);
+        if batch.len() > 1 {
+            let events: Vec<&[CallEvent]> = batch.iter().map(|j| j.events.as_slice()).collect();
+            match write(&decider, &events).await {
+                Ok(parts) => {
+                    for (job, part) in batch.into_iter().zip(parts) {
+                        let _ = job.reply.send(Ok(part));
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, deliveries = batch.len(), "a batch could not be written; writing its deliveries one by one");
+                }
+            }
+        }
+        for job in batch {
+            let result = write(&decider, &[job.events.as_slice()])
+                .await
+                .map(|mut parts| parts.remove(0))
+                .map_err(|e| CommitError::Store(Arc::new(e)));
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Writes the deliveries in `batch` in one transaction; one [`Committed`] per delivery.
+async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Committed>, StoreError> {
+    let events: Vec<CallEvent> = batch.iter().flat_map(|d| d.iter().cloned()).collect();
+    // One playbook version decides the whole batch, even across a reload.
+    let playbook = decider.playbook.current();
+    let mut decided: HashMap<(Vendor, String), (Decision, Planned)> = HashMap::new();
+    let mut outcomes = decider
+        .store
+        .record_delivery(
+            &events,
+            super::repeat_window(&playbook),
+            |session, event| {
+                let decision = playbook.decide(session, event)?;
+                let planned = decider
+                    .orchestrator
+                    .plan(decision.clone(), session, event.vendor);
+                decided.insert(
+                    (event.vendor, event.event_id.clone()),
+                    (decision, planned.clone()),
+                );
+                Some(planned)
+            },
+        )
+        .await?
+        .into_iter();
+    Ok(batch
+        .iter()
+        .map(|delivery| {
+            let outcomes: Vec<EventOutcome> = outcomes.by_ref().take(delivery.len()).collect();
+            // An event repeated later in the batch is a duplicate there: its decision
+            // belongs to the delivery that carried it first, which takes it first.
+            let decisions = delivery
+                .iter()
+                .filter_map(|e| decided.remove(&(e.vendor, e.event_id.clone())))
+                .collect();
+            Committed {
+                outcomes,
+                decisions,
+            }
+        })
+        .collect())
+}
