@@ -174,6 +174,7 @@ async fn through_5xx_429_timeouts_and_resets_every_consult_is_applied_exactly_on
     }
 
     // The run met every fault it was meant to, 30% of consults answered with a 503.
+    assert_eq!(p.unseen(), 0, "a request passed the front unseen");
     let served = p.served();
     let consults: Vec<_> = served
         .iter()
@@ -224,10 +225,12 @@ async fn a_platform_that_keeps_failing_dead_letters_alerts_and_falls_back_to_a_n
         CID,
         Script::parse("5tX5").then(Fate::Unavailable),
     );
+    // Callbacks: refused with a 503 every time (a lost answer is never repeated; see
+    // `a_callback_request_whose_answer_is_lost_is_not_repeated`).
     p.script(
         Route::Callback,
         "",
-        Script::parse("X5").then(Fate::Unavailable),
+        Script::parse("").then(Fate::Unavailable),
     );
     let alerts = MockServer::start().await;
     mount_alert_webhook(&alerts).await;
@@ -380,4 +383,76 @@ async fn a_429_with_retry_after_is_waited_for_before_the_next_attempt() {
             (3, "ok".to_string(), None)
         ]
     );
+}
+
+/// Creating a Genesys callback is not idempotent and Genesys cannot be asked for one by
+/// reference: a request whose answer was lost is never sent again (the caller would be
+/// called twice); Escalator's named callback takes over and its owner is told to check
+/// the platform first.
+#[tokio::test]
+async fn a_callback_request_whose_answer_is_lost_is_not_repeated() {
+    let flaky = FlakyGenesys::start(LATE_BY).await;
+    let p = &flaky.platform;
+    p.script(
+        Route::Consult,
+        CID,
+        Script::parse("").then(Fate::Unavailable),
+    );
+    // Created on the platform, but the answer comes after the client gave up.
+    p.script(Route::Callback, "", Script::parse("T"));
+    let alerts = MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_against(&flaky, 2, Some(&alerts)).await;
+
+    app.post_genesys(&customer_start()).await;
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let actions = wait_for_all(&app, &[CID.to_string()], |rows| {
+        settled(rows) && rows.iter().any(|a| a.kind == "named_callback")
+    })
+    .await
+    .remove(0);
+    assert_eq!(p.served_on(Route::Callback, "").len(), 1);
+    assert_eq!(p.callbacks_created(), 1);
+    let callback = actions
+        .iter()
+        .find(|a| a.kind == "schedule_callback")
+        .unwrap();
+    assert_eq!(callback.status, "failed");
+    assert!(
+        callback
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("not sent again"),
+        "{callback:#?}"
+    );
+    let steps: Vec<(i64, String, String)> = app
+        .store
+        .attempts(callback.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.attempt, s.step, s.outcome))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (1, "callback".to_string(), "unknown".to_string()),
+            (2, "callback".to_string(), "permanent".to_string())
+        ]
+    );
+    for kind in ["named_callback", "alert_chain_exhausted"] {
+        let a = actions.iter().find(|a| a.kind == kind).expect(kind);
+        assert_eq!(a.status, "succeeded", "{kind}");
+    }
+    let received = alerts_received(&alerts).await;
+    let exhausted = received
+        .iter()
+        .find(|a| a["escalator"]["reason"] == "chain_exhausted")
+        .expect("chain-exhausted alert");
+    assert!(exhausted["text"]
+        .as_str()
+        .unwrap()
+        .contains("check the call on the platform"));
 }

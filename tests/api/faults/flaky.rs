@@ -155,6 +155,9 @@ struct State {
     /// Queues of the consults applied, by conversation.
     consults: HashMap<String, Vec<String>>,
     callbacks_created: usize,
+    /// Requests that reached the server without a fate: a reused connection the front
+    /// could not see into.
+    unseen: usize,
 }
 
 /// The platform's shared state; cheap to clone.
@@ -225,6 +228,11 @@ impl Platform {
 
     pub fn callbacks_created(&self) -> usize {
         self.lock().callbacks_created
+    }
+
+    /// Requests that passed the front without being given a fate (should be none).
+    pub fn unseen(&self) -> usize {
+        self.lock().unseen
     }
 
     /// The conversation as Genesys shows it: a customer and an agent, and once a consult
@@ -300,8 +308,11 @@ impl Respond for Responder {
             .get(FATE_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.chars().next())
-            .map(Fate::from_code)
-            .unwrap_or(Fate::Ok);
+            .map(Fate::from_code);
+        let Some(fate) = fate else {
+            platform.lock().unseen += 1;
+            return platform.apply(route, &conversation, request);
+        };
         let unavailable = || {
             ResponseTemplate::new(503).set_body_json(json!({
                 "status": 503, "code": "service.unavailable", "message": "try later"}))
