@@ -27,6 +27,7 @@ const CUSTOMER: &str = "customer_participant_id";
 const AGENT: &str = "agent_participant_id";
 const AGENT_USER: &str = "agent_user_id";
 const CONSULT_UNCERTAIN: &str = "consult_uncertain";
+const CALLBACK_UNCERTAIN: &str = "callback_uncertain";
 
 impl GenesysExecutor {
     pub fn new(client: GenesysClient, consult_from: ConsultFrom) -> Self {
@@ -112,32 +113,8 @@ impl PlatformExecutor for GenesysExecutor {
                 briefing,
                 ..
             } => {
-                let result = self
-                    .callback(claimed, &target.destination, number, at, &briefing)
-                    .await;
-                match result {
-                    Ok(id) => {
-                        if let Some(id) = &id {
-                            claimed
-                                .progress
-                                .insert(PLATFORM_CALLBACK_ID.into(), Value::String(id.clone()));
-                        }
-                        let detail = format!(
-                            "callback created for team {} (conversation {})",
-                            target.team,
-                            id.as_deref().unwrap_or("unknown")
-                        );
-                        report.ok("callback", &detail);
-                        Ok(Done {
-                            escalation_status: Some("callback_scheduled"),
-                            detail,
-                        })
-                    }
-                    Err(e) => {
-                        report.failed("callback", &e);
-                        Err(e)
-                    }
-                }
+                self.schedule_callback(claimed, report, checkpoint, &target, number, at, &briefing)
+                    .await
             }
             Action::AgentGuidance { text } => self.guidance(claimed, report, &text).await,
             Action::BlindTransfer { target, briefing } => {
@@ -317,6 +294,75 @@ impl GenesysExecutor {
             }
             Err(e) => {
                 report.failed("consult", &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A callback Genesys holds. Creating one is not idempotent and Genesys cannot be
+    /// asked for a callback by our reference, so after an attempt whose outcome is unknown
+    /// (a timeout, a reset) it is not sent again: the chain moves on to Escalator's named
+    /// callback, whose alert asks the owner to check the platform first.
+    #[allow(clippy::too_many_arguments)]
+    async fn schedule_callback(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
+        target: &Target,
+        number: Option<String>,
+        at: Option<jiff::Timestamp>,
+        briefing: &Briefing,
+    ) -> Result<Done, CallError> {
+        if claimed.progress.contains_key(CALLBACK_UNCERTAIN) {
+            let e = CallError::Unactionable(
+                "an earlier callback request may have been created on Genesys (no answer); \
+                 not sent again so the caller is not called twice"
+                    .into(),
+            );
+            report.failed("callback", &e);
+            return Err(e);
+        }
+        // Marked before sending: if the process dies before the outcome is recorded, the
+        // next attempt does not send it again either.
+        claimed
+            .progress
+            .insert(CALLBACK_UNCERTAIN.into(), Value::Bool(true));
+        if let Err(e) = checkpoint.save(claimed).await {
+            claimed.progress.remove(CALLBACK_UNCERTAIN);
+            let e = CallError::Transport(format!(
+                "could not save progress before requesting the callback: {e}"
+            ));
+            report.failed("callback", &e);
+            return Err(e);
+        }
+        let result = self
+            .callback(claimed, &target.destination, number, at, briefing)
+            .await;
+        if !matches!(result, Err(CallError::Transport(_))) {
+            // A definite answer: nothing is in doubt.
+            claimed.progress.remove(CALLBACK_UNCERTAIN);
+        }
+        match result {
+            Ok(id) => {
+                if let Some(id) = &id {
+                    claimed
+                        .progress
+                        .insert(PLATFORM_CALLBACK_ID.into(), Value::String(id.clone()));
+                }
+                let detail = format!(
+                    "callback created for team {} (conversation {})",
+                    target.team,
+                    id.as_deref().unwrap_or("unknown")
+                );
+                report.ok("callback", &detail);
+                Ok(Done {
+                    escalation_status: Some("callback_scheduled"),
+                    detail,
+                })
+            }
+            Err(e) => {
+                report.failed("callback", &e);
                 Err(e)
             }
         }

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod callback_log;
 mod cloudtalk_actions;
+mod faults;
 mod five9_actions;
 mod genesys;
 mod group_commit;
