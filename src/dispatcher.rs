@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
+use escalator_adapters::Action;
 use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -231,6 +232,14 @@ impl Dispatcher {
                         },
                     )
                     .await?;
+                // An alert that could not be delivered is not alerted about again.
+                if status == "dead" && !matches!(action.action, Action::SupervisorAlert { .. }) {
+                    self.inner
+                        .executors
+                        .local
+                        .alert_dead_letter(action, &error.to_string())
+                        .await;
+                }
                 self.inner.wake.notify_one();
                 status
             }

@@ -36,6 +36,39 @@ impl LocalExecutor {
         }
     }
 
+    /// Tells the operators that `action` was dead-lettered (its attempts ran out) and the
+    /// fallback chain takes over. Best effort: the log and the metric always have it.
+    pub async fn alert_dead_letter(&self, action: &ClaimedAction, error: &str) {
+        let kind = action.action.kind();
+        metrics::counter!("escalator_dead_letters_total", "kind" => kind, "vendor" => action.vendor.as_str())
+            .increment(1);
+        tracing::error!(
+            escalation = %action.escalation_id,
+            kind,
+            attempts = action.attempt,
+            error = %error,
+            "action dead-lettered after its last attempt"
+        );
+        let body = serde_json::json!({
+            "text": format!(
+                "[DEAD LETTER] {kind} on {} for escalation {} gave up after {} attempts ({error}); \
+                 the fallback chain takes over.",
+                action.vendor, action.escalation_id, action.attempt
+            ),
+            "escalator": {
+                "notification": "dead_letter",
+                "action": kind,
+                "vendor": action.vendor.as_str(),
+                "escalation_id": action.escalation_id,
+                "attempts": action.attempt,
+                "error": error,
+            }
+        });
+        if let Err(e) = self.alerts.notify(&body).await {
+            tracing::error!(error = %e, "the dead-letter alert could not be sent");
+        }
+    }
+
     pub fn handles(action: &Action) -> bool {
         matches!(
             action,
