@@ -73,7 +73,10 @@ impl Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
+    /// `sqlite://<file>` (one instance) or `postgres://user@host:5432/db` (one or more).
     pub url: String,
+    /// Connections each instance opens to PostgreSQL at most (SQLite writes through one).
+    pub max_connections: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +133,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             url: "sqlite://escalator.db".into(),
+            max_connections: crate::store::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -255,12 +259,11 @@ impl Config {
                 "must be at least 1024 bytes".into(),
             );
         }
-        if !self.store.url.starts_with("sqlite:") {
-            error(
-                "store.url",
-                "only sqlite: URLs are supported in this version (e.g. \"sqlite://escalator.db\")"
-                    .into(),
-            );
+        if let Err(message) = crate::store::Backend::of_url(&self.store.url) {
+            error("store.url", message);
+        }
+        if self.store.max_connections == 0 {
+            error("store.max_connections", "must be at least 1".into());
         }
         let d = &self.dispatcher;
         if d.max_attempts == 0 {

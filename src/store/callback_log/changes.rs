@@ -21,9 +21,12 @@ impl Store {
             });
         }
         let reference = normalize_reference(reference);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
+        // Locked on PostgreSQL until the change commits: two people changing one
+        // commitment at once take turns instead of overwriting each other.
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+            "SELECT {COLUMNS} FROM callbacks WHERE reference = $1{}",
+            self.backend.for_update()
         ))
         .bind(&reference)
         .fetch_optional(&mut *tx)
@@ -49,7 +52,7 @@ impl Store {
                         message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
                     });
                 }
-                sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
+                sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1")
                     .bind(&current.id)
                     .execute(&mut *tx)
                     .await?;
@@ -85,9 +88,9 @@ impl Store {
                     });
                 }
                 sqlx::query(
-                    "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
-                        window_end_ms = ?
-                     WHERE id = ?",
+                    "UPDATE callbacks SET window_start = $1, window_end = $2, window_start_ms = $3,
+                        window_end_ms = $4
+                     WHERE id = $5",
                 )
                 .bind(window_start.to_string())
                 .bind(window_end.to_string())
@@ -113,7 +116,7 @@ impl Store {
                         message: "name the person who owns the callback now".into(),
                     });
                 }
-                sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
+                sqlx::query("UPDATE callbacks SET owner = $1 WHERE id = $2")
                     .bind(owner)
                     .bind(&current.id)
                     .execute(&mut *tx)
@@ -126,7 +129,7 @@ impl Store {
             }
             CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
         };
-        sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE callbacks SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(to.as_str())
             .bind(&now)
             .bind(&current.id)
@@ -143,12 +146,12 @@ impl Store {
             &detail,
         )
         .await?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1"))
             .bind(&current.id)
             .fetch_one(&mut *tx)
             .await?;
         let first_attempt: Option<String> = sqlx::query_scalar(
-            "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
+            "SELECT at FROM callback_changes WHERE callback_id = $1 AND change = 'attempted'
              ORDER BY id LIMIT 1",
         )
         .bind(&current.id)
