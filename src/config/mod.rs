@@ -535,6 +535,28 @@ mod tests {
     }
 
     #[test]
+    fn store_urls_name_sqlite_or_postgres_and_the_pool_size_is_checked() {
+        let store_errors = |toml: &str| -> Vec<(String, String)> {
+            Config::from_toml(toml)
+                .unwrap()
+                .problems(&Secrets::default())
+                .into_iter()
+                .filter(|p| p.severity == Severity::Error && p.key.starts_with("store."))
+                .map(|p| (p.key, p.message))
+                .collect()
+        };
+        assert!(store_errors("[store]\nurl = \"sqlite://escalator.db\"\n").is_empty());
+        let pg = "[store]\nurl = \"postgres://esc@db:5432/escalator\"\nmax_connections = 20\n";
+        assert!(store_errors(pg).is_empty());
+        assert_eq!(Config::from_toml(pg).unwrap().store.max_connections, 20);
+        let errors = store_errors("[store]\nurl = \"mysql://db/escalator\"\nmax_connections = 0\n");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "store.url");
+        assert!(errors[0].1.contains("postgres://"), "{errors:?}");
+        assert_eq!(errors[1].0, "store.max_connections");
+    }
+
+    #[test]
     fn blank_secrets_count_as_unset() {
         let s =
             Secrets::from_lookup(|k| (k == ENV_GENESYS_WEBHOOK_SECRET).then(|| " ".to_string()));

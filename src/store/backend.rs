@@ -167,6 +167,13 @@ pub(super) async fn open(
 async fn open_sqlite(url: &str) -> Result<Pools, StoreError> {
     // The URL's own options (mode, cache…) are kept; the `Any` driver takes only a URL, so
     // the pragmas below are set on each new connection.
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::Url(
+            "an in-memory SQLite database is lost when the process stops: name a file \
+             (\"sqlite://escalator.db\")"
+                .into(),
+        ));
+    }
     let base = SqliteConnectOptions::from_str(url)?;
     let writer_url = base.clone().create_if_missing(true).to_url_lossy();
     let reader_url = base.create_if_missing(false).read_only(true).to_url_lossy();
@@ -219,5 +226,43 @@ mod tests {
         assert!(err.contains("\"mysql\""), "{err}");
         assert!(err.contains("postgres://"), "{err}");
         assert!(Backend::of_url("escalator.db").is_err());
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused_rather_than_lost() {
+        let err = open("sqlite::memory:", Backend::Sqlite, 1)
+            .await
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("name a file"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_created_in_wal_mode_with_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("new.db").display());
+        let pools = open(&url, Backend::Sqlite, 1).await.expect("opens");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pools.writer)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&pools.writer)
+            .await
+            .unwrap();
+        assert_eq!(sync, 1, "NORMAL");
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'actions'",
+        )
+        .fetch_one(&pools.reader)
+        .await
+        .unwrap();
+        assert_eq!(tables, 1);
+        // Readers cannot write.
+        let write = sqlx::query("DELETE FROM actions")
+            .execute(&pools.reader)
+            .await;
+        assert!(write.is_err());
     }
 }
