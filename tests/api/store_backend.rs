@@ -41,7 +41,7 @@ pub fn store_url(dir: &Path) -> String {
 }
 
 /// Creates `escalator_test_<uuid>` on the server `admin` names; its URL.
-async fn fresh_database(admin: &str) -> String {
+pub async fn fresh_database(admin: &str) -> String {
     let name = format!("escalator_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
