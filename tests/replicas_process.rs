@@ -160,7 +160,7 @@ impl Drop for Replica {
 
 async fn start(dir: &std::path::Path, db: &str, genesys: &str) -> Replica {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["serve", "--config"])
         .arg(config(dir, port, db, genesys))
         .env_clear()
@@ -172,7 +172,13 @@ async fn start(dir: &std::path::Path, db: &str, genesys: &str) -> Replica {
         .stderr(Stdio::null())
         .spawn()
         .expect("escalator starts");
-    let stdout = child.stdout.take().expect("stdout");
+    // Killed and reaped on drop, also when a check below fails.
+    let mut replica = Replica {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        worker: String::new(),
+    };
+    let stdout = replica.child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         // Reads to the end, so the process never blocks on a full pipe.
@@ -183,19 +189,14 @@ async fn start(dir: &std::path::Path, db: &str, genesys: &str) -> Replica {
             }
         }
     });
-    let worker = rx
+    replica.worker = rx
         .recv_timeout(Duration::from_secs(20))
         .expect("the dispatcher logs its worker id");
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+        if let Ok(r) = http.get(format!("{}/readyz", replica.base)).send().await {
             if r.status() == 200 {
-                return Replica {
-                    child,
-                    base,
-                    worker,
-                };
+                return replica;
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
