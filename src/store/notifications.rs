@@ -102,9 +102,12 @@ impl Store {
             .rows_affected(),
             None => 0,
         };
+        // Locked on PostgreSQL until commit: a person completing one of these meanwhile
+        // goes first, and the commitment, re-checked, is then left alone.
         let overdue_ids: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT id, status FROM callbacks
-             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= $1 ORDER BY id"
+             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= $1 ORDER BY id{}",
+            self.backend.for_update()
         ))
         .bind(now)
         .fetch_all(&mut *tx)
