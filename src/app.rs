@@ -18,7 +18,7 @@ use crate::intake;
 use crate::orchestrator::Orchestrator;
 use crate::reconcile::Reconciler;
 use crate::scheduler::{Dialer, Scheduler};
-use crate::store::{AuditKey, Store, StoreError};
+use crate::store::{AuditKey, Store, StoreError, StoreOptions};
 use crate::telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,14 @@ impl Application {
             .map_err(|e| AppError::Config(e.to_string()))?;
         tracing::info!(playbook = %playbook.current().source, "playbook loaded");
         let audit_key = AuditKey::new(secrets.api(crate::config::ENV_AUDIT_KEY).cloned());
-        let store = Store::connect_with_audit_key(&config.store.url, audit_key).await?;
+        let store = Store::open(
+            &config.store.url,
+            StoreOptions {
+                audit: audit_key,
+                max_connections: config.store.max_connections,
+            },
+        )
+        .await?;
         let wake = Arc::new(Notify::new());
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts)
             .with_review_sample(config.review.sample_percent)

@@ -77,7 +77,8 @@ async fn local() -> Local {
     let app = app().await;
     let (reference, escalation) = committed(&app, "call-cli").await;
     let (dir, _) = app.stop().await;
-    let url = format!("sqlite://{}", dir.path().join("escalator.db").display());
+    // The database the service used: SQLite, or PostgreSQL with ESCALATOR_TEST_STORE=postgres.
+    let url = helpers::store_backend::store_url(dir.path());
     let config = dir.path().join("escalator.toml");
     std::fs::write(&config, format!("[store]\nurl = \"{url}\"\n")).expect("config written");
     Local {

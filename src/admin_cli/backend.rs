@@ -13,7 +13,7 @@ use tower::ServiceExt;
 use crate::cli::AdminTarget;
 use crate::config::{Config, Secrets, ENV_ADMIN_TOKEN, ENV_AUDIT_KEY};
 use crate::http::admin::{self, AdminState};
-use crate::store::{AuditKey, Store};
+use crate::store::{AuditKey, Store, StoreOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -121,14 +121,17 @@ async fn local(request: &Request, target: &AdminTarget) -> Result<(u16, Value), 
         )));
     }
     let key = Secrets::from_env().api(ENV_AUDIT_KEY).cloned();
-    let store = Store::connect_with_audit_key(&config.store.url, AuditKey::new(key))
-        .await
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot open the store at store.url ({e}); point --config at the service's \
+    // One request at a time: a connection or two is plenty, even on PostgreSQL.
+    let options = StoreOptions {
+        audit: AuditKey::new(key),
+        max_connections: 2,
+    };
+    let store = Store::open(&config.store.url, options).await.map_err(|e| {
+        Failure::usage(format!(
+            "cannot open the store at store.url ({e}); point --config at the service's \
                  configuration"
-            ))
-        })?;
+        ))
+    })?;
     // The same routes the service serves, with a token made up for this one call.
     let token = uuid::Uuid::new_v4().to_string();
     let router: axum::Router = admin::router(AdminState {
@@ -296,6 +299,7 @@ mod tests {
             Some("/no/such/dir/escalator.db")
         );
         assert_eq!(missing_file("sqlite::memory:"), None);
+        assert_eq!(missing_file("postgres://esc@db:5432/escalator"), None);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("e.db");
         std::fs::write(&file, b"").unwrap();

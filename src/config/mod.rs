@@ -107,7 +107,10 @@ impl Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
+    /// `sqlite://<file>` (one instance) or `postgres://user@host:5432/db` (one or more).
     pub url: String,
+    /// Connections each instance opens to PostgreSQL at most (SQLite writes through one).
+    pub max_connections: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +171,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             url: "sqlite://escalator.db".into(),
+            max_connections: crate::store::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -300,12 +304,11 @@ impl Config {
                 "must be at least 1024 bytes".into(),
             );
         }
-        if !self.store.url.starts_with("sqlite:") {
-            error(
-                "store.url",
-                "only sqlite: URLs are supported in this version (e.g. \"sqlite://escalator.db\")"
-                    .into(),
-            );
+        if let Err(message) = crate::store::Backend::of_url(&self.store.url) {
+            error("store.url", message);
+        }
+        if self.store.max_connections == 0 {
+            error("store.max_connections", "must be at least 1".into());
         }
         let d = &self.dispatcher;
         if d.max_attempts == 0 {
@@ -574,6 +577,28 @@ mod tests {
         assert!(keys.contains(&"server.listen".to_string()));
         assert!(keys.contains(&"vendors.genesys.region".to_string()));
         assert!(keys.contains(&"teams.legal.genesys.queue_id".to_string()));
+    }
+
+    #[test]
+    fn store_urls_name_sqlite_or_postgres_and_the_pool_size_is_checked() {
+        let store_errors = |toml: &str| -> Vec<(String, String)> {
+            Config::from_toml(toml)
+                .unwrap()
+                .problems(&Secrets::default())
+                .into_iter()
+                .filter(|p| p.severity == Severity::Error && p.key.starts_with("store."))
+                .map(|p| (p.key, p.message))
+                .collect()
+        };
+        assert!(store_errors("[store]\nurl = \"sqlite://escalator.db\"\n").is_empty());
+        let pg = "[store]\nurl = \"postgres://esc@db:5432/escalator\"\nmax_connections = 20\n";
+        assert!(store_errors(pg).is_empty());
+        assert_eq!(Config::from_toml(pg).unwrap().store.max_connections, 20);
+        let errors = store_errors("[store]\nurl = \"mysql://db/escalator\"\nmax_connections = 0\n");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "store.url");
+        assert!(errors[0].1.contains("postgres://"), "{errors:?}");
+        assert_eq!(errors[1].0, "store.max_connections");
     }
 
     #[test]

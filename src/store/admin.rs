@@ -2,7 +2,7 @@
 //! by id or reference, its actions and its callback.
 
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{ActionRow, Store, StoreError};
@@ -43,7 +43,7 @@ pub struct EscalationDetailRow {
 const COLUMNS: &str =
     "id, reference, vendor, call_id, tier, team, status, review_flag, decided_at, decision";
 
-fn summary(r: &SqliteRow) -> EscalationSummary {
+fn summary(r: &AnyRow) -> EscalationSummary {
     EscalationSummary {
         id: r.get("id"),
         reference: r.get("reference"),
@@ -64,20 +64,27 @@ impl Store {
         filter: &EscalationFilter,
     ) -> Result<Vec<EscalationSummary>, StoreError> {
         let mut sql = format!("SELECT {COLUMNS} FROM escalations WHERE 1 = 1");
-        if filter.vendor.is_some() {
-            sql.push_str(" AND vendor = ?");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        for (column, set) in [
+            ("vendor", filter.vendor.is_some()),
+            ("team", filter.team.is_some()),
+            ("status", filter.status.is_some()),
+        ] {
+            if set {
+                sql.push_str(&format!(" AND {column} = {}", next()));
+            }
         }
-        if filter.team.is_some() {
-            sql.push_str(" AND team = ?");
-        }
-        if filter.status.is_some() {
-            sql.push_str(" AND status = ?");
-        }
+        // Stored times vary in their fractional digits: compare them as instants.
+        let decided = self.backend.instant("decided_at");
         if filter.since.is_some() {
-            // Stored times vary in their fractional digits: compare them as instants.
-            sql.push_str(" AND julianday(decided_at) >= julianday(?)");
+            let since = self.backend.instant(&next());
+            sql.push_str(&format!(" AND {decided} >= {since}"));
         }
-        sql.push_str(" ORDER BY julianday(decided_at) DESC, id LIMIT ?");
+        sql.push_str(&format!(" ORDER BY {decided} DESC, id LIMIT {}", next()));
         let mut query = sqlx::query(&sql);
         for value in [&filter.vendor, &filter.team, &filter.status]
             .into_iter()
@@ -101,7 +108,7 @@ impl Store {
         let key = id_or_reference.trim();
         let reference = crate::reference::canonical(key).unwrap_or_else(|| key.to_string());
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM escalations WHERE id = ? OR reference = ? LIMIT 1"
+            "SELECT {COLUMNS} FROM escalations WHERE id = $1 OR reference = $2 LIMIT 1"
         ))
         .bind(key)
         .bind(reference)
@@ -123,7 +130,7 @@ impl Store {
     ) -> Result<Vec<ActionRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, kind, status, attempts, last_error, action FROM actions
-             WHERE escalation_id = ? ORDER BY id",
+             WHERE escalation_id = $1 ORDER BY id",
         )
         .bind(escalation_id)
         .fetch_all(&self.reader)
@@ -148,7 +155,7 @@ impl Store {
         escalation_id: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT reference FROM callbacks WHERE escalation_id = ?")
+            sqlx::query_scalar("SELECT reference FROM callbacks WHERE escalation_id = $1")
                 .bind(escalation_id)
                 .fetch_optional(&self.reader)
                 .await?,

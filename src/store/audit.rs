@@ -12,7 +12,7 @@
 use escalator_adapters::Secret;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{now_text, Store, StoreError};
 
@@ -79,7 +79,7 @@ pub struct AuditReport {
 }
 
 /// An escalation's evidence as the chain covers it.
-fn evidence(row: &sqlx::sqlite::SqliteRow) -> String {
+fn evidence(row: &sqlx::any::AnyRow) -> String {
     let get = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
     [
         "reference",
@@ -99,7 +99,7 @@ fn evidence(row: &sqlx::sqlite::SqliteRow) -> String {
 
 /// Appends one step as the chain's next link, in the caller's transaction.
 pub(super) async fn append_step(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     key: &AuditKey,
     escalation_id: &str,
     step: &str,
@@ -114,7 +114,7 @@ pub(super) async fn append_step(
         .get::<Option<String>, _>("hash")
         .unwrap_or_else(|| GENESIS.to_string());
     let evidence = if step == "decided" {
-        let row = sqlx::query("SELECT * FROM escalations WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM escalations WHERE id = $1")
             .bind(escalation_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -136,7 +136,7 @@ pub(super) async fn append_step(
     );
     sqlx::query(
         "INSERT INTO escalation_steps (id, escalation_id, at, step, detail, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(seq)
     .bind(escalation_id)
@@ -147,7 +147,7 @@ pub(super) async fn append_step(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = ? WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
@@ -157,7 +157,7 @@ pub(super) async fn append_step(
 impl Store {
     /// Seals steps written before the chain existed (once, at start-up).
     pub(super) async fn seal_unsealed(&self) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
         let rows = sqlx::query(
             "SELECT s.id, s.escalation_id, s.at, s.step, s.detail, e.reference, e.vendor,
                     e.call_id, e.event_id, e.tier, e.team, e.decision, e.decided_at
@@ -173,7 +173,7 @@ impl Store {
         for row in &rows {
             let content = Stored::of(row);
             let hash = self.audit.link(&prev, &content.content());
-            sqlx::query("UPDATE escalation_steps SET prev_hash = ?, hash = ? WHERE id = ?")
+            sqlx::query("UPDATE escalation_steps SET prev_hash = $1, hash = $2 WHERE id = $3")
                 .bind(&prev)
                 .bind(&hash)
                 .bind(content.seq)
@@ -181,7 +181,7 @@ impl Store {
                 .await?;
             prev = hash;
         }
-        sqlx::query("UPDATE audit_head SET hash = ? WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
             .bind(&prev)
             .execute(&mut *tx)
             .await?;
@@ -206,7 +206,7 @@ impl Store {
         .await?;
         let mut prev = GENESIS.to_string();
         let mut checked = 0u64;
-        let broken = |row: &sqlx::sqlite::SqliteRow, reason: &str| BrokenRecord {
+        let broken = |row: &sqlx::any::AnyRow, reason: &str| BrokenRecord {
             seq: row.get("id"),
             escalation_id: row.get("escalation_id"),
             reason: reason.to_string(),
@@ -282,7 +282,7 @@ struct Stored {
 }
 
 impl Stored {
-    fn of(row: &sqlx::sqlite::SqliteRow) -> Self {
+    fn of(row: &sqlx::any::AnyRow) -> Self {
         let step: String = row.get("step");
         Self {
             seq: row.get("id"),

@@ -44,7 +44,7 @@ impl Store {
             "INSERT INTO armed_routes
                (escalation_id, vendor, call_id, team, destination, briefing, status, armed_at,
                 expires_ms)
-             VALUES (?, ?, ?, ?, ?, ?, 'armed', ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, 'armed', $7, $8)
              ON CONFLICT (escalation_id) DO NOTHING",
         )
         .bind(escalation_id)
@@ -62,7 +62,7 @@ impl Store {
 
     pub async fn armed_state(&self, escalation_id: &str) -> Result<ArmedState, StoreError> {
         let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM armed_routes WHERE escalation_id = ?")
+            sqlx::query_scalar("SELECT status FROM armed_routes WHERE escalation_id = $1")
                 .bind(escalation_id)
                 .fetch_optional(&self.reader)
                 .await?;
@@ -77,7 +77,7 @@ impl Store {
     /// Withdraws an answer the flow never asked for; `false` when the flow took it first.
     pub async fn expire_route(&self, escalation_id: &str) -> Result<bool, StoreError> {
         let updated = sqlx::query(
-            "UPDATE armed_routes SET status = 'expired' WHERE escalation_id = ? AND status = 'armed'",
+            "UPDATE armed_routes SET status = 'expired' WHERE escalation_id = $1 AND status = 'armed'",
         )
         .bind(escalation_id)
         .execute(&self.writer)
@@ -93,13 +93,16 @@ impl Store {
         vendor: Vendor,
         call_id: &str,
     ) -> Result<Option<ArmedRoute>, StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
+        // `status = 'armed'` again outside the subquery: on PostgreSQL a request that waited
+        // for another replica's take re-checks the row and finds it consumed.
         let row = sqlx::query(
-            "UPDATE armed_routes SET status = 'consumed', consumed_at = ?
+            "UPDATE armed_routes SET status = 'consumed', consumed_at = $1
              WHERE escalation_id = (
                 SELECT escalation_id FROM armed_routes
-                WHERE vendor = ? AND call_id = ? AND status = 'armed' AND expires_ms > ?
+                WHERE vendor = $2 AND call_id = $3 AND status = 'armed' AND expires_ms > $4
                 ORDER BY armed_at DESC LIMIT 1)
+               AND status = 'armed'
              RETURNING escalation_id, team, destination, briefing",
         )
         .bind(now_text())
@@ -118,8 +121,8 @@ impl Store {
             briefing: serde_json::from_str(row.get::<&str, _>("briefing"))?,
         };
         sqlx::query(
-            "UPDATE actions SET next_attempt_at = ?
-             WHERE escalation_id = ? AND kind = 'route_on_hook' AND status = 'pending'",
+            "UPDATE actions SET next_attempt_at = $1
+             WHERE escalation_id = $2 AND kind = 'route_on_hook' AND status = 'pending'",
         )
         .bind(now_ms())
         .bind(&armed.escalation_id)

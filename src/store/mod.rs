@@ -1,33 +1,32 @@
-//! Durable state on SQLite (WAL): the inbox of events (dedupe), call sessions, escalation
-//! records and their steps, and the outbox of actions with leases and attempts.
-//!
-//! One write connection serialises writers inside the process (SQLite allows one writer
-//! anyway) and `BEGIN IMMEDIATE` takes the write lock up front, so concurrent processes on
-//! one file wait on `busy_timeout` instead of failing mid-transaction.
+//! Durable state: the inbox of events (dedupe), call sessions, escalation records and
+//! their steps, and the outbox of actions with leases and attempts. One implementation on
+//! SQLite (one instance) or PostgreSQL (several replicas); where they differ: [`backend`].
 
 mod admin;
 mod audit;
+mod backend;
 mod callback_log;
 mod fallback;
 mod notifications;
 mod outbox;
 mod records;
 mod reviews;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 
 use escalator_adapters::{Action, CallEvent, EventKind, Vendor};
 use jiff::Timestamp;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::playbook::Decision;
 use crate::session::{CallSession, OpenEscalation};
 
 pub use admin::{EscalationDetailRow, EscalationFilter, EscalationSummary};
 pub use audit::{AuditKey, AuditReport, BrokenRecord};
+pub use backend::{Backend, DEFAULT_MAX_CONNECTIONS};
 pub use callback_log::{
     CallbackChange, CallbackChangeRow, CallbackError, CallbackFilter, CallbackRecord,
     CallbackStatus, NewCallback, SYSTEM_ACTOR,
@@ -46,13 +45,36 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON does not decode: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("store.url: {0}")]
+    Url(String),
 }
 
 #[derive(Clone)]
 pub struct Store {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    /// SQLite's single write connection, or the PostgreSQL pool.
+    writer: AnyPool,
+    /// SQLite's read-only connections, or the same PostgreSQL pool.
+    reader: AnyPool,
+    backend: Backend,
     audit: std::sync::Arc<AuditKey>,
+}
+
+/// How a store is opened, beside its URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The key that signs the audit chain's links.
+    pub audit: AuditKey,
+    /// Connections the PostgreSQL pool opens at most (SQLite always writes through one).
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            audit: AuditKey::default(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
 }
 
 /// An escalation the playbook decided on, with the actions that carry it out.
@@ -109,30 +131,40 @@ impl Store {
 
     /// [`Store::connect`], with the key that signs the audit chain's links.
     pub async fn connect_with_audit_key(url: &str, audit: AuditKey) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode NORMAL loses no committed transaction on a process crash; only an
-            // OS crash can roll back the last commits.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
+        Self::open(
+            url,
+            StoreOptions {
+                audit,
+                ..StoreOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Opens the SQLite file (creating it if missing) or the PostgreSQL database `url`
+    /// names, and applies that backend's migrations.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let backend = Backend::of_url(url).map_err(StoreError::Url)?;
+        let pools = backend::open(url, backend, options.max_connections).await?;
         let store = Self {
-            writer,
-            reader,
-            audit: std::sync::Arc::new(audit),
+            writer: pools.writer,
+            reader: pools.reader,
+            backend,
+            audit: std::sync::Arc::new(options.audit),
         };
         store.seal_unsealed().await?;
         Ok(store)
+    }
+
+    /// The database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (waiting for those in use to come back).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
@@ -155,7 +187,12 @@ impl Store {
     where
         F: FnMut(&mut CallSession, &CallEvent) -> Option<Planned>,
     {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
+        let calls: Vec<String> = events
+            .iter()
+            .map(|e| format!("{}:{}", e.vendor.as_str(), e.call_id))
+            .collect();
+        self.backend.lock_calls(&mut tx, &calls).await?;
         let received_at = now_text();
         let mut sessions: HashMap<(Vendor, String), CallSession> = HashMap::new();
         let mut outcomes = Vec::with_capacity(events.len());
@@ -165,7 +202,7 @@ impl Store {
                 "INSERT INTO inbound_events
                    (vendor, event_id, call_id, kind, occurred_at, received_at, outcome, event,
                     caller_number, occurred_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, 'recorded', ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'recorded', $7, $8, $9)
                  ON CONFLICT (vendor, event_id) DO NOTHING",
             )
             .bind(event.vendor.as_str())
@@ -230,7 +267,7 @@ impl Store {
 
         for ((vendor, call_id), session) in sessions {
             sqlx::query(
-                "INSERT INTO call_sessions (vendor, call_id, state, updated_at) VALUES (?, ?, ?, ?)
+                "INSERT INTO call_sessions (vendor, call_id, state, updated_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (vendor, call_id) DO UPDATE SET state = excluded.state,
                    updated_at = excluded.updated_at",
             )
@@ -253,7 +290,7 @@ impl Store {
 
     pub async fn count_events(&self, vendor: Vendor) -> Result<i64, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM inbound_events WHERE vendor = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbound_events WHERE vendor = $1")
                 .bind(vendor.as_str())
                 .fetch_one(&self.reader)
                 .await?,
@@ -262,11 +299,11 @@ impl Store {
 }
 
 async fn load_session(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     vendor: Vendor,
     call_id: &str,
 ) -> Result<CallSession, StoreError> {
-    let row = sqlx::query("SELECT state FROM call_sessions WHERE vendor = ? AND call_id = ?")
+    let row = sqlx::query("SELECT state FROM call_sessions WHERE vendor = $1 AND call_id = $2")
         .bind(vendor.as_str())
         .bind(call_id)
         .fetch_optional(&mut *conn)
@@ -279,7 +316,7 @@ async fn load_session(
 
 /// Other calls from `number` that started within `window` before this one.
 async fn prior_calls(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut AnyConnection,
     event: &CallEvent,
     number: &str,
     window: Duration,
@@ -288,8 +325,8 @@ async fn prior_calls(
         - i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT call_id) FROM inbound_events
-         WHERE vendor = ? AND caller_number = ? AND kind = 'call_started'
-           AND call_id != ? AND occurred_ms >= ? AND occurred_ms <= ?",
+         WHERE vendor = $1 AND caller_number = $2 AND kind = 'call_started'
+           AND call_id != $3 AND occurred_ms >= $4 AND occurred_ms <= $5",
     )
     .bind(event.vendor.as_str())
     .bind(number)
@@ -302,11 +339,11 @@ async fn prior_calls(
 }
 
 async fn mark_outcome(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut AnyConnection,
     event: &CallEvent,
     outcome: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE inbound_events SET outcome = ? WHERE vendor = ? AND event_id = ?")
+    sqlx::query("UPDATE inbound_events SET outcome = $1 WHERE vendor = $2 AND event_id = $3")
         .bind(outcome)
         .bind(event.vendor.as_str())
         .bind(&event.event_id)

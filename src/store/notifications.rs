@@ -62,15 +62,20 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let now = now_ms();
         let lead_ms = i64::try_from(lead.as_millis()).unwrap_or(i64::MAX / 2);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
+        // One planner at a time across replicas: two would both see a window as ended
+        // and mark the commitment missed twice.
+        self.backend
+            .lock_singleton(&mut tx, "plan_notifications")
+            .await?;
         let open = "status NOT IN ('completed', 'cancelled', 'missed')";
         // Due soon: the window has not ended and opens within `lead` (or already has).
         let due = sqlx::query(&format!(
             "INSERT INTO notifications
                (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
-             SELECT id, 'due_soon', window_end, owner, 'pending', ?1, ?2 FROM callbacks
-             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms > ?1
-               AND window_start_ms IS NOT NULL AND window_start_ms <= ?1 + ?3
+             SELECT id, 'due_soon', window_end, owner, 'pending', $1, $2 FROM callbacks
+             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms > $1
+               AND window_start_ms IS NOT NULL AND window_start_ms <= $1 + $3
              ON CONFLICT (callback_id, kind, window_end) DO NOTHING"
         ))
         .bind(now)
@@ -83,10 +88,10 @@ impl Store {
             Some(vendor) => sqlx::query(&format!(
                 "INSERT INTO notifications
                    (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
-                 SELECT id, 'dial', window_end, owner, 'pending', ?1, ?2 FROM callbacks
-                 WHERE {open} AND status != 'attempted' AND vendor = ?3 AND number IS NOT NULL
-                   AND window_start_ms IS NOT NULL AND window_start_ms <= ?1
-                   AND window_end_ms > ?1
+                 SELECT id, 'dial', window_end, owner, 'pending', $1, $2 FROM callbacks
+                 WHERE {open} AND status != 'attempted' AND vendor = $3 AND number IS NOT NULL
+                   AND window_start_ms IS NOT NULL AND window_start_ms <= $1
+                   AND window_end_ms > $1
                  ON CONFLICT (callback_id, kind, window_end) DO NOTHING"
             ))
             .bind(now)
@@ -97,9 +102,12 @@ impl Store {
             .rows_affected(),
             None => 0,
         };
+        // Locked on PostgreSQL until commit: a person completing one of these meanwhile
+        // goes first, and the commitment, re-checked, is then left alone.
         let overdue_ids: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT id, status FROM callbacks
-             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= ?"
+             WHERE {open} AND window_end_ms IS NOT NULL AND window_end_ms <= $1 ORDER BY id{}",
+            self.backend.for_update()
         ))
         .bind(now)
         .fetch_all(&mut *tx)
@@ -109,8 +117,8 @@ impl Store {
             overdue += sqlx::query(
                 "INSERT INTO notifications
                    (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
-                 SELECT id, 'overdue', window_end, owner, 'pending', ?, ? FROM callbacks
-                 WHERE id = ?
+                 SELECT id, 'overdue', window_end, owner, 'pending', $1, $2 FROM callbacks
+                 WHERE id = $3
                  ON CONFLICT (callback_id, kind, window_end) DO NOTHING",
             )
             .bind(now)
@@ -119,7 +127,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query("UPDATE callbacks SET status = 'missed', updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE callbacks SET status = 'missed', updated_at = $1 WHERE id = $2")
                 .bind(now_text())
                 .bind(id)
                 .execute(&mut *tx)
@@ -127,7 +135,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO callback_changes
                    (callback_id, at, actor, change, from_status, to_status, reason, detail)
-                 VALUES (?, ?, ?, 'missed', ?, 'missed', 'the window ended with the caller not reached', '{}')",
+                 VALUES ($1, $2, $3, 'missed', $4, 'missed', 'the window ended with the caller not reached', '{}')",
             )
             .bind(id)
             .bind(now_text())
@@ -149,27 +157,29 @@ impl Store {
     ) -> Result<Vec<DueNotification>, StoreError> {
         let now = now_ms();
         let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE notifications SET status = 'leased', locked_by = ?1, locked_until = ?2,
+        let sql = format!(
+            "UPDATE notifications SET status = 'leased', locked_by = $1, locked_until = $2,
                 attempts = attempts + 1
              WHERE id IN (SELECT id FROM notifications
-                WHERE (status = 'pending' AND next_attempt_ms <= ?3)
-                   OR (status = 'leased' AND locked_until < ?3)
-                ORDER BY next_attempt_ms, id LIMIT ?4)
+                WHERE (status = 'pending' AND next_attempt_ms <= $3)
+                   OR (status = 'leased' AND locked_until < $3)
+                ORDER BY next_attempt_ms, id LIMIT $4{})
              RETURNING id",
-        )
-        .bind(worker)
-        .bind(until)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.writer)
-        .await?;
+            self.backend.skip_locked()
+        );
+        let ids: Vec<i64> = sqlx::query_scalar(&sql)
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let r = sqlx::query(
                 "SELECT n.id, n.kind, n.attempts, n.window_end, c.reference, c.team, c.owner,
                         c.tier, c.reason, c.window_start, c.number, c.vendor
-                 FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = ?",
+                 FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = $1",
             )
             .bind(id)
             .fetch_one(&self.writer)
@@ -203,15 +213,15 @@ impl Store {
         let now = now_ms();
         let query = match &outcome {
             Ok(()) => sqlx::query(
-                "UPDATE notifications SET status = 'sent', sent_at = ?, locked_by = NULL,
-                    locked_until = NULL WHERE id = ? AND locked_by = ?",
+                "UPDATE notifications SET status = 'sent', sent_at = $1, locked_by = NULL,
+                    locked_until = NULL WHERE id = $2 AND locked_by = $3",
             )
             .bind(now_text())
             .bind(id)
             .bind(worker),
             Err((error, retry_in)) => sqlx::query(
-                "UPDATE notifications SET status = ?, last_error = ?, next_attempt_ms = ?,
-                    locked_by = NULL, locked_until = NULL WHERE id = ? AND locked_by = ?",
+                "UPDATE notifications SET status = $1, last_error = $2, next_attempt_ms = $3,
+                    locked_by = NULL, locked_until = NULL WHERE id = $4 AND locked_by = $5",
             )
             .bind(if give_up { "failed" } else { "pending" })
             .bind(error)
@@ -230,7 +240,7 @@ impl Store {
     ) -> Result<Vec<(String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT n.kind, n.window_end FROM notifications n JOIN callbacks c ON c.id = n.callback_id
-             WHERE c.reference = ? AND n.status = 'sent' ORDER BY n.id",
+             WHERE c.reference = $1 AND n.status = 'sent' ORDER BY n.id",
         )
         .bind(reference)
         .fetch_all(&self.reader)
@@ -241,7 +251,7 @@ impl Store {
     pub async fn overdue_callbacks(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM callbacks WHERE status = 'missed'
-             OR (status NOT IN ('completed', 'cancelled') AND window_end_ms < ?)",
+             OR (status NOT IN ('completed', 'cancelled') AND window_end_ms < $1)",
         )
         .bind(now_ms())
         .fetch_one(&self.reader)

@@ -54,7 +54,9 @@ pub struct Failure {
 
 impl Store {
     /// Leases up to `limit` due actions (pending and due, or leased with an expired lease)
-    /// to `worker`, in one atomic statement.
+    /// to `worker`, in one atomic statement. Replicas claiming at once on PostgreSQL skip
+    /// each other's rows; a row another replica claimed and committed meanwhile is
+    /// re-checked against the WHERE clause and left out.
     pub async fn claim_actions(
         &self,
         worker: &str,
@@ -63,24 +65,26 @@ impl Store {
     ) -> Result<Vec<ClaimedAction>, StoreError> {
         let now = now_ms();
         let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let rows = sqlx::query(
-            "UPDATE actions SET status = 'leased', locked_by = ?1, locked_until = ?2,
-                attempts = attempts + 1, updated_at = ?3
+        let sql = format!(
+            "UPDATE actions SET status = 'leased', locked_by = $1, locked_until = $2,
+                attempts = attempts + 1, updated_at = $3
              WHERE id IN (
                 SELECT id FROM actions
-                WHERE (status = 'pending' AND next_attempt_at <= ?4)
-                   OR (status = 'leased' AND locked_until < ?4)
-                ORDER BY next_attempt_at, id LIMIT ?5)
+                WHERE (status = 'pending' AND next_attempt_at <= $4)
+                   OR (status = 'leased' AND locked_until < $4)
+                ORDER BY next_attempt_at, id LIMIT $5{})
              RETURNING id, escalation_id, vendor, call_id, action, refs, attempts, max_attempts,
                 progress",
-        )
-        .bind(worker)
-        .bind(until)
-        .bind(now_text())
-        .bind(now)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.writer)
-        .await?;
+            self.backend.skip_locked()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .bind(until)
+            .bind(now_text())
+            .bind(now)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.writer)
+            .await?;
         rows.iter()
             .map(|r| {
                 let vendor: &str = r.get("vendor");
@@ -92,8 +96,8 @@ impl Store {
                     call_id: r.get("call_id"),
                     action: serde_json::from_str(r.get::<&str, _>("action"))?,
                     refs: serde_json::from_str(r.get::<&str, _>("refs"))?,
-                    attempt: r.get::<u32, _>("attempts"),
-                    max_attempts: r.get::<u32, _>("max_attempts"),
+                    attempt: small(r.get("attempts")),
+                    max_attempts: small(r.get("max_attempts")),
                     progress: serde_json::from_str(r.get::<&str, _>("progress"))?,
                 })
             })
@@ -103,14 +107,14 @@ impl Store {
     pub async fn record_attempt(&self, record: &AttemptRecord<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO action_attempts (action_id, attempt, step, at, outcome, http_status, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(record.action_id)
-        .bind(record.attempt)
+        .bind(i64::from(record.attempt))
         .bind(record.step)
         .bind(now_text())
         .bind(record.outcome)
-        .bind(record.http_status)
+        .bind(record.http_status.map(i64::from))
         .bind(&record.detail)
         .execute(&self.writer)
         .await?;
@@ -124,8 +128,8 @@ impl Store {
         worker: &str,
     ) -> Result<bool, StoreError> {
         let updated = sqlx::query(
-            "UPDATE actions SET progress = ?, updated_at = ?
-             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+            "UPDATE actions SET progress = $1, updated_at = $2
+             WHERE id = $3 AND status = 'leased' AND locked_by = $4",
         )
         .bind(serde_json::to_string(&action.progress)?)
         .bind(now_text())
@@ -208,11 +212,11 @@ impl Store {
         step_detail: &str,
         fallback: &[Action],
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
         let updated = sqlx::query(
-            "UPDATE actions SET status = ?, last_error = COALESCE(?, last_error),
-                locked_by = NULL, locked_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+            "UPDATE actions SET status = $1, last_error = COALESCE($2, last_error),
+                locked_by = NULL, locked_until = NULL, updated_at = $3
+             WHERE id = $4 AND status = 'leased' AND locked_by = $5",
         )
         .bind(status)
         .bind(error)
@@ -226,7 +230,7 @@ impl Store {
             // The lease was lost; whoever holds it now records the outcome.
             return Ok(false);
         }
-        sqlx::query("UPDATE escalations SET status = COALESCE(?, status) WHERE id = ?")
+        sqlx::query("UPDATE escalations SET status = COALESCE($1, status) WHERE id = $2")
             .bind(escalation_status)
             .bind(&action.escalation_id)
             .execute(&mut *tx)
@@ -277,9 +281,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let updated = sqlx::query(
-            "UPDATE actions SET status = 'pending', next_attempt_at = ?, last_error = ?,
-                locked_by = NULL, locked_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+            "UPDATE actions SET status = 'pending', next_attempt_at = $1, last_error = $2,
+                locked_by = NULL, locked_until = NULL, updated_at = $3
+             WHERE id = $4 AND status = 'leased' AND locked_by = $5",
         )
         .bind(at)
         .bind(error)
@@ -302,10 +306,10 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let updated = sqlx::query(
-            "UPDATE actions SET status = 'pending', next_attempt_at = ?,
-                attempts = MAX(attempts - 1, 0), locked_by = NULL, locked_until = NULL,
-                updated_at = ?
-             WHERE id = ? AND status = 'leased' AND locked_by = ?",
+            "UPDATE actions SET status = 'pending', next_attempt_at = $1,
+                attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, locked_by = NULL, locked_until = NULL,
+                updated_at = $2
+             WHERE id = $3 AND status = 'leased' AND locked_by = $4",
         )
         .bind(at)
         .bind(now_text())
@@ -320,9 +324,9 @@ impl Store {
     /// On shutdown: hands back every lease this worker holds, without counting an attempt.
     pub async fn release_leases(&self, worker: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(
-            "UPDATE actions SET status = 'pending', attempts = MAX(attempts - 1, 0),
-                locked_by = NULL, locked_until = NULL, updated_at = ?
-             WHERE status = 'leased' AND locked_by = ?",
+            "UPDATE actions SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                locked_by = NULL, locked_until = NULL, updated_at = $1
+             WHERE status = 'leased' AND locked_by = $2",
         )
         .bind(now_text())
         .bind(worker)
@@ -330,4 +334,9 @@ impl Store {
         .await?
         .rows_affected())
     }
+}
+
+/// A stored count (attempts) as the `u32` the dispatcher counts in.
+fn small(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }

@@ -2,14 +2,14 @@
 
 use escalator_adapters::{CallEvent, Vendor};
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::audit::{append_step, AuditKey};
 use super::{now_ms, now_text, Planned, Store, StoreError};
 use crate::session::CallSession;
 
 pub(super) async fn insert_escalation(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     audit: &AuditKey,
     event: &CallEvent,
     session: &CallSession,
@@ -20,7 +20,7 @@ pub(super) async fn insert_escalation(
         "INSERT INTO escalations
            (id, reference, vendor, call_id, event_id, tier, team, status, decision, decided_at,
             review_flag)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&planned.id)
     .bind(&planned.reference)
@@ -32,7 +32,7 @@ pub(super) async fn insert_escalation(
     .bind(planned.status)
     .bind(serde_json::to_string(&planned.decision)?)
     .bind(&now)
-    .bind(planned.review)
+    .bind(i64::from(planned.review))
     .execute(&mut *tx)
     .await?;
     let triggers: Vec<String> = planned
@@ -78,7 +78,7 @@ pub(super) async fn insert_escalation(
 
 /// Inserts an action unless this escalation already has one of its kind (no effect twice).
 pub(super) async fn insert_action(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     escalation_id: &str,
     vendor: Vendor,
     call_id: &str,
@@ -91,7 +91,7 @@ pub(super) async fn insert_action(
         "INSERT INTO actions
            (escalation_id, vendor, call_id, kind, action, refs, status, attempts, max_attempts,
             next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, $10)
          ON CONFLICT (escalation_id, kind) DO NOTHING",
     )
     .bind(escalation_id)
@@ -100,7 +100,7 @@ pub(super) async fn insert_action(
     .bind(action.kind())
     .bind(serde_json::to_string(action)?)
     .bind(refs_json)
-    .bind(max_attempts)
+    .bind(i64::from(max_attempts))
     .bind(now_ms())
     .bind(&now)
     .bind(&now)
@@ -154,7 +154,7 @@ impl Store {
     ) -> Result<Vec<EscalationRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, reference, tier, team, status, decision FROM escalations
-             WHERE vendor = ? AND call_id = ? ORDER BY decided_at, id",
+             WHERE vendor = $1 AND call_id = $2 ORDER BY decided_at, id",
         )
         .bind(vendor.as_str())
         .bind(call_id)
@@ -176,7 +176,7 @@ impl Store {
 
     pub async fn steps(&self, escalation_id: &str) -> Result<Vec<StepRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT step, detail, at FROM escalation_steps WHERE escalation_id = ? ORDER BY id",
+            "SELECT step, detail, at FROM escalation_steps WHERE escalation_id = $1 ORDER BY id",
         )
         .bind(escalation_id)
         .fetch_all(&self.reader)
@@ -198,7 +198,7 @@ impl Store {
     ) -> Result<Vec<ActionRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, kind, status, attempts, last_error, action FROM actions
-             WHERE vendor = ? AND call_id = ? ORDER BY id",
+             WHERE vendor = $1 AND call_id = $2 ORDER BY id",
         )
         .bind(vendor.as_str())
         .bind(call_id)
@@ -221,7 +221,7 @@ impl Store {
     pub async fn attempts(&self, action_id: i64) -> Result<Vec<AttemptRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT attempt, step, outcome, http_status, detail FROM action_attempts
-             WHERE action_id = ? ORDER BY id",
+             WHERE action_id = $1 ORDER BY id",
         )
         .bind(action_id)
         .fetch_all(&self.reader)

@@ -45,8 +45,8 @@ impl Store {
             "SELECT e.id, e.reference, e.vendor, e.call_id, e.tier, e.team, e.status, e.decided_at
              FROM escalations e
              WHERE e.review_flag = 1 AND NOT EXISTS (
-                SELECT 1 FROM escalation_steps s WHERE s.escalation_id = e.id AND s.step = ?)
-             ORDER BY e.decided_at, e.id LIMIT ?",
+                SELECT 1 FROM escalation_steps s WHERE s.escalation_id = e.id AND s.step = $1)
+             ORDER BY e.decided_at, e.id LIMIT $2",
         )
         .bind(REVIEWED)
         .bind(limit)
@@ -73,8 +73,8 @@ impl Store {
         escalation_id: &str,
         review: &Review,
     ) -> Result<(), ReviewError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let known: Option<String> = sqlx::query_scalar("SELECT id FROM escalations WHERE id = ?")
+        let mut tx = self.backend.begin(&self.writer).await?;
+        let known: Option<String> = sqlx::query_scalar("SELECT id FROM escalations WHERE id = $1")
             .bind(escalation_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -92,9 +92,9 @@ impl Store {
     /// Flagged escalations, and how many of them have a review (for review coverage).
     pub async fn review_coverage(&self) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS flagged, COALESCE(SUM(EXISTS (
-                SELECT 1 FROM escalation_steps s WHERE s.escalation_id = e.id AND s.step = ?)), 0)
-                AS reviewed
+            "SELECT COUNT(*) AS flagged, COALESCE(SUM(CASE WHEN EXISTS (
+                SELECT 1 FROM escalation_steps s WHERE s.escalation_id = e.id AND s.step = $1)
+                THEN 1 ELSE 0 END), 0) AS reviewed
              FROM escalations e WHERE e.review_flag = 1",
         )
         .bind(REVIEWED)
@@ -106,7 +106,7 @@ impl Store {
     /// Every review of an escalation, oldest first.
     pub async fn reviews(&self, escalation_id: &str) -> Result<Vec<Review>, StoreError> {
         let details: Vec<String> = sqlx::query_scalar(
-            "SELECT detail FROM escalation_steps WHERE escalation_id = ? AND step = ? ORDER BY id",
+            "SELECT detail FROM escalation_steps WHERE escalation_id = $1 AND step = $2 ORDER BY id",
         )
         .bind(escalation_id)
         .bind(REVIEWED)

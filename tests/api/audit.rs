@@ -4,10 +4,11 @@
 use std::process::Command;
 
 use escalator::store::Store;
-use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 use tempfile::TempDir;
 
+use crate::helpers::store_backend::{on_postgres, store_url};
 use crate::helpers::*;
 
 /// Three escalations on one call (each stronger than the last), their steps written,
@@ -30,31 +31,42 @@ pub(crate) async fn recorded() -> (TempDir, String) {
     app.wait_for_actions(|rows| rows.len() == 3 && rows.iter().all(|a| a.status == "dry_run"))
         .await;
     let (dir, _) = app.stop().await;
-    let url = format!("sqlite://{}", dir.path().join("escalator.db").display());
+    let url = store_url(dir.path());
     (dir, url)
 }
 
-/// What someone with write access to the file can do: drop the guards and edit.
-async fn tamper(url: &str, statements: &[&str]) {
-    let pool: SqlitePool = SqlitePoolOptions::new()
+/// The database behind the store, opened directly.
+async fn open(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
         .max_connections(1)
         .connect(url)
         .await
-        .expect("open database");
-    for s in [
-        "DROP TRIGGER escalation_steps_sealed",
-        "DROP TRIGGER escalation_steps_kept",
-    ]
-    .iter()
-    .chain(statements)
-    {
+        .expect("open database")
+}
+
+/// What someone with write access to the database can do: drop the guards and edit.
+async fn tamper(url: &str, statements: &[&str]) {
+    let pool = open(url).await;
+    let drops: &[&str] = if on_postgres() {
+        &[
+            "DROP TRIGGER escalation_steps_sealed ON escalation_steps",
+            "DROP TRIGGER escalation_steps_kept ON escalation_steps",
+        ]
+    } else {
+        &[
+            "DROP TRIGGER escalation_steps_sealed",
+            "DROP TRIGGER escalation_steps_kept",
+        ]
+    };
+    for s in drops.iter().chain(statements) {
         sqlx::query(s).execute(&pool).await.expect(s);
     }
     pool.close().await;
 }
 
 async fn step_ids(url: &str) -> Vec<(i64, String)> {
-    let pool = SqlitePoolOptions::new().connect(url).await.unwrap();
+    let pool = open(url).await;
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, step FROM escalation_steps ORDER BY id")
             .fetch_all(&pool)
@@ -84,7 +96,7 @@ async fn an_untouched_record_verifies() {
 #[tokio::test]
 async fn the_database_itself_refuses_to_change_or_delete_a_step() {
     let (_dir, url) = recorded().await;
-    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    let pool = open(&url).await;
     let update =
         sqlx::query("UPDATE escalation_steps SET detail = 'nothing happened' WHERE id = 1")
             .execute(&pool)

@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "store_backend.rs"]
+pub mod store_backend;
+
 pub const SECRET: &str = "test-webhook-secret";
 pub const STANDARD_KEY: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const CID: &str = "b1c4e2a0-5d6f-4a1b-9c3e-7f8a9b0c1d2e";
@@ -102,7 +105,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let mut config = Config::default();
     config.server.listen = "127.0.0.1:0".into();
     config.server.body_limit_bytes = opts.body_limit;
-    config.store.url = format!("sqlite://{}", dir.path().join("escalator.db").display());
+    config.store.url = store_backend::store_url_for(dir.path()).await;
     config.dispatcher.enabled = opts.dispatcher;
     config.dispatcher.backoff_base_ms = 20;
     config.dispatcher.backoff_max_ms = 100;

@@ -4,7 +4,7 @@ use super::{
     insert_change, normalize_reference, record, CallbackChange, CallbackError, CallbackRecord,
     CallbackStatus, COLUMNS,
 };
-use crate::store::{now_text, Store};
+use crate::store::{now_text, Backend, Store};
 
 impl Store {
     /// Applies one change by `actor`, recording it in the history in the same transaction.
@@ -21,8 +21,8 @@ impl Store {
             });
         }
         let reference = normalize_reference(reference);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let applied = apply_change(&mut tx, &reference, actor, change).await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
+        let applied = apply_change(&mut tx, self.backend, &reference, actor, change).await?;
         tx.commit().await?;
         applied.count();
         Ok(applied.record)
@@ -48,14 +48,18 @@ impl Applied {
 
 /// Applies one change by `actor` inside `tx`, with its history entry.
 pub(super) async fn apply_change(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
     reference: &str,
     actor: &str,
     change: &CallbackChange,
 ) -> Result<Applied, CallbackError> {
     let reference = reference.to_string();
+    // Locked on PostgreSQL until the change commits: two people changing one
+    // commitment at once take turns instead of overwriting each other.
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+        "SELECT {COLUMNS} FROM callbacks WHERE reference = $1{}",
+        backend.for_update()
     ))
     .bind(&reference)
     .fetch_optional(&mut *tx)
@@ -81,7 +85,7 @@ pub(super) async fn apply_change(
                     message: "say what happened (no_answer, voicemail, busy, reached…)".into(),
                 });
             }
-            sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = ?")
+            sqlx::query("UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1")
                 .bind(&current.id)
                 .execute(&mut *tx)
                 .await?;
@@ -117,9 +121,9 @@ pub(super) async fn apply_change(
                 });
             }
             sqlx::query(
-                "UPDATE callbacks SET window_start = ?, window_end = ?, window_start_ms = ?,
-                        window_end_ms = ?
-                     WHERE id = ?",
+                "UPDATE callbacks SET window_start = $1, window_end = $2, window_start_ms = $3,
+                        window_end_ms = $4
+                     WHERE id = $5",
             )
             .bind(window_start.to_string())
             .bind(window_end.to_string())
@@ -145,7 +149,7 @@ pub(super) async fn apply_change(
                     message: "name the person who owns the callback now".into(),
                 });
             }
-            sqlx::query("UPDATE callbacks SET owner = ? WHERE id = ?")
+            sqlx::query("UPDATE callbacks SET owner = $1 WHERE id = $2")
                 .bind(owner)
                 .bind(&current.id)
                 .execute(&mut *tx)
@@ -158,7 +162,7 @@ pub(super) async fn apply_change(
         }
         CallbackChange::Miss => (CallbackStatus::Missed, None, serde_json::json!({})),
     };
-    sqlx::query("UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE callbacks SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(to.as_str())
         .bind(&now)
         .bind(&current.id)
@@ -175,12 +179,12 @@ pub(super) async fn apply_change(
         &detail,
     )
     .await?;
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = ?"))
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1"))
         .bind(&current.id)
         .fetch_one(&mut *tx)
         .await?;
     let first_attempt: Option<String> = sqlx::query_scalar(
-        "SELECT at FROM callback_changes WHERE callback_id = ? AND change = 'attempted'
+        "SELECT at FROM callback_changes WHERE callback_id = $1 AND change = 'attempted'
              ORDER BY id LIMIT 1",
     )
     .bind(&current.id)

@@ -7,7 +7,7 @@ mod platform;
 
 use escalator_adapters::{Briefing, Target, Vendor};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{now_ms, now_text, Store, StoreError};
@@ -193,7 +193,7 @@ pub(super) const COLUMNS: &str =
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
     window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id, region";
 
-pub(super) fn record(r: &SqliteRow) -> CallbackRecord {
+pub(super) fn record(r: &AnyRow) -> CallbackRecord {
     CallbackRecord {
         id: r.get("id"),
         reference: r.get("reference"),
@@ -227,9 +227,9 @@ impl Store {
     /// Records a named callback once per escalation, with its `created` history entry;
     /// returns its id.
     pub async fn record_named_callback(&self, c: &NewCallback<'_>) -> Result<String, StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
         let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = ?")
+            sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = $1")
                 .bind(c.escalation_id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -238,13 +238,15 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO callbacks
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
                 zone, window_start, window_end, window_start_ms, window_end_ms, held_by,
                 platform_ref, region)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $15,
+                $16, $17, $18, $19, $20, $21, $22, $23)
+             ON CONFLICT (escalation_id) DO NOTHING",
         )
         .bind(&id)
         .bind(&c.briefing.reference)
@@ -256,7 +258,7 @@ impl Store {
         .bind(c.owner)
         .bind(c.number)
         .bind(&c.briefing.caller_name)
-        .bind(c.briefing.verified)
+        .bind(c.briefing.verified.map(i64::from))
         .bind(&c.briefing.reason)
         .bind(&c.briefing.quote)
         .bind(&now)
@@ -270,7 +272,17 @@ impl Store {
         .bind(c.platform_ref)
         .bind(c.window.ok().map(|w| w.region.as_str()))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Another replica recorded it since the look above: theirs stands.
+            let id: String =
+                sqlx::query_scalar("SELECT id FROM callbacks WHERE escalation_id = $1")
+                    .bind(c.escalation_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(id);
+        }
         insert_change(
             &mut tx,
             &id,
@@ -293,7 +305,7 @@ impl Store {
     /// One commitment by its reference (case and dashes as people type them).
     pub async fn callback(&self, reference: &str) -> Result<Option<CallbackRecord>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM callbacks WHERE reference = ?"
+            "SELECT {COLUMNS} FROM callbacks WHERE reference = $1"
         ))
         .bind(normalize_reference(reference))
         .fetch_optional(&self.reader)
@@ -307,25 +319,37 @@ impl Store {
         filter: &CallbackFilter,
     ) -> Result<Vec<CallbackRecord>, StoreError> {
         let mut sql = format!("SELECT {COLUMNS} FROM callbacks WHERE 1 = 1");
-        if filter.status.is_some() {
-            sql.push_str(" AND status = ?");
-        }
-        if filter.owner.is_some() {
-            sql.push_str(" AND owner = ?");
-        }
-        if filter.team.is_some() {
-            sql.push_str(" AND team = ?");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        for (column, set) in [
+            ("status", filter.status.is_some()),
+            ("owner", filter.owner.is_some()),
+            ("team", filter.team.is_some()),
+        ] {
+            if set {
+                sql.push_str(&format!(" AND {column} = {}", next()));
+            }
         }
         if filter.due_before.is_some() {
-            sql.push_str(" AND window_end_ms IS NOT NULL AND window_end_ms < ?");
+            sql.push_str(&format!(
+                " AND window_end_ms IS NOT NULL AND window_end_ms < {}",
+                next()
+            ));
         }
         if filter.overdue {
-            sql.push_str(
+            sql.push_str(&format!(
                 " AND status NOT IN ('completed', 'cancelled') AND window_end_ms IS NOT NULL
-                  AND window_end_ms < ?",
-            );
+                  AND window_end_ms < {}",
+                next()
+            ));
         }
-        sql.push_str(" ORDER BY window_end_ms IS NULL, window_end_ms, created_at LIMIT ?");
+        sql.push_str(&format!(
+            " ORDER BY window_end_ms IS NULL, window_end_ms, created_at LIMIT {}",
+            next()
+        ));
         let mut query = sqlx::query(&sql);
         if let Some(s) = filter.status {
             query = query.bind(s.as_str());
@@ -350,7 +374,7 @@ impl Store {
     /// Escalator's named callbacks, newest first.
     pub async fn callbacks(&self, limit: i64) -> Result<Vec<CallbackRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM callbacks ORDER BY created_at DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM callbacks ORDER BY created_at DESC LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.reader)
@@ -365,7 +389,7 @@ impl Store {
     ) -> Result<Vec<CallbackChangeRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, change, from_status, to_status, reason, detail
-             FROM callback_changes WHERE callback_id = ? ORDER BY id",
+             FROM callback_changes WHERE callback_id = $1 ORDER BY id",
         )
         .bind(callback_id)
         .fetch_all(&self.reader)
@@ -393,7 +417,7 @@ impl Store {
         let mut out = Vec::with_capacity(owners.len());
         for owner in owners {
             let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM callbacks WHERE owner = ?
+                "SELECT COUNT(*) FROM callbacks WHERE owner = $1
                  AND status NOT IN ('completed', 'cancelled')",
             )
             .bind(owner)
@@ -413,7 +437,7 @@ pub(super) fn normalize_reference(reference: &str) -> String {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn insert_change(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     callback_id: &str,
     actor: &str,
     change: &str,
@@ -425,7 +449,7 @@ pub(super) async fn insert_change(
     sqlx::query(
         "INSERT INTO callback_changes
            (callback_id, at, actor, change, from_status, to_status, reason, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(callback_id)
     .bind(now_text())

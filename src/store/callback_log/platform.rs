@@ -80,7 +80,7 @@ impl Store {
         changes: &[CallbackChange],
     ) -> Result<Option<CallbackRecord>, CallbackError> {
         let reference = normalize_reference(reference);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.backend.begin(&self.writer).await?;
         let new_state = sqlx::query(
             "UPDATE callbacks SET platform_status = $1, platform_checked_ms = $2,
                 platform_call_id = COALESCE($3, platform_call_id)
@@ -107,7 +107,7 @@ impl Store {
         }
         let mut applied = Vec::with_capacity(changes.len());
         for change in changes {
-            match apply_change(&mut tx, &reference, vendor.as_str(), change).await {
+            match apply_change(&mut tx, self.backend, &reference, vendor.as_str(), change).await {
                 Ok(a) => applied.push(a),
                 // Closed by a person first: their word stands.
                 Err(CallbackError::Closed { .. }) => break,

@@ -1,0 +1,116 @@
+//! Deliveries: dedupe, sessions, escalations with their actions and chained steps.
+
+use escalator_adapters::Vendor;
+
+use super::fixtures::{escalate, event, REPEAT_WINDOW};
+use super::on_both_backends;
+use crate::store::EventOutcome;
+
+on_both_backends! {
+    async fn a_redelivered_event_is_a_duplicate_and_the_session_keeps_every_event(db: TestDb) {
+        let store = &db.store;
+        let first = [event("c1", "e1"), event("c1", "e2")];
+        let outcomes = store
+            .record_delivery(&first, REPEAT_WINDOW, |_, _| None)
+            .await
+            .unwrap();
+        assert_eq!(outcomes, vec![EventOutcome::Recorded, EventOutcome::Recorded]);
+        let again = [event("c1", "e2"), event("c1", "e3")];
+        let outcomes = store
+            .record_delivery(&again, REPEAT_WINDOW, |_, _| None)
+            .await
+            .unwrap();
+        assert_eq!(outcomes, vec![EventOutcome::Duplicate, EventOutcome::Recorded]);
+        assert_eq!(store.count_events(Vendor::Genesys).await.unwrap(), 3);
+        let session = store.session(Vendor::Genesys, "c1").await.unwrap();
+        let keys: Vec<&str> = session.refs.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["e1", "e2", "e3"]);
+        assert!(store.session(Vendor::Genesys, "c2").await.unwrap().refs.is_empty());
+    }
+
+    async fn earlier_calls_from_the_same_number_count_as_repeat_contact(db: TestDb) {
+        let store = &db.store;
+        store
+            .record_delivery(&[event("c1", "e1")], REPEAT_WINDOW, |_, _| None)
+            .await
+            .unwrap();
+        let mut seen = 0;
+        store
+            .record_delivery(&[event("c2", "e2")], REPEAT_WINDOW, |session, _| {
+                seen = session.prior_calls;
+                None
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
+    }
+
+    async fn an_escalation_is_stored_with_its_actions_and_a_verifiable_chain(db: TestDb) {
+        let store = &db.store;
+        escalate(store, "c1", "esc-1").await;
+        let rows = store.escalations(Vendor::Genesys, "c1").await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].reference, "ESC-esc-1");
+        assert_eq!(rows[0].decision["tier"], "supervisor");
+        let actions = store.actions(Vendor::Genesys, "c1").await.unwrap();
+        let kinds: Vec<&str> = actions.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(kinds, ["agent_guidance", "attach_briefing"]);
+        assert!(actions.iter().all(|a| a.status == "pending" && a.attempts == 0));
+        assert_eq!(store.outbox_depth().await.unwrap(), 2);
+        let steps: Vec<String> = store
+            .steps("esc-1")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.step)
+            .collect();
+        assert_eq!(steps, ["decided", "action_planned", "action_planned"]);
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!(report.first_broken, None);
+        assert_eq!(report.checked, 3);
+        // Listed and found by id or by reference, flagged for review.
+        let found = store.escalation("ESC-esc-1").await.unwrap().expect("found");
+        assert!(found.summary.review_flag);
+        assert_eq!(store.escalation_actions("esc-1").await.unwrap().len(), 2);
+        assert_eq!(store.review_queue(10).await.unwrap().len(), 1);
+        assert_eq!(store.review_coverage().await.unwrap(), (1, 0));
+    }
+
+    async fn escalations_are_listed_by_filter_newest_first(db: TestDb) {
+        let store = &db.store;
+        escalate(store, "c1", "esc-1").await;
+        escalate(store, "c2", "esc-2").await;
+        let all = store
+            .list_escalations(&crate::store::EscalationFilter::default())
+            .await
+            .unwrap();
+        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["esc-2", "esc-1"]);
+        let hour = jiff::SignedDuration::from_hours(1);
+        let since = |at: jiff::Timestamp| crate::store::EscalationFilter {
+            team: Some("legal".into()),
+            status: Some("open".into()),
+            since: Some(at),
+            ..Default::default()
+        };
+        let recent = store
+            .list_escalations(&since(jiff::Timestamp::now() - hour))
+            .await
+            .unwrap();
+        assert_eq!(recent.len(), 2);
+        let future = store
+            .list_escalations(&since(jiff::Timestamp::now() + hour))
+            .await
+            .unwrap();
+        assert!(future.is_empty());
+        let other = store
+            .list_escalations(&crate::store::EscalationFilter {
+                vendor: Some("talkdesk".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(other.is_empty());
+    }
+}
