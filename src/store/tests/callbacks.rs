@@ -185,7 +185,7 @@ on_both_backends! {
 
         let attempt = CallbackChange::Attempt { outcome: "not_reached".into(), notes: String::new() };
         let first = store
-            .record_platform_state(&reference, Vendor::Talkdesk, "TO_BE_RETRIED", None, &[attempt.clone()])
+            .record_platform_state(&reference, Vendor::Talkdesk, "TO_BE_RETRIED", None, std::slice::from_ref(&attempt))
             .await
             .unwrap()
             .expect("a new state");
