@@ -1,15 +1,17 @@
 //! The callback log kept in step with the platforms that hold callbacks: what a platform
 //! reports (read back from its API) is recorded once per reported state, with the platform
-//! as the actor, and never undoes a person's decision. Five9's and Genesys's cases are in
-//! their own files (`five9_actions`, `genesys`).
+//! as the actor, and never undoes a person's decision. Five9's dialler calls, matched from
+//! its events, are in `five9_actions`.
 
 use std::time::Duration;
 
 use escalator::store::CallbackChange;
+use escalator_adapters::Vendor;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use crate::genesys::{mount_refused_consult_then_callback, THREAT};
 use crate::helpers::*;
 use crate::talkdesk_actions::{
     at, mount_custom_fields, plan_scheduled_callback, start_with, Td, BEARER, INTERACTION,
@@ -174,4 +176,79 @@ async fn a_callback_a_person_cancelled_stays_cancelled_whatever_talkdesk_reports
         .await
         .unwrap();
     assert!(again.is_none());
+}
+
+/// The callback conversation Genesys holds is read back (`GET
+/// /api/v2/conversations/callbacks/{id}`): an agent who took it and a conversation that
+/// ended complete it in the log, with Genesys as the actor.
+#[tokio::test]
+async fn a_callback_an_agent_handled_on_genesys_is_completed_in_the_log() {
+    let app = spawn_app_with(Options {
+        configure: Some(Box::new(|c: &mut escalator::config::Config| {
+            c.scheduler.interval_seconds = 1;
+        })),
+        ..Options::default()
+    })
+    .await;
+    mount_refused_consult_then_callback(&app).await;
+    let conversation = |participants: serde_json::Value| {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"id": "cb-conv-1", "participants": participants}))
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v2/conversations/callbacks/cb-conv-1"))
+        .respond_with(conversation(json!([
+            {"id": "p1", "purpose": "customer", "state": "scheduled"},
+            {"id": "p2", "purpose": "acd", "state": "connected"}
+        ])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/conversations/callbacks/cb-conv-1"))
+        .respond_with(conversation(json!([
+            {"id": "p1", "purpose": "customer", "state": "disconnected",
+             "disconnectType": "endpoint", "endTime": "2026-06-01T15:20:00Z"},
+            {"id": "p3", "purpose": "agent", "state": "terminated",
+             "connectedTime": "2026-06-01T15:05:00Z", "endTime": "2026-06-01T15:20:00Z"}
+        ])))
+        .mount(&app.genesys)
+        .await;
+
+    assert_eq!(app.post_genesys(&customer_start()).await.status(), 200);
+    app.post_genesys(&transcription("utt-1", THREAT, "EXTERNAL", true))
+        .await;
+    let mut done = None;
+    for _ in 0..150 {
+        let escalations = app.store.escalations(Vendor::Genesys, CID).await.unwrap();
+        if let Some(e) = escalations.first() {
+            if let Some(cb) = app.store.callback(&e.reference).await.unwrap() {
+                if cb.status == "completed" {
+                    done = Some(cb);
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cb = done.expect("completed from the callback conversation");
+    assert_eq!(cb.platform_ref.as_deref(), Some("cb-conv-1"));
+    assert_eq!(
+        cb.platform_status.as_deref(),
+        Some("agent connected, ended (endpoint)")
+    );
+    let history = app.store.callback_history(&cb.id).await.unwrap();
+    let trail: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h.change.as_str(), h.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("created", "escalator"),
+            ("attempted", "genesys"),
+            ("completed", "genesys")
+        ]
+    );
 }
