@@ -7,6 +7,7 @@ mod audit;
 mod backend;
 mod callback_log;
 mod fallback;
+mod inbox;
 mod notifications;
 mod outbox;
 mod records;
@@ -14,7 +15,6 @@ mod reviews;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use escalator_adapters::{Action, CallEvent, EventKind, Vendor};
@@ -194,47 +194,32 @@ impl Store {
             .collect();
         self.backend.lock_calls(&mut tx, &calls).await?;
         let received_at = now_text();
-        let mut sessions: HashMap<(Vendor, String), CallSession> = HashMap::new();
         let mut outcomes = Vec::with_capacity(events.len());
 
+        let mut new = inbox::insert_new(&mut tx, events, &received_at).await?;
+        let mut touched: Vec<(Vendor, String)> = events
+            .iter()
+            .filter(|e| !matches!(e.kind, EventKind::Other { .. }))
+            .filter(|e| new.contains(&(e.vendor, e.event_id.clone())))
+            .map(|e| (e.vendor, e.call_id.clone()))
+            .collect();
+        touched.sort();
+        touched.dedup();
+        let mut sessions = inbox::load_sessions(&mut tx, &touched).await?;
+
         for event in events {
-            let inserted = sqlx::query(
-                "INSERT INTO inbound_events
-                   (vendor, event_id, call_id, kind, occurred_at, received_at, outcome, event,
-                    caller_number, occurred_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'recorded', $7, $8, $9)
-                 ON CONFLICT (vendor, event_id) DO NOTHING",
-            )
-            .bind(event.vendor.as_str())
-            .bind(&event.event_id)
-            .bind(&event.call_id)
-            .bind(event.kind.name())
-            .bind(event.occurred_at.to_string())
-            .bind(&received_at)
-            .bind(serde_json::to_string(event)?)
-            .bind(event.caller.number.as_deref())
-            .bind(event.occurred_at.as_millisecond())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
+            // The first of repeated copies in one batch is the new one.
+            if !new.remove(&(event.vendor, event.event_id.clone())) {
                 outcomes.push(EventOutcome::Duplicate);
                 continue;
             }
             if let EventKind::Other { .. } = event.kind {
-                mark_outcome(&mut tx, event, "ignored").await?;
                 outcomes.push(EventOutcome::Ignored);
                 continue;
             }
-
-            let key = (event.vendor, event.call_id.clone());
-            if !sessions.contains_key(&key) {
-                let loaded = load_session(&mut tx, event.vendor, &event.call_id).await?;
-                sessions.insert(key.clone(), loaded);
-            }
-            let Some(session) = sessions.get_mut(&key) else {
-                continue; // inserted just above
-            };
+            let session = sessions
+                .entry((event.vendor, event.call_id.clone()))
+                .or_default();
             session.apply(event);
             if let (EventKind::CallStarted { .. }, Some(number)) =
                 (&event.kind, event.caller.number.as_deref())
@@ -265,19 +250,7 @@ impl Store {
             });
         }
 
-        for ((vendor, call_id), session) in sessions {
-            sqlx::query(
-                "INSERT INTO call_sessions (vendor, call_id, state, updated_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (vendor, call_id) DO UPDATE SET state = excluded.state,
-                   updated_at = excluded.updated_at",
-            )
-            .bind(vendor.as_str())
-            .bind(&call_id)
-            .bind(serde_json::to_string(&session)?)
-            .bind(&received_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        inbox::save_sessions(&mut tx, &sessions, &received_at).await?;
         tx.commit().await?;
         Ok(outcomes)
     }

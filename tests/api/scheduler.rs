@@ -170,8 +170,9 @@ async fn a_failing_sink_is_retried_until_the_notification_is_sent() {
     mount_alert_webhook(&alerts).await;
     let app = spawn_app_with(options(&alerts, true)).await;
     let reference = commitment(&app, "call-retry", -60, -1).await;
-    // The first try is refused (503), the retry 5 s later goes through.
-    for _ in 0..200 {
+    // The first try is refused (503), the retry 5 s later goes through (waits up to 30 s:
+    // a loaded machine delays ticks).
+    for _ in 0..600 {
         if !app
             .store
             .notifications_sent(&reference)
