@@ -572,10 +572,9 @@ async fn an_agent_without_credentials_moves_the_chain_on_and_names_the_variable(
     f.five9.verify().await;
 }
 
-/// Five9's API cannot read a list record's outcome back; the campaign's call to the
-/// callback number, seen through the Web Connector, is the platform's report of it.
-#[tokio::test]
-async fn the_dialers_call_to_the_callback_number_is_recorded_as_an_attempt_then_completed() {
+/// A legal threat whose consult Five9 refuses, ending in a callback record on the dialing
+/// list: the service and the commitment it logged.
+async fn callback_on_the_dialing_list() -> (Five9, escalator::store::CallbackRecord) {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
     mount_variables(&f.five9, 1).await;
@@ -590,6 +589,14 @@ async fn the_dialers_call_to_the_callback_number_is_recorded_as_an_attempt_then_
     f.caller_says(THREAT).await;
     f.wait(has("schedule_callback", "succeeded")).await;
     let cb = f.app.store.callbacks(1).await.unwrap().remove(0);
+    (f, cb)
+}
+
+/// Five9's API cannot read a list record's outcome back; the campaign's call to the
+/// callback number, seen through the Web Connector, is the platform's report of it.
+#[tokio::test]
+async fn the_dialers_call_to_the_callback_number_is_recorded_as_an_attempt_then_completed() {
+    let (f, cb) = callback_on_the_dialing_list().await;
     assert_eq!(cb.held_by, "five9");
     let number = cb.number.clone().expect("callback number");
     let national = number.trim_start_matches("+1");
@@ -647,14 +654,7 @@ async fn the_dialers_call_to_the_callback_number_is_recorded_as_an_attempt_then_
 
 #[tokio::test]
 async fn an_unanswered_dialer_call_leaves_the_callback_owed() {
-    let f = start(&format!("{AGENT}:agent:pw")).await;
-    mount_session(&f.five9).await;
-    mount_variables(&f.five9, 1).await;
-    mount_transfer(&f.five9, "skill-legal", "WARM", five9_error(400, "no")).await;
-    mount_add_record(&f.five9, list_import_result(1, 0)).await;
-    f.caller_says(THREAT).await;
-    f.wait(has("schedule_callback", "succeeded")).await;
-    let cb = f.app.store.callbacks(1).await.unwrap().remove(0);
+    let (f, cb) = callback_on_the_dialing_list().await;
     let national = cb
         .number
         .clone()
