@@ -15,13 +15,16 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::orchestrator::Orchestrator;
 use crate::playbook::{Decision, Playbook, PlaybookHandle};
+use crate::reconcile;
 use crate::store::{EventOutcome, Planned, Store, StoreError};
 
 /// Deliveries written in one transaction at most.
 const MAX_BATCH: usize = 64;
 
-/// What committing a delivery produced: each event's outcome, and the escalations decided.
+/// What committing a delivery produced: its events (handed back), each event's outcome,
+/// and the escalations decided.
 pub struct Committed {
+    pub events: Vec<CallEvent>,
     pub outcomes: Vec<EventOutcome>,
     pub decisions: Vec<(Decision, Planned)>,
 }
@@ -89,9 +92,8 @@ async fn write_batches(decider: Decider, mut rx: mpsc::Receiver<Job>) {
             let events: Vec<&[CallEvent]> = batch.iter().map(|j| j.events.as_slice()).collect();
             match write(&decider, &events).await {
                 Ok(parts) => {
-                    for (job, part) in batch.into_iter().zip(parts) {
-                        let _ = job.reply.send(Ok(part));
-                    }
+                    let results = parts.into_iter().map(Ok).collect();
+                    answer(&decider, batch, results).await;
                     continue;
                 }
                 Err(e) => {
@@ -99,19 +101,55 @@ async fn write_batches(decider: Decider, mut rx: mpsc::Receiver<Job>) {
                 }
             }
         }
-        for job in batch {
-            let result = write(&decider, &[job.events.as_slice()])
-                .await
-                .map(|mut parts| parts.remove(0))
-                .map_err(|e| CommitError::Store(Arc::new(e)));
-            let _ = job.reply.send(result);
+        let mut results = Vec::with_capacity(batch.len());
+        for job in &batch {
+            results.push(
+                write(&decider, &[job.events.as_slice()])
+                    .await
+                    .map(|mut parts| parts.remove(0))
+                    .map_err(|e| CommitError::Store(Arc::new(e))),
+            );
+        }
+        answer(&decider, batch, results).await;
+    }
+}
+
+/// Matches the batch's calls to callbacks their platforms hold (one lookup for the whole
+/// batch), then answers each delivery, handing its events back.
+async fn answer(decider: &Decider, batch: Vec<Job>, results: Vec<Result<Written, CommitError>>) {
+    let platform_calls: Vec<&CallEvent> = batch
+        .iter()
+        .zip(&results)
+        .filter_map(|(job, result)| Some((job, result.as_ref().ok()?)))
+        .flat_map(|(job, written)| reconcile::platform_call_events(&job.events, &written.outcomes))
+        .collect();
+    reconcile::record_platform_calls(&decider.store, &platform_calls).await;
+    for (job, result) in batch.into_iter().zip(results) {
+        let _ = job
+            .reply
+            .send(result.map(|written| written.with_events(job.events)));
+    }
+}
+
+/// What one delivery's part of a transaction produced, before its events are handed back.
+struct Written {
+    outcomes: Vec<EventOutcome>,
+    decisions: Vec<(Decision, Planned)>,
+}
+
+impl Written {
+    fn with_events(self, events: Vec<CallEvent>) -> Committed {
+        Committed {
+            events,
+            outcomes: self.outcomes,
+            decisions: self.decisions,
         }
     }
 }
 
-/// Writes the deliveries in `batch` in one transaction; one [`Committed`] per delivery.
-async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Committed>, StoreError> {
-    let events: Vec<CallEvent> = batch.iter().flat_map(|d| d.iter().cloned()).collect();
+/// Writes the deliveries in `batch` in one transaction; one [`Written`] per delivery.
+async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Written>, StoreError> {
+    let events: Vec<&CallEvent> = batch.iter().flat_map(|d| d.iter()).collect();
     // One playbook version decides the whole batch, even across a reload.
     let playbook = decider.playbook.current();
     let mut decided: HashMap<(Vendor, String), (Decision, Planned)> = HashMap::new();
@@ -144,7 +182,7 @@ async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Committe
                 .iter()
                 .filter_map(|e| decided.remove(&(e.vendor, e.event_id.clone())))
                 .collect();
-            Committed {
+            Written {
                 outcomes,
                 decisions,
             }

@@ -42,8 +42,11 @@ pub enum IngestError {
 
 pub use crate::intake::InboundAuths;
 
+/// Cheap to clone: the HTTP edge clones it for every request.
 #[derive(Clone)]
-pub struct Pipeline {
+pub struct Pipeline(Arc<Parts>);
+
+struct Parts {
     store: Store,
     playbook: PlaybookHandle,
     orchestrator: Orchestrator,
@@ -91,7 +94,7 @@ impl Pipeline {
             playbook: playbook.clone(),
             orchestrator: orchestrator.clone(),
         });
-        Self {
+        Self(Arc::new(Parts {
             store,
             playbook,
             orchestrator,
@@ -100,11 +103,11 @@ impl Pipeline {
             default_queue,
             wake,
             writer,
-        }
+        }))
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.0.store
     }
 
     /// The vendor named in a path, if Escalator has an adapter for it and it is enabled.
@@ -112,7 +115,7 @@ impl Pipeline {
         let vendor: Vendor = name
             .parse()
             .map_err(|_| IngestError::UnknownVendor(name.to_string()))?;
-        if !self.enabled.contains(&vendor) {
+        if !self.0.enabled.contains(&vendor) {
             return Err(IngestError::VendorDisabled(vendor));
         }
         Ok(vendor)
@@ -122,6 +125,7 @@ impl Pipeline {
     /// parsed.
     pub fn verify(&self, vendor: Vendor, delivery: &Delivery<'_>) -> Result<(), IngestError> {
         let auth = self
+            .0
             .auths
             .get(&vendor)
             .ok_or(IngestError::NoInboundCredentials(vendor))?;
@@ -136,17 +140,18 @@ impl Pipeline {
     ) -> Result<DeliveryReport, IngestError> {
         let events = escalator_adapters::normalize(vendor, delivery)?;
         let commit::Committed {
+            events,
             outcomes,
             decisions,
         } = self
+            .0
             .writer
-            .commit(events.clone())
+            .commit(events)
             .await
             .map_err(IngestError::Commit)?;
         if decisions.iter().any(|(_, p)| !p.actions.is_empty()) {
-            self.wake.notify_one();
+            self.0.wake.notify_one();
         }
-        crate::reconcile::record_platform_calls(&self.store, &events, &outcomes).await;
         let reports = events
             .iter()
             .zip(&outcomes)
@@ -208,14 +213,15 @@ impl Pipeline {
                     language: request.language.clone(),
                 }),
             };
-            let playbook = self.playbook.current();
-            self.store
+            let playbook = self.0.playbook.current();
+            self.0
+                .store
                 .record_delivery(
                     std::slice::from_ref(&event),
                     repeat_window(&playbook),
                     |session, event| {
                         let decision = playbook.decide(session, event)?;
-                        Some(self.orchestrator.plan_routed(decision))
+                        Some(self.0.orchestrator.plan_routed(decision))
                     },
                 )
                 .await?;
@@ -223,13 +229,14 @@ impl Pipeline {
         // An answer the fallback chain armed for this call: hand it over and let the
         // chain record that the flow took it.
         if let Some(armed) = self
+            .0
             .store
             .take_armed_route(vendor, &request.call_id)
             .await?
         {
             let hard_stop =
                 TriggerKind::parse(&armed.briefing.reason).is_some_and(|k| k.is_hard_stop());
-            self.wake.notify_one();
+            self.0.wake.notify_one();
             return Ok(RouteAnswer {
                 escalate: true,
                 team: Some(armed.team),
@@ -238,13 +245,14 @@ impl Pipeline {
                 briefing: Some(armed.briefing),
             });
         }
-        let session = self.store.session(vendor, &request.call_id).await?;
+        let session = self.0.store.session(vendor, &request.call_id).await?;
         let Some(open) = session.escalation else {
             return Ok(RouteAnswer {
                 escalate: false,
                 team: None,
                 // The default queue is a Genesys queue id; other flows keep their own route.
                 destination: self
+                    .0
                     .default_queue
                     .clone()
                     .filter(|_| vendor == Vendor::Genesys)
@@ -253,7 +261,7 @@ impl Pipeline {
                 briefing: None,
             });
         };
-        let rows = self.store.escalations(vendor, &request.call_id).await?;
+        let rows = self.0.store.escalations(vendor, &request.call_id).await?;
         let decision: Option<Decision> = rows
             .into_iter()
             .find(|r| r.id == open.id)
@@ -277,7 +285,7 @@ impl Pipeline {
         Ok(RouteAnswer {
             escalate: true,
             team: Some(open.team.clone()),
-            destination: Some(self.orchestrator.target(&open.team, vendor).destination),
+            destination: Some(self.0.orchestrator.target(&open.team, vendor).destination),
             priority: if hard_stop { 10 } else { 5 },
             briefing,
         })

@@ -100,7 +100,13 @@ pub async fn run(args: LoadgenArgs) -> Result<(), String> {
     });
     // Call numbers from the clock: a second run against the same store repeats no id.
     let first_call = jiff::Timestamp::now().as_millisecond().unsigned_abs() * 1000;
+    let pid = service.as_ref().and_then(target::Service::pid);
+    let cpu_before = pid.and_then(target::cpu_time);
     let out = drive::drive(&base, &plan, first_call).await?;
+    let cpu_used = pid
+        .and_then(target::cpu_time)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     if let Some(t) = sampling {
         t.abort();
     }
@@ -109,6 +115,16 @@ pub async fn run(args: LoadgenArgs) -> Result<(), String> {
         println!(
             "throughput vs bare handler: {:.0}%",
             100.0 * out.per_second(out.acked) / c.per_second(c.acked).max(f64::EPSILON)
+        );
+    }
+    if let Some(cpu) = cpu_used {
+        // Per delivery, this is what the service costs whatever else shares the machine.
+        println!(
+            "service CPU: {:.1} s over {:.0} s ({:.0}% of one core), {:.0} µs per acknowledged delivery",
+            cpu.as_secs_f64(),
+            out.elapsed.as_secs_f64(),
+            100.0 * cpu.as_secs_f64() / out.elapsed.as_secs_f64().max(f64::EPSILON),
+            1e6 * cpu.as_secs_f64() / (out.acked.max(1) as f64)
         );
     }
     if let Some(idle) = idle {

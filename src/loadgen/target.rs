@@ -115,3 +115,39 @@ pub fn resident_bytes(pid: u32) -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+/// CPU time (user + system, all threads) process `pid` has used so far. `/proc` counts it
+/// in USER_HZ ticks, which Linux fixes at 100 per second for every program.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its ')' do not.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split_whitespace();
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_shows_its_cpu_time_and_memory() {
+        let pid = std::process::id();
+        let before = cpu_time(pid).expect("readable");
+        let mut x = 0u64;
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_millis(100) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let after = cpu_time(pid).expect("readable");
+        assert!(
+            after >= before + Duration::from_millis(50),
+            "{before:?} → {after:?}"
+        );
+        assert!(resident_bytes(pid).is_some_and(|b| b > 1_000_000));
+        assert_eq!(cpu_time(u32::MAX), None);
+    }
+}

@@ -2,6 +2,8 @@
 //! finds which phrases occur in one pass; only those are then located for their span and
 //! checked against negation and the category's exceptions.
 
+use std::sync::OnceLock;
+
 use regex::{Regex, RegexSet};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -91,7 +93,26 @@ impl Category {
 struct Phrase {
     category: usize,
     rule_id: String,
-    re: Regex,
+    /// The phrase's own pattern, compiled the first time the set finds it: a compiled
+    /// regex weighs ~100 KB and most phrases never fire in a given process.
+    source: String,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl Phrase {
+    fn regex(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| match Regex::new(&self.source) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    // Parsed when the playbook loaded and compiled in the set; a
+                    // single-pattern size limit is the only way here.
+                    tracing::error!(rule = %self.rule_id, error = %e, "a playbook phrase cannot be compiled; it never fires");
+                    None
+                }
+            })
+            .as_ref()
+    }
 }
 
 #[derive(Debug)]
@@ -170,14 +191,14 @@ impl Matcher {
             for (lang, list) in &cat.phrases {
                 for (i, p) in list.iter().enumerate() {
                     let phrase_key = format!("{key}.phrases.{lang}[{i}]");
-                    let source = wrap(&strip_accents(p.get_ref()));
-                    let re = compile_phrase(p.get_ref())
+                    let source = phrase_pattern(p.get_ref())
                         .map_err(|m| err(line_of(text, p.span().start), phrase_key.clone(), m))?;
-                    sources.push(source);
+                    sources.push(source.clone());
                     phrases.push(Phrase {
                         category: index,
                         rule_id: format!("{cat_name}.{lang}.{i}"),
-                        re,
+                        source,
+                        re: OnceLock::new(),
                     });
                 }
             }
@@ -229,7 +250,10 @@ impl Matcher {
             if category.speaker != speaker || hits.iter().any(|h| h.category == category) {
                 continue;
             }
-            let found = phrase.re.find_iter(&text.text).find(|m| {
+            let Some(re) = phrase.regex() else {
+                continue;
+            };
+            let found = re.find_iter(&text.text).find(|m| {
                 let negated = category.negation && is_negated(text, m.start());
                 let excepted = category.except.iter().any(|ex| {
                     ex.find_iter(&text.text)
@@ -255,6 +279,13 @@ fn wrap(phrase: &str) -> String {
 }
 
 fn compile_phrase(phrase: &str) -> Result<Regex, String> {
+    let pattern = phrase_pattern(phrase)?;
+    Regex::new(&pattern).map_err(|e| format!("invalid pattern: {e}"))
+}
+
+/// The checked pattern of a phrase: lower case, accents stripped, word-bounded, and
+/// parseable (compiling waits until the phrase is first found).
+fn phrase_pattern(phrase: &str) -> Result<String, String> {
     if phrase.trim().is_empty() {
         return Err("is empty".into());
     }
@@ -266,7 +297,11 @@ fn compile_phrase(phrase: &str) -> Result<Regex, String> {
             "write phrases in lower case (utterances are lower-cased before matching)".into(),
         );
     }
-    Regex::new(&wrap(&strip_accents(phrase))).map_err(|e| format!("invalid pattern: {e}"))
+    let pattern = wrap(&strip_accents(phrase));
+    regex_syntax::Parser::new()
+        .parse(&pattern)
+        .map_err(|e| format!("invalid pattern: {e}"))?;
+    Ok(pattern)
 }
 
 fn strip_accents(s: &str) -> String {

@@ -4,7 +4,7 @@
 //! log learns the outcome on platforms whose API cannot read a callback back (Five9 list
 //! records, Nextiva leads).
 
-use escalator_adapters::{CallEvent, Direction, EventKind};
+use escalator_adapters::{CallEvent, Direction, EventKind, Vendor};
 
 use crate::store::{CallbackChange, EventOutcome, Store};
 
@@ -37,20 +37,69 @@ fn connected_state(call_id: &str) -> String {
     format!("call {call_id} agent connected")
 }
 
-/// Records what newly accepted call events say about callbacks their platform holds. A
-/// failure is logged and leaves the commitment to the scheduler's overdue escalation.
-pub async fn record_platform_calls(store: &Store, events: &[CallEvent], outcomes: &[EventOutcome]) {
-    for (event, outcome) in events.iter().zip(outcomes) {
-        if *outcome == EventOutcome::Duplicate {
+/// The events of a committed delivery that may concern a callback a platform holds: new
+/// outbound call starts, agents connecting and calls ending (a small share of all events).
+pub fn platform_call_events<'a>(
+    events: &'a [CallEvent],
+    outcomes: &'a [EventOutcome],
+) -> impl Iterator<Item = &'a CallEvent> {
+    events
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| **outcome != EventOutcome::Duplicate)
+        .filter(|(event, _)| {
+            matches!(
+                event.kind,
+                EventKind::CallStarted {
+                    direction: Some(Direction::Outbound),
+                    ..
+                } | EventKind::AgentConnected { .. }
+                    | EventKind::CallEnded { .. }
+            )
+        })
+        .map(|(event, _)| event)
+}
+
+/// Records what newly accepted call events (from [`platform_call_events`]) say about
+/// callbacks their platform holds. The calls carrying such callbacks are looked up for the
+/// whole batch at once, since almost no call is one. A failure is logged and leaves the
+/// commitment to the scheduler's overdue escalation.
+pub async fn record_platform_calls(store: &Store, events: &[&CallEvent]) {
+    if events.is_empty() {
+        return;
+    }
+    let calls: Vec<(Vendor, &str)> = events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::CallStarted { .. }))
+        .map(|e| (e.vendor, e.call_id.as_str()))
+        .collect();
+    let mut carrying = match store.platform_calls_among(&calls).await {
+        Ok(carrying) => carrying,
+        Err(e) => {
+            tracing::error!(error = %e, "looking up the platform calls that carry callbacks failed");
+            return;
+        }
+    };
+    for event in events {
+        let outbound_start = matches!(event.kind, EventKind::CallStarted { .. });
+        if !outbound_start && !carrying.contains(&(event.vendor, event.call_id.clone())) {
             continue;
         }
-        if let Err(e) = record_one(store, event).await {
-            tracing::error!(vendor = %event.vendor, call_id = %event.call_id, error = %e, "matching a platform call to a callback failed");
+        match record_one(store, event).await {
+            // Its agent and its end may be in this same batch.
+            Ok(true) => {
+                carrying.insert((event.vendor, event.call_id.clone()));
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(vendor = %event.vendor, call_id = %event.call_id, error = %e, "matching a platform call to a callback failed")
+            }
         }
     }
 }
 
-async fn record_one(store: &Store, event: &CallEvent) -> Result<(), crate::store::CallbackError> {
+/// Records one event; true when it is an outbound call now known to carry a callback.
+async fn record_one(store: &Store, event: &CallEvent) -> Result<bool, crate::store::CallbackError> {
     let vendor = event.vendor;
     let call = event.call_id.as_str();
     match &event.kind {
@@ -59,10 +108,10 @@ async fn record_one(store: &Store, event: &CallEvent) -> Result<(), crate::store
             ..
         } => {
             let Some(number) = event.caller.number.as_deref() else {
-                return Ok(());
+                return Ok(false);
             };
             let Some(cb) = store.platform_callback_for_number(vendor, number).await? else {
-                return Ok(());
+                return Ok(false);
             };
             let attempt = CallbackChange::Attempt {
                 outcome: "dialled".into(),
@@ -77,6 +126,7 @@ async fn record_one(store: &Store, event: &CallEvent) -> Result<(), crate::store
                     &[attempt],
                 )
                 .await?;
+            return Ok(true);
         }
         EventKind::AgentConnected { .. } => {
             if let Some(cb) = store.callback_by_platform_call(vendor, call).await? {
@@ -87,7 +137,7 @@ async fn record_one(store: &Store, event: &CallEvent) -> Result<(), crate::store
         }
         EventKind::CallEnded { reason } => {
             let Some(cb) = store.callback_by_platform_call(vendor, call).await? else {
-                return Ok(());
+                return Ok(false);
             };
             let agent_was_on = cb.platform_status.as_deref() == Some(&connected_state(call));
             let said = reason.as_deref().unwrap_or("no reason given");
@@ -112,7 +162,7 @@ async fn record_one(store: &Store, event: &CallEvent) -> Result<(), crate::store
         }
         _ => {}
     }
-    Ok(())
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use escalator_adapters::Vendor;
 
-pub use calls::record_platform_calls;
+pub use calls::{platform_call_events, record_platform_calls};
 
 use crate::executor::{PlatformExecutor, Readback, Reported};
 use crate::store::{CallbackChange, CallbackRecord, Store};

@@ -177,8 +177,11 @@ async fn open_sqlite(url: &str) -> Result<Pools, StoreError> {
     let base = SqliteConnectOptions::from_str(url)?;
     let writer_url = base.clone().create_if_missing(true).to_url_lossy();
     let reader_url = base.create_if_missing(false).read_only(true).to_url_lossy();
+    // A local file cannot drop a connection: no ping before each use (a round trip to the
+    // connection's worker thread for every statement batch).
     let writer = AnyPoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // In WAL mode NORMAL loses no committed transaction on a process crash;
@@ -198,6 +201,7 @@ async fn open_sqlite(url: &str) -> Result<Pools, StoreError> {
     sqlx::migrate!("./migrations").run(&writer).await?;
     let reader = AnyPoolOptions::new()
         .max_connections(SQLITE_READERS)
+        .test_before_acquire(false)
         .connect_with(AnyConnectOptions::from_str(reader_url.as_str())?)
         .await?;
     Ok(Pools { writer, reader })

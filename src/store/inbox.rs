@@ -4,7 +4,9 @@
 //! trip to the database (on SQLite, a hand-off to its worker thread), so this is where the
 //! write path's time goes.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use escalator_adapters::{CallEvent, EventKind, Vendor};
 use sqlx::{AnyConnection, Row};
@@ -17,9 +19,9 @@ const ROWS_PER_STATEMENT: usize = 50;
 
 /// Inserts every event not stored yet (an event kind Escalator does not use is stored as
 /// `ignored`, the rest as `recorded`); returns the keys of those inserted now.
-pub(super) async fn insert_new(
+pub(super) async fn insert_new<E: Borrow<CallEvent>>(
     tx: &mut AnyConnection,
-    events: &[CallEvent],
+    events: &[E],
     received_at: &str,
 ) -> Result<HashSet<(Vendor, String)>, StoreError> {
     let mut inserted = HashSet::with_capacity(events.len());
@@ -53,6 +55,7 @@ pub(super) async fn insert_new(
         );
         let mut query = sqlx::query(&sql);
         for event in chunk {
+            let event = event.borrow();
             let outcome = match event.kind {
                 EventKind::Other { .. } => "ignored",
                 _ => "recorded",
@@ -148,4 +151,76 @@ pub(super) async fn save_sessions(
         query.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// For each call start in `events` that has a caller number: how many other calls from
+/// that number started within `window` before it (repeat contact). One query per vendor
+/// present, instead of one per call; rows of this batch already inserted count too.
+pub(super) async fn prior_calls<E: Borrow<CallEvent>>(
+    tx: &mut AnyConnection,
+    events: &[E],
+    window: Duration,
+) -> Result<HashMap<(Vendor, String), u32>, StoreError> {
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
+    let starts: Vec<(&CallEvent, &str)> = events
+        .iter()
+        .map(Borrow::borrow)
+        .filter(|e| matches!(e.kind, EventKind::CallStarted { .. }))
+        .filter_map(|e| Some((e, e.caller.number.as_deref()?)))
+        .collect();
+    let mut counts = HashMap::with_capacity(starts.len());
+    let mut vendors: Vec<Vendor> = starts.iter().map(|(e, _)| e.vendor).collect();
+    vendors.sort();
+    vendors.dedup();
+    for vendor in vendors {
+        let ours: Vec<&(&CallEvent, &str)> =
+            starts.iter().filter(|(e, _)| e.vendor == vendor).collect();
+        let mut numbers: Vec<&str> = ours.iter().map(|(_, n)| *n).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let from = ours
+            .iter()
+            .map(|(e, _)| e.occurred_at.as_millisecond())
+            .min()
+            .unwrap_or_default()
+            .saturating_sub(window_ms);
+        let to = ours
+            .iter()
+            .map(|(e, _)| e.occurred_at.as_millisecond())
+            .max()
+            .unwrap_or_default();
+        // Earlier starts of these numbers: (number, call, when).
+        let mut earlier: Vec<(String, String, i64)> = Vec::new();
+        for chunk in numbers.chunks(ROWS_PER_STATEMENT) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            let sql = format!(
+                "SELECT caller_number, call_id, occurred_ms FROM inbound_events
+                 WHERE vendor = $1 AND kind = 'call_started' AND occurred_ms >= $2
+                   AND occurred_ms <= $3 AND caller_number IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(vendor.as_str()).bind(from).bind(to);
+            for number in chunk {
+                query = query.bind(*number);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                earlier.push((row.get(0), row.get(1), row.get(2)));
+            }
+        }
+        for (event, number) in ours {
+            let at = event.occurred_at.as_millisecond();
+            let others: HashSet<&str> = earlier
+                .iter()
+                .filter(|(n, call, when)| {
+                    n == number && *call != event.call_id && (at - window_ms..=at).contains(when)
+                })
+                .map(|(_, call, _)| call.as_str())
+                .collect();
+            counts.insert(
+                (vendor, event.event_id.clone()),
+                u32::try_from(others.len()).unwrap_or(u32::MAX),
+            );
+        }
+    }
+    Ok(counts)
 }

@@ -15,6 +15,7 @@ mod reviews;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Borrow;
 use std::time::Duration;
 
 use escalator_adapters::{Action, CallEvent, EventKind, Vendor};
@@ -178,18 +179,20 @@ impl Store {
     /// Ok, everything is committed and the delivery may be acknowledged.
     /// `repeat_window` is how far back earlier calls from the same number count as
     /// repeat contact.
-    pub async fn record_delivery<F>(
+    pub async fn record_delivery<E, F>(
         &self,
-        events: &[CallEvent],
+        events: &[E],
         repeat_window: Duration,
         mut decide: F,
     ) -> Result<Vec<EventOutcome>, StoreError>
     where
+        E: Borrow<CallEvent>,
         F: FnMut(&mut CallSession, &CallEvent) -> Option<Planned>,
     {
         let mut tx = self.backend.begin(&self.writer).await?;
         let calls: Vec<String> = events
             .iter()
+            .map(|e| e.borrow())
             .map(|e| format!("{}:{}", e.vendor.as_str(), e.call_id))
             .collect();
         self.backend.lock_calls(&mut tx, &calls).await?;
@@ -199,6 +202,7 @@ impl Store {
         let mut new = inbox::insert_new(&mut tx, events, &received_at).await?;
         let mut touched: Vec<(Vendor, String)> = events
             .iter()
+            .map(|e| e.borrow())
             .filter(|e| !matches!(e.kind, EventKind::Other { .. }))
             .filter(|e| new.contains(&(e.vendor, e.event_id.clone())))
             .map(|e| (e.vendor, e.call_id.clone()))
@@ -206,8 +210,9 @@ impl Store {
         touched.sort();
         touched.dedup();
         let mut sessions = inbox::load_sessions(&mut tx, &touched).await?;
+        let priors = inbox::prior_calls(&mut tx, events, repeat_window).await?;
 
-        for event in events {
+        for event in events.iter().map(|e| e.borrow()) {
             // The first of repeated copies in one batch is the new one.
             if !new.remove(&(event.vendor, event.event_id.clone())) {
                 outcomes.push(EventOutcome::Duplicate);
@@ -221,10 +226,8 @@ impl Store {
                 .entry((event.vendor, event.call_id.clone()))
                 .or_default();
             session.apply(event);
-            if let (EventKind::CallStarted { .. }, Some(number)) =
-                (&event.kind, event.caller.number.as_deref())
-            {
-                session.prior_calls = prior_calls(&mut tx, event, number, repeat_window).await?;
+            if let Some(prior) = priors.get(&(event.vendor, event.event_id.clone())) {
+                session.prior_calls = *prior;
             }
             let Some(planned) = decide(session, event) else {
                 outcomes.push(EventOutcome::Recorded);
@@ -285,30 +288,6 @@ async fn load_session(
         Some(row) => Ok(serde_json::from_str(row.get::<&str, _>("state"))?),
         None => Ok(CallSession::default()),
     }
-}
-
-/// Other calls from `number` that started within `window` before this one.
-async fn prior_calls(
-    tx: &mut AnyConnection,
-    event: &CallEvent,
-    number: &str,
-    window: Duration,
-) -> Result<u32, StoreError> {
-    let since = event.occurred_at.as_millisecond()
-        - i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT call_id) FROM inbound_events
-         WHERE vendor = $1 AND caller_number = $2 AND kind = 'call_started'
-           AND call_id != $3 AND occurred_ms >= $4 AND occurred_ms <= $5",
-    )
-    .bind(event.vendor.as_str())
-    .bind(number)
-    .bind(&event.call_id)
-    .bind(since)
-    .bind(event.occurred_at.as_millisecond())
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 async fn mark_outcome(

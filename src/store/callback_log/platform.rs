@@ -2,7 +2,10 @@
 //! or seen in its call events) is recorded in the log once per reported state, with the
 //! platform as the actor, so the log stays the source of truth.
 
+use std::collections::HashSet;
+
 use escalator_adapters::Vendor;
+use sqlx::Row;
 
 use super::changes::apply_change;
 use super::{normalize_reference, record, CallbackChange, CallbackError, CallbackRecord, COLUMNS};
@@ -47,6 +50,42 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?;
         Ok(row.as_ref().map(record))
+    }
+
+    /// Which of `calls` carry out a callback their platform holds: one query per batch of
+    /// calls (on the `(held_by, platform_call_id)` index).
+    pub async fn platform_calls_among(
+        &self,
+        calls: &[(Vendor, &str)],
+    ) -> Result<HashSet<(Vendor, String)>, StoreError> {
+        const PER_QUERY: usize = 100;
+        let mut found = HashSet::new();
+        let mut vendors: Vec<Vendor> = calls.iter().map(|(v, _)| *v).collect();
+        vendors.sort();
+        vendors.dedup();
+        for vendor in vendors {
+            let ids: Vec<&str> = calls
+                .iter()
+                .filter(|(v, _)| *v == vendor)
+                .map(|(_, id)| *id)
+                .collect();
+            for chunk in ids.chunks(PER_QUERY) {
+                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT platform_call_id FROM callbacks
+                     WHERE held_by = $1 AND platform_call_id IN ({})",
+                    list.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(vendor.as_str());
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&self.reader).await? {
+                    found.insert((vendor, row.get::<String, _>(0)));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The commitment platform call `call_id` carries out.

@@ -45,6 +45,41 @@ on_both_backends! {
         assert_eq!(seen, 1);
     }
 
+    async fn repeat_contact_counts_calls_in_the_same_batch_and_only_inside_the_window(db: TestDb) {
+        let store = &db.store;
+        let mut long_ago = event("c0", "e0");
+        long_ago.occurred_at = long_ago
+            .occurred_at
+            .checked_sub(REPEAT_WINDOW + std::time::Duration::from_secs(60))
+            .unwrap();
+        let mut other_number = event("c9", "e9");
+        other_number.caller.number = Some("+13175550000".into());
+        // One batch: an old call, another number, then three calls from one number; the
+        // first start of a call counts once even when its start is delivered twice.
+        let batch = [
+            long_ago,
+            other_number,
+            event("c1", "e1"),
+            event("c2", "e2"),
+            event("c2", "e2-again"),
+            event("c3", "e3"),
+        ];
+        let mut seen = Vec::new();
+        store
+            .record_delivery(&batch, REPEAT_WINDOW, |session, event| {
+                seen.push((event.event_id.clone(), session.prior_calls));
+                None
+            })
+            .await
+            .unwrap();
+        let seen: std::collections::HashMap<String, u32> = seen.into_iter().collect();
+        // Every start already in the batch counts (as if delivered together).
+        assert_eq!(seen["e0"], 0, "{seen:?}");
+        assert_eq!(seen["e9"], 0, "{seen:?}");
+        assert_eq!(seen["e1"], 2, "c2 and c3, not c0 (outside the window): {seen:?}");
+        assert_eq!(seen["e3"], 2, "c1 and c2 once: {seen:?}");
+    }
+
     async fn an_escalation_is_stored_with_its_actions_and_a_verifiable_chain(db: TestDb) {
         let store = &db.store;
         escalate(store, "c1", "esc-1").await;
