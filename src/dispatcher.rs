@@ -158,7 +158,8 @@ impl Dispatcher {
                 })
                 .await?;
         }
-        store.save_progress(action, worker).await?;
+        // No separate progress save here: each outcome below stores the progress with
+        // it, so no crash point leaves a sent request's mark cleared on an open action.
         let kind = action.action.kind();
         let label = match outcome {
             Outcome::Done(done) => {

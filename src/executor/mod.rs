@@ -74,11 +74,13 @@ pub struct Checkpoint<'a> {
 }
 
 impl Checkpoint<'_> {
+    /// Fails with [`StoreError::LeaseLost`] when another worker took the action over: the
+    /// mark was not saved, and the request must not go out from here (the holder sends it).
     pub async fn save(&self, action: &ClaimedAction) -> Result<(), StoreError> {
-        self.store
-            .save_progress(action, self.worker)
-            .await
-            .map(drop)
+        match self.store.save_progress(action, self.worker).await? {
+            true => Ok(()),
+            false => Err(StoreError::LeaseLost),
+        }
     }
 }
 

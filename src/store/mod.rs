@@ -48,6 +48,9 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
     #[error("store.url: {0}")]
     Url(String),
+    /// The action's lease expired and another worker holds it now.
+    #[error("the action's lease was lost to another worker")]
+    LeaseLost,
 }
 
 #[derive(Clone)]

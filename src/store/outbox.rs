@@ -213,9 +213,10 @@ impl Store {
         fallback: &[Action],
     ) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin(&self.writer).await?;
+        // The progress goes in the same statement as the outcome: see `retry_action`.
         let updated = sqlx::query(
             "UPDATE actions SET status = $1, last_error = COALESCE($2, last_error),
-                locked_by = NULL, locked_until = NULL, updated_at = $3
+                locked_by = NULL, locked_until = NULL, updated_at = $3, progress = $6
              WHERE id = $4 AND status = 'leased' AND locked_by = $5",
         )
         .bind(status)
@@ -223,6 +224,7 @@ impl Store {
         .bind(now_text())
         .bind(action.id)
         .bind(worker)
+        .bind(serde_json::to_string(&action.progress)?)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -272,6 +274,13 @@ impl Store {
     }
 
     /// Puts the action back for a later attempt.
+    ///
+    /// This, [`Store::defer_action`] and the outcomes that finish an action store the
+    /// attempt's progress in the same statement as the outcome. Saved apart, the progress
+    /// of a request that succeeded (its "may have been sent" mark cleared, as a definite
+    /// answer clears it) could be committed while the action was still leased; a process
+    /// killed between the two writes would leave an open action that says nothing was
+    /// sent, and the next attempt would send it again.
     pub async fn retry_action(
         &self,
         action: &ClaimedAction,
@@ -282,7 +291,7 @@ impl Store {
         let at = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let updated = sqlx::query(
             "UPDATE actions SET status = 'pending', next_attempt_at = $1, last_error = $2,
-                locked_by = NULL, locked_until = NULL, updated_at = $3
+                locked_by = NULL, locked_until = NULL, updated_at = $3, progress = $6
              WHERE id = $4 AND status = 'leased' AND locked_by = $5",
         )
         .bind(at)
@@ -290,6 +299,7 @@ impl Store {
         .bind(now_text())
         .bind(action.id)
         .bind(worker)
+        .bind(serde_json::to_string(&action.progress)?)
         .execute(&self.writer)
         .await?
         .rows_affected();
@@ -308,13 +318,14 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE actions SET status = 'pending', next_attempt_at = $1,
                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, locked_by = NULL, locked_until = NULL,
-                updated_at = $2
+                updated_at = $2, progress = $5
              WHERE id = $3 AND status = 'leased' AND locked_by = $4",
         )
         .bind(at)
         .bind(now_text())
         .bind(action.id)
         .bind(worker)
+        .bind(serde_json::to_string(&action.progress)?)
         .execute(&self.writer)
         .await?
         .rows_affected();

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod callback_log;
 mod cloudtalk_actions;
+mod crash_points;
 mod faults;
 mod five9_actions;
 mod genesys;

@@ -7,7 +7,8 @@ use escalator_adapters::{Action, Vendor};
 
 use super::fixtures::escalate;
 use super::on_both_backends;
-use crate::store::{AttemptRecord, Failure};
+use crate::executor::Checkpoint;
+use crate::store::{AttemptRecord, Failure, StoreError};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -97,5 +98,40 @@ on_both_backends! {
         assert_eq!(states, [("pending", 1), ("pending", 0)]);
         assert_eq!(rows[0].last_error.as_deref(), Some("503"));
         assert_eq!(store.outbox_depth().await.unwrap(), 2);
+    }
+
+    async fn each_outcome_stores_the_attempts_progress_in_the_same_write(db: TestDb) {
+        // A request that got a definite answer has its "may have been sent" mark cleared;
+        // saved apart from the outcome, that progress could be committed on a still-open
+        // action just before a crash, and the next attempt would send it again
+        // (tests/api/crash_points.rs checks the dispatcher's writes end to end).
+        let store = &db.store;
+        escalate(store, "c1", "esc-1").await;
+        let mut claimed = store.claim_actions("w1", LEASE, 10).await.unwrap();
+        for a in &mut claimed {
+            a.progress.insert("briefed".into(), true.into());
+        }
+        assert!(store.succeed_action(&claimed[0], "w1", None, "applied").await.unwrap());
+        assert!(store.retry_action(&claimed[1], "w1", Duration::ZERO, "503").await.unwrap());
+        let progress: Vec<String> = sqlx::query_scalar("SELECT progress FROM actions ORDER BY id")
+            .fetch_all(&store.reader)
+            .await
+            .unwrap();
+        assert_eq!(progress, [r#"{"briefed":true}"#; 2]);
+        let next = store.claim_actions("w1", LEASE, 10).await.unwrap();
+        assert_eq!(next[0].progress.get("briefed"), Some(&true.into()));
+    }
+
+    async fn a_checkpoint_by_a_worker_whose_lease_was_taken_over_fails(db: TestDb) {
+        let store = &db.store;
+        escalate(store, "c1", "esc-1").await;
+        let first = store.claim_actions("w1", Duration::ZERO, 1).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let taken = store.claim_actions("w2", LEASE, 10).await.unwrap();
+        let again = taken.iter().find(|a| a.id == first[0].id).unwrap();
+        // The old holder must not send: its mark would not be there for the next attempt.
+        let lost = Checkpoint { store, worker: "w1" }.save(&first[0]).await;
+        assert!(matches!(lost, Err(StoreError::LeaseLost)), "{lost:?}");
+        Checkpoint { store, worker: "w2" }.save(again).await.unwrap();
     }
 }
