@@ -23,8 +23,7 @@ async fn every_host_gets_basic_auth_and_asks_for_json() {
             .and(header("accept", "application/json"))
             .respond_with(json_reply(
                 200,
-                json!({
-                "success": true, "cdr_id": 1002226167, "responseData": {"data": []}}),
+                json!({"success": true, "cdr_id": 1002226167, "responseData": {"data": []}}),
             ))
             .expect(1)
             .mount(&server)

@@ -93,9 +93,9 @@ async fn call_details_map_the_cdr_to_the_live_uuid() {
         .respond_with(json_reply(
             200,
             json!({
-            "cdr_id": 1002226167, "uuid": UUID, "direction": "incoming",
-            "type": "regular", "status": "answered",
-            "call_tags": [{"id": 5, "label": "Legal"}], "notes": ["lawyer mentioned"]}),
+                "cdr_id": 1002226167, "uuid": UUID, "direction": "incoming",
+                "type": "regular", "status": "answered",
+                "call_tags": [{"id": 5, "label": "Legal"}], "notes": ["lawyer mentioned"]}),
         ))
         .expect(1)
         .mount(&server)
@@ -105,8 +105,8 @@ async fn call_details_map_the_cdr_to_the_live_uuid() {
         .respond_with(json_reply(
             404,
             json!({
-            "statusCode": 404, "message": "Call with id '1' doesn't exist on company '100123'",
-            "error": "Not Found"}),
+                "statusCode": 404, "message": "Call with id '1' doesn't exist on company '100123'",
+                "error": "Not Found"}),
         ))
         .mount(&server)
         .await;

@@ -111,8 +111,9 @@ async fn notes_are_added_and_read_back_by_reference() {
     let (server, client) = setup().await;
     Mock::given(method("PUT"))
         .and(path(format!("/api/notes/add/{CONTACT}.json")))
-        .and(body_json(json!({
-            "note": "ESC-1042: escalated to legal (lawyer mentioned)", "user_id": 493933})))
+        .and(body_json(
+            json!({"note": "ESC-1042: escalated to legal (lawyer mentioned)", "user_id": 493933}),
+        ))
         .respond_with(created("2088635"))
         .expect(1)
         .mount(&server)

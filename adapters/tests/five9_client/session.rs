@@ -91,8 +91,8 @@ async fn metadata_is_fetched_when_the_login_lacks_it() {
         .respond_with(json_reply(
             200,
             json!({
-            "tokenId": "tok-1", "userId": 123456789, "orgId": "987654321",
-            "context": {"farmId": 149}}),
+                "tokenId": "tok-1", "userId": 123456789, "orgId": "987654321",
+                "context": {"farmId": 149}}),
         ))
         .expect(1)
         .mount(&server)

@@ -84,8 +84,7 @@ async fn permanent_errors_carry_the_platform_message() {
         .and(path(format!("/users/api/calls/{WID}/queuetransfer/nope")))
         .respond_with(json_reply(
             404,
-            json!({
-            "code": "NOT_FOUND", "message": "inbox not found"}),
+            json!({"code": "NOT_FOUND", "message": "inbox not found"}),
         ))
         .mount(&api)
         .await;
@@ -93,8 +92,7 @@ async fn permanent_errors_carry_the_platform_message() {
         .and(path(format!("/users/api/calls/{WID}/usertransfer/{USER}")))
         .respond_with(json_reply(
             403,
-            json!({
-            "code": "FORBIDDEN", "message": "not your workitem"}),
+            json!({"code": "FORBIDDEN", "message": "not your workitem"}),
         ))
         .mount(&api)
         .await;
@@ -150,8 +148,8 @@ async fn an_api_error_that_echoes_the_token_is_scrubbed() {
         .respond_with(json_reply(
             400,
             json!({
-            "code": "BAD", "message":
-            "token eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.secret-token may not do this"}),
+                "code": "BAD", "message":
+                "token eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.secret-token may not do this"}),
         ))
         .mount(&api)
         .await;

@@ -147,8 +147,7 @@ async fn a_duplicate_name_conflict_on_create_finds_and_updates_the_object() {
         .and(path("/data/api/types/restcall/"))
         .respond_with(json_reply(
             409,
-            json!({
-            "code": "DUPLICATE", "message": "name already exists"}),
+            json!({"code": "DUPLICATE", "message": "name already exists"}),
         ))
         .expect(1)
         .mount(&api)

@@ -149,8 +149,8 @@ async fn a_401_drops_the_token_and_the_next_call_logs_in_again() {
         .respond_with(json_reply(
             401,
             json!({
-            "type": "AUTHENTICATION_ERROR", "code": "AUTH_001",
-            "message": "Invalid or expired authentication token"}),
+                "type": "AUTHENTICATION_ERROR", "code": "AUTH_001",
+                "message": "Invalid or expired authentication token"}),
         ))
         .expect(1)
         .mount(&api)

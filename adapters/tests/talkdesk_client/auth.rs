@@ -136,8 +136,8 @@ async fn refused_client_credentials_are_permanent_and_never_show_the_secret() {
         .respond_with(json_reply(
             401,
             json!({
-            "error": "invalid_client",
-            "error_description": format!("client {CLIENT_ID} secret {CLIENT_SECRET} rejected")}),
+                "error": "invalid_client",
+                "error_description": format!("client {CLIENT_ID} secret {CLIENT_SECRET} rejected")}),
         ))
         .mount(&server)
         .await;

@@ -28,8 +28,7 @@ async fn rescheduling_is_a_json_patch_with_the_documented_paths() {
         ])))
         .respond_with(json_reply(
             200,
-            json!({
-            "callback_id": CALLBACK, "time_to_call": "2026-03-25T15:30:00Z"}),
+            json!({"callback_id": CALLBACK, "time_to_call": "2026-03-25T15:30:00Z"}),
         ))
         .expect(1)
         .mount(&server)
@@ -93,8 +92,7 @@ async fn a_415_on_patch_switches_the_media_type_for_the_retry() {
         .and(header("content-type", "application/json-patch+json"))
         .respond_with(json_reply(
             415,
-            json!({
-            "code": "0000415", "message": "Unsupported Media Type"}),
+            json!({"code": "0000415", "message": "Unsupported Media Type"}),
         ))
         .expect(1)
         .mount(&server)
@@ -151,8 +149,7 @@ async fn cancelling_twice_is_harmless() {
         .and(path(format!("/schedule-callbacks/{CALLBACK}")))
         .respond_with(json_reply(
             404,
-            json!({
-            "code": "0440004", "message": "Callback not found"}),
+            json!({"code": "0440004", "message": "Callback not found"}),
         ))
         .mount(&server)
         .await;

@@ -26,8 +26,7 @@ async fn custom_fields_tag_the_interaction_for_reports() {
         })))
         .respond_with(json_reply(
             200,
-            json!({
-            "code": "0000200", "message": "Custom fields saved"}),
+            json!({"code": "0000200", "message": "Custom fields saved"}),
         ))
         .expect(1)
         .mount(&server)

@@ -167,10 +167,10 @@ async fn reading_one_callback_tolerates_the_older_ring_group_shape() {
         .respond_with(json_reply(
             200,
             json!({
-            "callback_id": CALLBACK, "status": "QUEUED", "assign_type": "SPECIFIC_RING_GROUP",
-            "ring_groups": [{"ring_group": "supervisors"}],
-            "time_to_call": "2026-03-25T15:30:00", "phone_number": CALLER,
-            "record_extra_data": {"escalation_reference": "ESC-XWP5-HYWS"}}),
+                "callback_id": CALLBACK, "status": "QUEUED", "assign_type": "SPECIFIC_RING_GROUP",
+                "ring_groups": [{"ring_group": "supervisors"}],
+                "time_to_call": "2026-03-25T15:30:00", "phone_number": CALLER,
+                "record_extra_data": {"escalation_reference": "ESC-XWP5-HYWS"}}),
         ))
         .mount(&server)
         .await;
@@ -178,8 +178,7 @@ async fn reading_one_callback_tolerates_the_older_ring_group_shape() {
         .and(path("/schedule-callbacks/gone"))
         .respond_with(json_reply(
             404,
-            json!({
-            "code": "0440004", "message": "Callback not found"}),
+            json!({"code": "0440004", "message": "Callback not found"}),
         ))
         .mount(&server)
         .await;
