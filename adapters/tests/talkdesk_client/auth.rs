@@ -15,15 +15,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::common::assertions::{assert_permanent, assert_retryable, assert_unactionable};
 use crate::common::replies::json_reply;
 use crate::kit::{
-    assert_clean, basic, bearer, briefing, client, config, mount_token, token_reply, CALLBACK,
-    CALLER, CLIENT_ID, CLIENT_SECRET, OUR_NUMBER, TOKEN,
+    assert_clean, basic, bearer, briefing, client, config, mount_token, token_endpoint,
+    token_reply, CALLBACK, CALLER, CLIENT_ID, CLIENT_SECRET, OUR_NUMBER, TOKEN,
 };
 
 #[tokio::test]
 async fn token_is_fetched_with_basic_auth_and_scopes_then_cached() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .and(header("authorization", basic().as_str()))
         .and(header("content-type", "application/x-www-form-urlencoded"))
         .and(body_string_contains("grant_type=client_credentials"))
@@ -67,8 +66,7 @@ async fn empty_scopes_send_no_scope_parameter() {
 #[tokio::test]
 async fn short_lived_token_is_refreshed_before_expiry() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         // A 1-second token is refreshed after half its life.
         .respond_with(token_reply(TOKEN, 1))
         .expect(2)
@@ -89,15 +87,13 @@ async fn short_lived_token_is_refreshed_before_expiry() {
 #[tokio::test]
 async fn a_401_drops_the_token_and_the_next_call_logs_in_again() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .respond_with(token_reply("revoked-token", 3600))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .respond_with(token_reply(TOKEN, 3600))
         .expect(1)
         .mount(&server)
@@ -131,8 +127,7 @@ async fn a_401_drops_the_token_and_the_next_call_logs_in_again() {
 #[tokio::test]
 async fn refused_client_credentials_are_permanent_and_never_show_the_secret() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .respond_with(json_reply(
             401,
             json!({
@@ -153,8 +148,7 @@ async fn refused_client_credentials_are_permanent_and_never_show_the_secret() {
 #[tokio::test]
 async fn a_busy_token_endpoint_is_retryable() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "5"))
         .mount(&server)
         .await;

@@ -5,10 +5,7 @@
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::talkdesk::{
-    CustomFields, DirectCallback, ScheduledCallbackRequest, TalkdeskClient,
-};
-use escalator_adapters::Destination;
+use escalator_adapters::talkdesk::{CustomFields, DirectCallback, TalkdeskClient};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -20,8 +17,8 @@ use crate::common::clients::http_with_timeout;
 use crate::common::in_turn::in_turn;
 use crate::common::replies::{json_reply, too_many_requests};
 use crate::kit::{
-    assert_clean, at, briefing, client, config, setup, target, CALLBACK, CALLER, INTERACTION,
-    OUR_NUMBER,
+    assert_clean, at, briefing, client, config, queue, scheduled_request, setup, CALLBACK, CALLER,
+    INTERACTION, OUR_NUMBER,
 };
 
 #[tokio::test]
@@ -99,18 +96,7 @@ async fn other_4xx_are_permanent_with_talkdesk_s_message() {
         ));
     }
     answers.mount(&server).await;
-    let request = ScheduledCallbackRequest::for_target(
-        Some(INTERACTION),
-        OUR_NUMBER,
-        CALLER,
-        at(),
-        &target(Destination::Queue {
-            id: "legal_specialists".into(),
-            name: None,
-        }),
-        &briefing(),
-    )
-    .unwrap();
+    let request = scheduled_request(Some(INTERACTION), queue("legal_specialists"));
     for (status, code, message) in cases {
         let err = c.schedule_callback(&request).await.unwrap_err();
         assert_eq!(

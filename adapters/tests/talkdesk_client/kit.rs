@@ -3,13 +3,14 @@
 
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::talkdesk::{
-    Region, TalkdeskClient, TalkdeskConfig, TalkdeskCredentials, DEFAULT_SCOPES,
+    Region, ScheduledCallbackRequest, TalkdeskClient, TalkdeskConfig, TalkdeskCredentials,
+    DEFAULT_SCOPES,
 };
 use escalator_adapters::{Briefing, Destination, Secret, Target};
 use jiff::Timestamp;
 use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::common::assertions::assert_hides;
 use crate::common::clients::basic_auth;
@@ -61,9 +62,13 @@ pub fn token_reply(token: &str, expires_in: u64) -> ResponseTemplate {
     )
 }
 
+/// Requests to the identity host's token endpoint, for a test to answer.
+pub fn token_endpoint() -> MockBuilder {
+    Mock::given(method("POST")).and(path("/id/oauth/token"))
+}
+
 pub async fn mount_token(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/id/oauth/token"))
+    token_endpoint()
         .respond_with(token_reply(TOKEN, 3600))
         .mount(server)
         .await;
@@ -95,6 +100,30 @@ pub fn target(destination: Destination) -> Target {
         team: "legal".into(),
         destination,
     }
+}
+
+pub fn queue(id: &str) -> Destination {
+    Destination::Queue {
+        id: id.into(),
+        name: None,
+    }
+}
+
+/// The escalation's scheduled callback from [`OUR_NUMBER`] to [`CALLER`] at [`at`], for the
+/// legal team at `destination`.
+pub fn scheduled_request(
+    interaction: Option<&str>,
+    destination: Destination,
+) -> ScheduledCallbackRequest {
+    ScheduledCallbackRequest::for_target(
+        interaction,
+        OUR_NUMBER,
+        CALLER,
+        at(),
+        &target(destination),
+        &briefing(),
+    )
+    .unwrap()
 }
 
 pub fn at() -> Timestamp {

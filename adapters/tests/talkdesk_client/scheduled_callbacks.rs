@@ -13,7 +13,8 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::common::assertions::assert_transport;
 use crate::common::replies::json_reply;
 use crate::kit::{
-    at, bearer, briefing, setup, target, CALLBACK, CALLER, INTERACTION, OUR_NUMBER, TOKEN,
+    at, bearer, briefing, queue, scheduled_request, setup, target, CALLBACK, CALLER, INTERACTION,
+    OUR_NUMBER, TOKEN,
 };
 
 #[tokio::test]
@@ -54,18 +55,7 @@ async fn scheduling_to_a_queue_sends_the_openapi_shape() {
         .expect(1)
         .mount(&server)
         .await;
-    let request = ScheduledCallbackRequest::for_target(
-        Some(INTERACTION),
-        OUR_NUMBER,
-        CALLER,
-        at(),
-        &target(Destination::Queue {
-            id: "legal_specialists".into(),
-            name: None,
-        }),
-        &briefing(),
-    )
-    .unwrap();
+    let request = scheduled_request(Some(INTERACTION), queue("legal_specialists"));
     let created = c.schedule_callback(&request).await.unwrap();
     assert_eq!(created.callback_id, CALLBACK);
     assert_eq!(created.assign_type, Some(AssignType::SpecificQueue));
@@ -88,17 +78,12 @@ async fn scheduling_to_an_agent_with_no_interaction() {
         .expect(1)
         .mount(&server)
         .await;
-    let request = ScheduledCallbackRequest::for_target(
+    let request = scheduled_request(
         None,
-        OUR_NUMBER,
-        CALLER,
-        at(),
-        &target(Destination::Agent {
+        Destination::Agent {
             id: "5252g4504147e334756017d".into(),
-        }),
-        &briefing(),
-    )
-    .unwrap();
+        },
+    );
     assert_eq!(request.assignment.assign_type(), AssignType::SpecificAgent);
     let body = request.body().unwrap();
     assert!(body.get("queues").is_none(), "{body}");
@@ -113,18 +98,7 @@ async fn a_create_answer_without_an_id_is_transport_so_the_caller_re_reads() {
         .respond_with(ResponseTemplate::new(201))
         .mount(&server)
         .await;
-    let request = ScheduledCallbackRequest::for_target(
-        None,
-        OUR_NUMBER,
-        CALLER,
-        at(),
-        &target(Destination::Queue {
-            id: "q".into(),
-            name: None,
-        }),
-        &briefing(),
-    )
-    .unwrap();
+    let request = scheduled_request(None, queue("q"));
     assert_transport(&c.schedule_callback(&request).await.unwrap_err());
 }
 
