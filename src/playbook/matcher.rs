@@ -4,13 +4,14 @@
 
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use super::file::{
     line_of, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter, KNOWN_CATEGORIES,
 };
+use super::phrase_set::PhraseSet;
 use super::text::Normalized;
 
 /// Words that disavow what follows them ("i am not going to sue").
@@ -117,7 +118,7 @@ impl Phrase {
 
 #[derive(Debug)]
 pub struct Matcher {
-    set: RegexSet,
+    set: PhraseSet,
     phrases: Vec<Phrase>,
     pub categories: Vec<Category>,
 }
@@ -232,7 +233,7 @@ impl Matcher {
             });
         }
         let set =
-            RegexSet::new(&sources).map_err(|e| err(0, "categories".into(), e.to_string()))?;
+            PhraseSet::new(sources).map_err(|e| err(0, "categories".into(), e.to_string()))?;
         Ok(Self {
             set,
             phrases,
@@ -244,7 +245,7 @@ impl Matcher {
     /// and was neither negated nor excepted.
     pub fn hits<'m>(&'m self, text: &Normalized<'_>, speaker: SpeakerFilter) -> Vec<Hit<'m>> {
         let mut hits: Vec<Hit<'m>> = Vec::new();
-        for index in self.set.matches(&text.text).iter() {
+        for index in self.set.matches(&text.text) {
             let phrase = &self.phrases[index];
             let category = &self.categories[phrase.category];
             if category.speaker != speaker || hits.iter().any(|h| h.category == category) {

@@ -10,6 +10,7 @@ mod engine;
 pub mod eval;
 pub mod file;
 mod matcher;
+mod phrase_set;
 mod reload;
 pub mod text;
 
