@@ -217,6 +217,17 @@ on_both_backends! {
         assert_eq!(late.status, "cancelled");
         assert_eq!(late.platform_status.as_deref(), Some("SUCCESS"));
         assert_eq!(late.platform_call_id.as_deref(), Some("call-2"));
+        // The batch lookup finds the call that carries it, on its own platform only.
+        let carrying = store
+            .platform_calls_among(&[
+                (Vendor::Talkdesk, "call-1"),
+                (Vendor::Talkdesk, "call-2"),
+                (Vendor::Genesys, "call-2"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(carrying, [(Vendor::Talkdesk, "call-2".to_string())].into());
+        assert!(store.platform_calls_among(&[]).await.unwrap().is_empty());
         assert!(store.platform_callbacks_to_read(Vendor::Talkdesk, 10).await.unwrap().is_empty());
         let changes: Vec<String> = store
             .callback_history(&late.id)
