@@ -114,6 +114,9 @@ impl Dispatcher {
     }
 
     async fn process_in_span(&self, mut action: ClaimedAction) {
+        // Callbacks need the phone-number metadata; its first load must not stall the
+        // workers that answer deliveries.
+        crate::callbacks::number::load_metadata().await;
         let mut report = Report::default();
         let timeout = Duration::from_millis(self.inner.config.request_timeout_ms).saturating_mul(4);
         let outcome = match tokio::time::timeout(
