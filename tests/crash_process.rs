@@ -35,7 +35,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use process::genesys::{self, Consults, CALLER};
 use process::sender::{self, Outgoing};
-use process::{five9, Service, STANDARD_KEY, THREAT};
+use process::{five9, Service, THREAT};
 
 const KILLS: usize = 4;
 /// Calls per platform: (escalating, quiet).
@@ -213,16 +213,8 @@ async fn killed_at_random_points_and_restarted_nothing_acknowledged_is_lost_or_d
     );
     let config = process::write(dir.path(), "escalator.toml", &toml);
     let log = dir.path().join("escalator.log");
-    let env = [
-        (
-            "ESCALATOR_STANDARD_WEBHOOK_SECRETS",
-            STANDARD_KEY.to_string(),
-        ),
-        ("ESCALATOR_GENESYS_CLIENT_ID", "client-id".to_string()),
-        (
-            "ESCALATOR_GENESYS_CLIENT_SECRET",
-            "client-secret".to_string(),
-        ),
+    let mut env = process::base_env();
+    env.extend([
         (
             "ESCALATOR_FIVE9_WEBHOOK_SECRET",
             five9::WEBHOOK_SECRET.to_string(),
@@ -235,7 +227,7 @@ async fn killed_at_random_points_and_restarted_nothing_acknowledged_is_lost_or_d
             escalator::config::ENV_ALERT_WEBHOOK_URL,
             format!("{}/alerts", alerts.uri()),
         ),
-    ];
+    ]);
     let mut service = start(&config, port, &log, &env).await;
 
     // The burst: calls dealt to lanes in a seeded order, each lane sending at its pace.

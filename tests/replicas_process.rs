@@ -21,7 +21,7 @@ use escalator_adapters::Vendor;
 use serde_json::json;
 
 use process::genesys::{self, Consults, CALLER};
-use process::{Service, STANDARD_KEY, THREAT};
+use process::{Service, THREAT};
 use store_backend::{fresh_database, ENV_POSTGRES_URL};
 
 const CALLS: usize = 24;
@@ -30,17 +30,7 @@ async fn start(dir: &std::path::Path, db: &str, genesys: &str) -> Service {
     let port = process::free_port();
     let toml = process::config(port, db, genesys, "", "");
     let config = process::write(dir, &format!("escalator-{port}.toml"), &toml);
-    let env = [
-        (
-            "ESCALATOR_STANDARD_WEBHOOK_SECRETS",
-            STANDARD_KEY.to_string(),
-        ),
-        ("ESCALATOR_GENESYS_CLIENT_ID", "client-id".to_string()),
-        (
-            "ESCALATOR_GENESYS_CLIENT_SECRET",
-            "client-secret".to_string(),
-        ),
-    ];
+    let env = process::base_env();
     Service::start(&config, port, &env, None).await
 }
 

@@ -78,6 +78,22 @@ impl Drop for Service {
     }
 }
 
+/// The secrets every process test's service runs with: the neutral feed's signing key and
+/// Genesys client credentials (the mocked platform accepts any).
+pub fn base_env() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "ESCALATOR_STANDARD_WEBHOOK_SECRETS",
+            STANDARD_KEY.to_string(),
+        ),
+        ("ESCALATOR_GENESYS_CLIENT_ID", "client-id".to_string()),
+        (
+            "ESCALATOR_GENESYS_CLIENT_SECRET",
+            "client-secret".to_string(),
+        ),
+    ]
+}
+
 impl Service {
     /// Starts the service on `config` (listening on `port`) with only `env` set, and
     /// waits until it answers `/readyz`. Its log lines are appended to `log` when given.
