@@ -94,16 +94,16 @@ impl Category {
 struct Phrase {
     category: usize,
     rule_id: String,
-    /// The phrase's own pattern, compiled the first time the set finds it: a compiled
-    /// regex weighs ~100 KB and most phrases never fire in a given process.
-    source: String,
+    /// The phrase's own regex (its pattern is the set's source of the same index), compiled
+    /// the first time the set finds it: a compiled regex weighs ~100 KB and most phrases
+    /// never fire in a given process.
     re: OnceLock<Option<Regex>>,
 }
 
 impl Phrase {
-    fn regex(&self) -> Option<&Regex> {
+    fn regex(&self, source: &str) -> Option<&Regex> {
         self.re
-            .get_or_init(|| match Regex::new(&self.source) {
+            .get_or_init(|| match Regex::new(source) {
                 Ok(re) => Some(re),
                 Err(e) => {
                     // Parsed when the playbook loaded and compiled in the set; a
@@ -194,11 +194,10 @@ impl Matcher {
                     let phrase_key = format!("{key}.phrases.{lang}[{i}]");
                     let source = phrase_pattern(p.get_ref())
                         .map_err(|m| err(line_of(text, p.span().start), phrase_key.clone(), m))?;
-                    sources.push(source.clone());
+                    sources.push(source);
                     phrases.push(Phrase {
                         category: index,
                         rule_id: format!("{cat_name}.{lang}.{i}"),
-                        source,
                         re: OnceLock::new(),
                     });
                 }
@@ -251,7 +250,7 @@ impl Matcher {
             if category.speaker != speaker || hits.iter().any(|h| h.category == category) {
                 continue;
             }
-            let Some(re) = phrase.regex() else {
+            let Some(re) = phrase.regex(self.set.source(index)) else {
                 continue;
             };
             let found = re.find_iter(&text.text).find(|m| {

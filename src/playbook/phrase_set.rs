@@ -36,6 +36,11 @@ impl PhraseSet {
         Ok(set)
     }
 
+    /// The pattern of phrase `index`.
+    pub fn source(&self, index: usize) -> &str {
+        &self.sources[index]
+    }
+
     /// Indexes (into the sources) of the phrases that occur in `text`.
     pub fn matches(&self, text: &str) -> Vec<usize> {
         if let (true, Some(ascii)) = (text.is_ascii(), &self.ascii) {
