@@ -116,6 +116,19 @@ pub fn eval_file(
             missed.push(format!("{name}: recall {:.3} < {r}", c.recall()));
         }
     }
+    for (language, c) in &report.languages {
+        writeln!(
+            out,
+            "{:<20} {:>9.3} {:>7.3} {:>4} {:>4} {:>4}",
+            format!("language {language}"),
+            c.precision(),
+            c.recall(),
+            c.true_positives,
+            c.false_positives,
+            c.false_negatives
+        )
+        .map_err(io)?;
+    }
     for (name, floor) in &floors.min_recall_for {
         match report.categories.get(name) {
             Some(c) if c.recall() < *floor => {

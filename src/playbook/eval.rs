@@ -66,11 +66,37 @@ pub struct Mistake {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct EvalReport {
     pub categories: BTreeMap<String, Counts>,
+    /// Micro counts per line language (`language`, or `unknown`).
+    pub languages: BTreeMap<String, Counts>,
     pub overall: Counts,
     pub mistakes: Vec<Mistake>,
 }
 
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.true_positives += other.true_positives;
+        self.false_positives += other.false_positives;
+        self.false_negatives += other.false_negatives;
+    }
+}
+
+/// The playbook's rules on every line.
 pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> EvalReport {
+    evaluate_with(lines, |line| {
+        engine
+            .classify(&line.text, line.speaker.unwrap_or(Speaker::Customer))
+            .categories
+            .into_iter()
+            .collect()
+    })
+}
+
+/// Any classifier (rules, model, both) on every line: `classify` names the categories
+/// it finds in a line.
+pub fn evaluate_with(
+    lines: &[Labelled],
+    mut classify: impl FnMut(&Labelled) -> BTreeSet<String>,
+) -> EvalReport {
     let mut report = EvalReport::default();
     for c in LABELLED {
         report
@@ -78,10 +104,7 @@ pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> EvalReport {
             .insert((*c).to_string(), Counts::default());
     }
     for line in lines {
-        let speaker = line.speaker.unwrap_or(Speaker::Customer);
-        let got: BTreeSet<String> = engine
-            .classify(&line.text, speaker)
-            .categories
+        let got: BTreeSet<String> = classify(line)
             .into_iter()
             .filter(|c| LABELLED.contains(&c.as_str()))
             .collect();
@@ -91,15 +114,31 @@ pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> EvalReport {
             .filter(|c| LABELLED.contains(&c.as_str()))
             .cloned()
             .collect();
+        let language = line.language.as_deref().unwrap_or("unknown").to_string();
+        let mut line_counts = Counts::default();
         for c in LABELLED {
             let counts = report.categories.entry((*c).to_string()).or_default();
             match (got.contains(*c), want.contains(*c)) {
-                (true, true) => counts.true_positives += 1,
-                (true, false) => counts.false_positives += 1,
-                (false, true) => counts.false_negatives += 1,
+                (true, true) => {
+                    counts.true_positives += 1;
+                    line_counts.true_positives += 1;
+                }
+                (true, false) => {
+                    counts.false_positives += 1;
+                    line_counts.false_positives += 1;
+                }
+                (false, true) => {
+                    counts.false_negatives += 1;
+                    line_counts.false_negatives += 1;
+                }
                 (false, false) => {}
             }
         }
+        report
+            .languages
+            .entry(language)
+            .or_default()
+            .add(&line_counts);
         if got != want {
             report.mistakes.push(Mistake {
                 text: line.text.clone(),
@@ -109,9 +148,7 @@ pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> EvalReport {
         }
     }
     for counts in report.categories.values() {
-        report.overall.true_positives += counts.true_positives;
-        report.overall.false_positives += counts.false_positives;
-        report.overall.false_negatives += counts.false_negatives;
+        report.overall.add(counts);
     }
     report
 }

@@ -84,6 +84,10 @@ pub struct CategoryFile {
     pub negation: bool,
     /// Language → phrases.
     pub phrases: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Language (`en`, `es`) → phrases matched on the utterance's stems, each word of the
+    /// phrase stemmed alike, so one phrase covers a word's inflections.
+    #[serde(default)]
+    pub stems: BTreeMap<String, Vec<Spanned<String>>>,
     #[serde(default)]
     pub except: BTreeMap<String, Vec<Spanned<String>>>,
     /// Words that, in a label an agent chose (a disposition, a tag, an escalation reason

@@ -12,6 +12,7 @@ use super::file::{
     line_of, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter, KNOWN_CATEGORIES,
 };
 use super::phrase_set::PhraseSet;
+use super::stem::{stem_pattern, StemLanguage, Stemmed};
 use super::text::Normalized;
 
 /// Words that disavow what follows them ("i am not going to sue").
@@ -120,7 +121,16 @@ impl Phrase {
 pub struct Matcher {
     set: PhraseSet,
     phrases: Vec<Phrase>,
+    /// Phrases matched on the utterance's stems, one pack per language that has any.
+    stem_packs: Vec<StemPack>,
     pub categories: Vec<Category>,
+}
+
+#[derive(Debug)]
+struct StemPack {
+    language: StemLanguage,
+    set: PhraseSet,
+    phrases: Vec<Phrase>,
 }
 
 /// One phrase found in an utterance.
@@ -154,6 +164,7 @@ impl Matcher {
         let mut categories = Vec::new();
         let mut phrases = Vec::new();
         let mut sources = Vec::new();
+        let mut stem_phrases: Vec<(StemLanguage, Phrase, String)> = Vec::new();
         for (cat_name, cat) in &file.categories {
             let key = format!("categories.{cat_name}");
             if !KNOWN_CATEGORIES.contains(&cat_name.as_str()) {
@@ -202,6 +213,26 @@ impl Matcher {
                     });
                 }
             }
+            for (lang, list) in &cat.stems {
+                let language = StemLanguage::from_code(lang).ok_or_else(|| {
+                    err(
+                        category_line(cat_name),
+                        format!("{key}.stems.{lang}"),
+                        "stem phrases are for `en` or `es` (the languages with a stemmer)".into(),
+                    )
+                })?;
+                for (i, p) in list.iter().enumerate() {
+                    let phrase_key = format!("{key}.stems.{lang}[{i}]");
+                    let source = stem_phrase_pattern(p.get_ref(), language)
+                        .map_err(|m| err(line_of(text, p.span().start), phrase_key, m))?;
+                    let phrase = Phrase {
+                        category: index,
+                        rule_id: format!("{cat_name}.stems.{lang}.{i}"),
+                        re: OnceLock::new(),
+                    };
+                    stem_phrases.push((language, phrase, source));
+                }
+            }
             let labels = if cat.labels.is_empty() {
                 None
             } else {
@@ -233,15 +264,43 @@ impl Matcher {
         }
         let set =
             PhraseSet::new(sources).map_err(|e| err(0, "categories".into(), e.to_string()))?;
+        let mut stem_packs = Vec::new();
+        for language in StemLanguage::ALL {
+            let (this, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut stem_phrases)
+                .into_iter()
+                .partition(|(l, _, _)| *l == language);
+            stem_phrases = rest;
+            let (phrases, sources): (Vec<Phrase>, Vec<String>) = this
+                .into_iter()
+                .map(|(_, phrase, source)| (phrase, source))
+                .unzip();
+            if phrases.is_empty() {
+                continue;
+            }
+            let set = PhraseSet::new(sources).map_err(|e| {
+                err(
+                    0,
+                    format!("categories.*.stems.{}", language.code()),
+                    e.to_string(),
+                )
+            })?;
+            stem_packs.push(StemPack {
+                language,
+                set,
+                phrases,
+            });
+        }
         Ok(Self {
             set,
             phrases,
+            stem_packs,
             categories,
         })
     }
 
     /// Every category the utterance fires, once each, with the first phrase that matched
-    /// and was neither negated nor excepted.
+    /// and was neither negated nor excepted: the phrases written on words first, then those
+    /// written on stems.
     pub fn hits<'m>(&'m self, text: &Normalized<'_>, speaker: SpeakerFilter) -> Vec<Hit<'m>> {
         let mut hits: Vec<Hit<'m>> = Vec::new();
         for index in self.set.matches(&text.text) {
@@ -253,14 +312,9 @@ impl Matcher {
             let Some(re) = phrase.regex(self.set.source(index)) else {
                 continue;
             };
-            let found = re.find_iter(&text.text).find(|m| {
-                let negated = category.negation && is_negated(text, m.start());
-                let excepted = category.except.iter().any(|ex| {
-                    ex.find_iter(&text.text)
-                        .any(|e| e.start() < m.end() && m.start() < e.end())
-                });
-                !negated && !excepted
-            });
+            let found = re
+                .find_iter(&text.text)
+                .find(|m| category.accepts(text, m.start(), m.end()));
             if let Some(m) = found {
                 hits.push(Hit {
                     category,
@@ -269,7 +323,44 @@ impl Matcher {
                 });
             }
         }
+        for pack in &self.stem_packs {
+            let stemmed = Stemmed::new(text, pack.language);
+            for index in pack.set.matches(&stemmed.text) {
+                let phrase = &pack.phrases[index];
+                let category = &self.categories[phrase.category];
+                if category.speaker != speaker || hits.iter().any(|h| h.category == category) {
+                    continue;
+                }
+                let Some(re) = phrase.regex(pack.set.source(index)) else {
+                    continue;
+                };
+                let found = re.find_iter(&stemmed.text).find_map(|m| {
+                    let (first, last) = stemmed.normalized_tokens(m.start(), m.end())?;
+                    let (start, end) = text.token_range(first, last)?;
+                    category.accepts(text, start, end).then_some((start, end))
+                });
+                if let Some((start, end)) = found {
+                    hits.push(Hit {
+                        category,
+                        rule_id: phrase.rule_id.clone(),
+                        span: text.original_span(start, end).trim().to_string(),
+                    });
+                }
+            }
+        }
         hits
+    }
+}
+
+impl Category {
+    /// A match at `text[start..end]` counts unless negated or covered by an exception.
+    fn accepts(&self, text: &Normalized<'_>, start: usize, end: usize) -> bool {
+        let negated = self.negation && is_negated(text, start);
+        let excepted = self.except.iter().any(|ex| {
+            ex.find_iter(&text.text)
+                .any(|e| e.start() < end && start < e.end())
+        });
+        !negated && !excepted
     }
 }
 
@@ -281,6 +372,12 @@ fn wrap(phrase: &str) -> String {
 fn compile_phrase(phrase: &str) -> Result<Regex, String> {
     let pattern = phrase_pattern(phrase)?;
     Regex::new(&pattern).map_err(|e| format!("invalid pattern: {e}"))
+}
+
+/// The checked pattern of a stem phrase: as [`phrase_pattern`], each word stemmed.
+fn stem_phrase_pattern(phrase: &str, language: StemLanguage) -> Result<String, String> {
+    phrase_pattern(phrase)?;
+    phrase_pattern(&stem_pattern(&strip_accents(phrase), language))
 }
 
 /// The checked pattern of a phrase: lower case, accents stripped, word-bounded, and

@@ -12,6 +12,7 @@ pub mod file;
 mod matcher;
 mod phrase_set;
 mod reload;
+mod stem;
 pub mod text;
 
 use std::fmt;

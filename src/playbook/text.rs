@@ -187,6 +187,16 @@ impl<'a> Normalized<'a> {
         }
     }
 
+    /// Every token of `text`, in order.
+    pub fn words(&self) -> impl Iterator<Item = &str> + '_ {
+        self.tokens.iter().map(|t| &self.text[t.start..t.end])
+    }
+
+    /// The range in `text` of tokens `first..=last`.
+    pub fn token_range(&self, first: usize, last: usize) -> Option<(usize, usize)> {
+        Some((self.tokens.get(first)?.start, self.tokens.get(last)?.end))
+    }
+
     /// The tokens of `text` before byte `pos`, nearest first.
     pub fn tokens_before(&self, pos: usize) -> impl Iterator<Item = &str> + '_ {
         self.tokens
