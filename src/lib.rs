@@ -22,6 +22,7 @@ pub mod registration;
 pub mod replay;
 pub mod review;
 pub mod scheduler;
+pub mod semantic;
 pub mod session;
 pub mod store;
 pub mod telemetry;
