@@ -27,6 +27,29 @@ pub struct Labelled {
     pub language: Option<String>,
     #[serde(default)]
     pub labels: Vec<String>,
+    /// The phrase family the line was written for; the corpus is split into training and
+    /// validation by family, so no family is on both sides.
+    #[serde(default)]
+    pub family: Option<String>,
+}
+
+/// Which side of the family split a line is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Validation,
+}
+
+impl Labelled {
+    /// One family in five (by a stable hash of its name) is held out for validation;
+    /// lines without a family train.
+    pub fn split(&self) -> Split {
+        use sha2::{Digest, Sha256};
+        match &self.family {
+            Some(f) if Sha256::digest(f.as_bytes())[0] % 5 == 0 => Split::Validation,
+            _ => Split::Train,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -70,6 +70,18 @@ const NEGATION_BRIDGE: &[&str] = &[
     "la",
     "el",
     "que",
+    "me",
+    "te",
+    "se",
+    "es",
+    "having",
+    "thoughts",
+    "tengo",
+    "pensamientos",
+    "de",
+    "he",
+    "pensado",
+    "en",
 ];
 const MAX_BRIDGE: usize = 4;
 

@@ -89,6 +89,21 @@ fn split_clitics(word: &str) -> Option<(&str, Vec<&'static str>)> {
     None
 }
 
+/// One word's stem, and in Spanish the pronouns split from it ("quitarme" → "quit me").
+fn stem_token(word: &str, language: StemLanguage) -> String {
+    if language == StemLanguage::Spanish {
+        if let Some((host, clitics)) = split_clitics(word) {
+            let mut out = language.stem_word(host);
+            for clitic in clitics {
+                out.push(' ');
+                out.push_str(clitic);
+            }
+            return out;
+        }
+    }
+    language.stem_word(word)
+}
+
 /// An utterance in stems of one language.
 #[derive(Debug, Clone)]
 pub struct Stemmed {
@@ -104,16 +119,9 @@ impl Stemmed {
             tokens: Vec::with_capacity(16),
         };
         for (index, word) in normalized.words().enumerate() {
-            if language == StemLanguage::Spanish {
-                if let Some((host, clitics)) = split_clitics(word) {
-                    out.push(&language.stem_word(host), index);
-                    for clitic in clitics {
-                        out.push(clitic, index);
-                    }
-                    continue;
-                }
+            for part in stem_token(word, language).split(' ') {
+                out.push(part, index);
             }
-            out.push(&language.stem_word(word), index);
         }
         out
     }
@@ -179,7 +187,7 @@ pub fn stem_pattern(pattern: &str, language: StemLanguage) -> String {
                 && ends_word(chars.get(i))
                 && !(start >= 2 && chars[start - 2] == '\\');
             if bounded {
-                out.push_str(&language.stem_word(&word));
+                out.push_str(&stem_token(&word, language));
             } else {
                 out.push_str(&word);
             }
@@ -242,6 +250,10 @@ mod tests {
             "abogad[oa]s?"
         );
         assert_eq!(stem_pattern(r"(\w+ ){0,2}judge", en), r"(\w+ ){0,2}judg");
+        assert_eq!(
+            stem_pattern("(quitarme|matarme) la vida", StemLanguage::Spanish),
+            "(quit me|mat me) la vid"
+        );
     }
 
     #[test]
