@@ -12,7 +12,7 @@ use super::file::{
     line_of, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter, KNOWN_CATEGORIES,
 };
 use super::phrase_set::PhraseSet;
-use super::stem::{stem_pattern, StemLanguage, Stemmed};
+use super::stem::{languages_of, stem_pattern, StemLanguage, Stemmed};
 use super::text::Normalized;
 
 /// Words that disavow what follows them ("i am not going to sue").
@@ -335,7 +335,15 @@ impl Matcher {
                 });
             }
         }
+        let (english, spanish) = languages_of(text);
         for pack in &self.stem_packs {
+            let may_be = match pack.language {
+                StemLanguage::English => english,
+                StemLanguage::Spanish => spanish,
+            };
+            if !may_be {
+                continue;
+            }
             let stemmed = Stemmed::new(text, pack.language);
             for index in pack.set.matches(&stemmed.text) {
                 let phrase = &pack.phrases[index];

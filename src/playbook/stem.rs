@@ -57,6 +57,29 @@ impl StemLanguage {
     }
 }
 
+/// Function words frequent in one language and absent from the other: enough to tell the
+/// two apart on a sentence, so English speech is not read through Spanish stems (where
+/// "copies" would be "copiaron") and the reverse.
+const ENGLISH_MARKERS: &[&str] = &[
+    "the", "and", "to", "of", "i", "you", "is", "it", "that", "this", "for", "on", "with",
+    "was", "have", "be", "not", "my", "are", "they", "will", "what", "just", "am", "do",
+];
+const SPANISH_MARKERS: &[&str] = &[
+    "el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "por", "con", "es", "para",
+    "pero", "muy", "ya", "esta", "este", "mi", "yo", "su", "del", "al", "lo", "le", "se",
+];
+
+/// Which stem languages an utterance may be in: both when its function words do not
+/// tell (a short or mixed line).
+pub fn languages_of(normalized: &Normalized<'_>) -> (bool, bool) {
+    let (mut english, mut spanish) = (0u32, 0u32);
+    for word in normalized.words() {
+        english += u32::from(ENGLISH_MARKERS.contains(&word));
+        spanish += u32::from(SPANISH_MARKERS.contains(&word));
+    }
+    (english >= spanish, spanish >= english)
+}
+
 /// Spanish object pronouns that attach to an infinitive or gerund, longest first, two
 /// attached together ("selo") before one.
 const CLITICS: &[&str] = &[
@@ -254,6 +277,14 @@ mod tests {
             stem_pattern("(quitarme|matarme) la vida", StemLanguage::Spanish),
             "(quit me|mat me) la vid"
         );
+    }
+
+    #[test]
+    fn function_words_tell_english_from_spanish() {
+        let of = |t: &str| languages_of(&Normalized::new(t));
+        assert_eq!(of("there are copies of every statement"), (true, false));
+        assert_eq!(of("me clonaron la tarjeta en el cajero"), (false, true));
+        assert_eq!(of("ok"), (true, true));
     }
 
     #[test]
