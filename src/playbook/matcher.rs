@@ -16,7 +16,9 @@ use super::stem::{languages_of, stem_pattern, StemLanguage, Stemmed};
 use super::text::Normalized;
 
 /// Words that disavow what follows them ("i am not going to sue").
-const NEGATORS: &[&str] = &["not", "never", "no", "nunca", "without", "sin"];
+const NEGATORS: &[&str] = &[
+    "not", "never", "no", "nunca", "without", "sin", "tampoco", "ni", "ningun", "ninguna", "nadie",
+];
 /// Words allowed between a negator and the phrase it negates. Anything else (a verb like
 /// "refund" in "if you do not refund it my lawyer…") ends the negation's scope.
 const NEGATION_BRIDGE: &[&str] = &[
@@ -82,6 +84,37 @@ const NEGATION_BRIDGE: &[&str] = &[
     "he",
     "pensado",
     "en",
+    "a",
+    "los",
+    "las",
+    "les",
+    "ir",
+    "para",
+    "interesa",
+    "vaya",
+    "bring",
+    "make",
+    "fuss",
+    "call",
+    "calling",
+    "bothered",
+    "with",
+    "type",
+    "anyone",
+    "in",
+    "trouble",
+    "send",
+    "hace",
+    "falta",
+    "meter",
+    "amenazando",
+    "con",
+    "poner",
+    "queja",
+    "escribir",
+    "le",
+    "lo",
+    "soy",
 ];
 const MAX_BRIDGE: usize = 4;
 

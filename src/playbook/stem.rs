@@ -61,8 +61,8 @@ impl StemLanguage {
 /// two apart on a sentence, so English speech is not read through Spanish stems (where
 /// "copies" would be "copiaron") and the reverse.
 const ENGLISH_MARKERS: &[&str] = &[
-    "the", "and", "to", "of", "i", "you", "is", "it", "that", "this", "for", "on", "with",
-    "was", "have", "be", "not", "my", "are", "they", "will", "what", "just", "am", "do",
+    "the", "and", "to", "of", "i", "you", "is", "it", "that", "this", "for", "on", "with", "was",
+    "have", "be", "not", "my", "are", "they", "will", "what", "just", "am", "do",
 ];
 const SPANISH_MARKERS: &[&str] = &[
     "el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "por", "con", "es", "para",
