@@ -34,29 +34,9 @@ pub enum Command {
         file: Option<PathBuf>,
     },
     /// Classify utterances: JSON lines `{"text", "speaker"?, "language"?}` on stdin, one
-    /// JSON line out per line in, with the categories that fired, the tier and the evidence.
-    Classify {
-        /// Playbook file (default: the configured one, else the built-in playbook).
-        #[arg(long)]
-        playbook: Option<PathBuf>,
-        /// Instead of classifying stdin, measure precision and recall on labelled lines
-        /// (`{"text", "speaker", "labels"}`).
-        #[arg(long, value_name = "FILE")]
-        eval: Option<PathBuf>,
-        /// With --eval: fail when any category's precision is below this.
-        #[arg(long, requires = "eval")]
-        min_precision: Option<f64>,
-        /// With --eval: fail when any category's recall is below this.
-        #[arg(long, requires = "eval")]
-        min_recall: Option<f64>,
-        /// With --eval: a per-category recall floor, e.g. `self_harm=1.0` (repeatable).
-        #[arg(
-            long = "min-recall-for",
-            value_name = "CATEGORY=RECALL",
-            requires = "eval"
-        )]
-        min_recall_for: Vec<String>,
-    },
+    /// JSON line out per line in, with the categories that fired, the tier and the evidence
+    /// (and the semantic layer's scores when its model is installed).
+    Classify(ClassifyArgs),
     /// What a platform needs in order to send events here: print it, or create, list and
     /// remove it through the platform's API.
     Webhooks {
@@ -324,4 +304,62 @@ pub enum ReviewsCommand {
         #[command(flatten)]
         target: AdminTarget,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitArg {
+    All,
+    Train,
+    Validation,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClassifyArgs {
+    /// Playbook file (default: the configured one, else the built-in playbook).
+    #[arg(long)]
+    pub playbook: Option<PathBuf>,
+    /// The embedding model file (scripts/install-model.sh puts it at the default).
+    #[arg(
+        long,
+        env = "ESCALATOR_SEMANTIC_MODEL",
+        default_value = "models/multilingual-e5-small-q4.bin"
+    )]
+    pub model: PathBuf,
+    /// Semantic heads file (default: the heads built into the binary).
+    #[arg(long)]
+    pub heads: Option<PathBuf>,
+    /// Use the phrase rules only, even when the model is installed.
+    #[arg(long)]
+    pub rules_only: bool,
+    /// Instead of classifying stdin, measure precision and recall on labelled lines
+    /// (`{"text", "speaker", "labels", "language"?, "family"?}`): a file, or a directory
+    /// of `.jsonl` files. Prints the rules, the model and both combined.
+    #[arg(long, value_name = "PATH", conflicts_with = "train")]
+    pub eval: Option<PathBuf>,
+    /// With --eval: only the lines of this side of the family split.
+    #[arg(long, value_enum, default_value = "all", requires = "eval")]
+    pub split: SplitArg,
+    /// With --eval: counts only, no line printed (for a blind set).
+    #[arg(long, requires = "eval")]
+    pub summary: bool,
+    /// With --eval: fail when any category's precision is below this.
+    #[arg(long, requires = "eval")]
+    pub min_precision: Option<f64>,
+    /// With --eval: fail when any category's recall is below this.
+    #[arg(long, requires = "eval")]
+    pub min_recall: Option<f64>,
+    /// With --eval: a per-category recall floor, e.g. `self_harm=1.0` (repeatable).
+    #[arg(
+        long = "min-recall-for",
+        value_name = "CATEGORY=RECALL",
+        requires = "eval"
+    )]
+    pub min_recall_for: Vec<String>,
+    /// Train the semantic heads on the training split of this corpus (a file or a
+    /// directory of `.jsonl`) with the model, and write them to --out.
+    #[arg(long, value_name = "PATH", requires = "out")]
+    pub train: Option<PathBuf>,
+    /// With --train: where to write the heads (e.g. playbook/semantic-heads.json).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

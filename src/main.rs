@@ -4,7 +4,6 @@ use clap::Parser;
 use escalator::app::Application;
 use escalator::cli::{AdminArgs, AuditCommand, Cli, Command, WebhooksCommand};
 use escalator::config::{Config, Secrets, Severity};
-use escalator::playbook::Engine;
 use escalator::registration::{self, Op};
 use escalator::{admin_cli, classify, replay, telemetry};
 
@@ -40,13 +39,7 @@ fn main() -> ExitCode {
                     },
             } => template(&vendor, &url, &secret),
             Command::Webhooks { command } => platform_admin(command).await,
-            Command::Classify {
-                playbook,
-                eval,
-                min_precision,
-                min_recall,
-                min_recall_for,
-            } => classify(playbook, eval, min_precision, min_recall, min_recall_for),
+            Command::Classify(args) => classify::run(args),
             Command::Audit {
                 command: AuditCommand::Verify { config, json },
             } => audit_verify(config, json).await,
@@ -292,80 +285,6 @@ async fn platform_admin(command: WebhooksCommand) -> ExitCode {
         Some(f) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
-        }
-    }
-}
-
-fn classify(
-    playbook: Option<std::path::PathBuf>,
-    eval: Option<std::path::PathBuf>,
-    min_precision: Option<f64>,
-    min_recall: Option<f64>,
-    min_recall_for: Vec<String>,
-) -> ExitCode {
-    let engine = match playbook {
-        Some(path) => Engine::load(&path),
-        None => match std::env::var_os("ESCALATOR_CONFIG") {
-            Some(cfg) => match Config::load(Some(std::path::Path::new(&cfg))) {
-                Ok(c) => c.playbook.load(),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            None => Engine::builtin(),
-        },
-    };
-    let engine = match engine {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let Some(eval) = eval else {
-        let stdin = std::io::stdin();
-        return match classify::classify_lines(&engine, stdin.lock(), std::io::stdout().lock()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    };
-    let floors = match min_recall_for
-        .iter()
-        .map(|s| classify::parse_floor(s))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(f) => classify::Floors {
-            min_precision,
-            min_recall,
-            min_recall_for: f,
-        },
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let text = match std::fs::read_to_string(&eval) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {}: {e}", eval.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    match classify::eval_file(&engine, &text, &floors, std::io::stdout().lock()) {
-        Ok(missed) if missed.is_empty() => ExitCode::SUCCESS,
-        Ok(missed) => {
-            for m in missed {
-                eprintln!("below threshold: {m}");
-            }
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("error: {}: {e}", eval.display());
-            ExitCode::FAILURE
         }
     }
 }

@@ -12,6 +12,7 @@ use super::matcher::{Hit, Matcher};
 use super::text::{fold, Normalized};
 use super::{Decision, FiredTrigger, Playbook, Tier, TriggerKind};
 use crate::config::TeamConfig;
+use crate::semantic::SemanticPolicy;
 use crate::session::CallSession;
 
 pub struct Engine {
@@ -19,6 +20,8 @@ pub struct Engine {
     /// The service config's teams overlaid with the playbook's own.
     teams: BTreeMap<String, TeamConfig>,
     matcher: Matcher,
+    /// The `[semantic]` policy, checked.
+    semantic: Option<SemanticPolicy>,
     /// Where it was loaded from, for logs.
     pub source: String,
 }
@@ -58,10 +61,26 @@ impl Engine {
         let parsed = file::parse(name, text)?;
         validate(&parsed, name, text)?;
         let matcher = Matcher::compile(&parsed, name, text)?;
+        let semantic = match &parsed.semantic {
+            None => None,
+            Some(policy) => Some(
+                SemanticPolicy::new(policy.clone(), &crate::semantic::train::head_categories())
+                    .map_err(|(key, message)| PlaybookError {
+                        file: name.to_string(),
+                        line: text
+                            .find("[semantic")
+                            .map(|o| file::line_of(text, o))
+                            .unwrap_or(0),
+                        key,
+                        message,
+                    })?,
+            ),
+        };
         Ok(Self {
             teams: parsed.teams.clone(),
             file: parsed,
             matcher,
+            semantic,
             source: name.to_string(),
         })
     }
@@ -80,6 +99,11 @@ impl Engine {
     /// Where `name` is on each platform.
     pub fn team(&self, name: &str) -> Option<&TeamConfig> {
         self.teams.get(name)
+    }
+
+    /// What the semantic layer's scores do; `None` when the playbook has no `[semantic]`.
+    pub fn semantic_policy(&self) -> Option<&SemanticPolicy> {
+        self.semantic.as_ref()
     }
 
     pub fn thresholds(&self) -> &file::Thresholds {

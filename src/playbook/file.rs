@@ -25,6 +25,9 @@ pub struct PlaybookFile {
     /// Where each team is on each platform; overrides `[teams]` of the service config.
     #[serde(default)]
     pub teams: BTreeMap<String, crate::config::TeamConfig>,
+    /// What the semantic layer's scores do (absent: the rules decide alone).
+    #[serde(default)]
+    pub semantic: Option<crate::semantic::policy::SemanticPolicyFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -100,6 +100,20 @@ impl Heads {
         Ok(heads)
     }
 
+    /// Heads of the right size that score nothing: what the model is loaded with while
+    /// new heads are being trained.
+    pub fn placeholder(dim: usize) -> Self {
+        Heads {
+            model: String::new(),
+            corpus: String::new(),
+            dim,
+            mean: vec![0.0; dim],
+            scale: vec![1.0; dim],
+            heads: Vec::new(),
+            exemplars: Vec::new(),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

@@ -8,12 +8,18 @@
 //! retrained with `escalator classify --train` whenever the corpus or the model changes.
 
 pub mod heads;
+pub mod layer;
 pub mod policy;
+pub mod train;
 
 use serde::Serialize;
 
 pub use heads::{Heads, HeadsError};
+pub use layer::SemanticLayer;
 pub use policy::{SemanticAction, SemanticHit, SemanticPolicy};
+
+/// The size of multilingual-e5-small's sentence embeddings.
+pub const EMBEDDING_DIM: usize = 384;
 
 /// What the layer says about one utterance.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
