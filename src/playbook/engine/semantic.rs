@@ -306,6 +306,39 @@ legal_threat = { escalate = 0.9, review = 0.5 }
     }
 
     #[test]
+    fn a_turn_queued_for_scoring_leaves_its_anger_to_the_score() {
+        use escalator_adapters::{CallEvent, EventKind, Speaker, Utterance, Vendor};
+        let e = engine(SEMANTIC).unwrap();
+        let said = |text: &str| CallEvent {
+            vendor: Vendor::Five9,
+            call_id: "c1".into(),
+            event_id: format!("e-{text}"),
+            occurred_at: Timestamp::UNIX_EPOCH,
+            caller: Default::default(),
+            refs: Default::default(),
+            kind: EventKind::Utterance(Utterance {
+                utterance_id: "u1".into(),
+                speaker: Speaker::Customer,
+                text: text.into(),
+                is_final: true,
+                confidence: None,
+                language: None,
+            }),
+        };
+        let mut session = CallSession::default();
+        session.anger.heard_given = true;
+        session.anger.angry_turns = 1;
+        // Calm words, queued: the count waits for the score instead of starting again.
+        assert!(e
+            .decide_scored(&mut session, &said("ok what next"), true)
+            .is_none());
+        assert_eq!(session.anger.angry_turns, 1);
+        // Not queued (no scorer, or the queue was full): the words decide, as before.
+        e.decide_scored(&mut session, &said("ok what next"), false);
+        assert_eq!(session.anger.angry_turns, 0);
+    }
+
+    #[test]
     fn a_bad_section_is_refused_with_its_key_and_line() {
         let err = engine("\n[semantic.categories]\nfraud = { escalate = 0.5, review = 0.7 }\n")
             .err()
