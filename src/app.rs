@@ -18,6 +18,7 @@ use crate::intake;
 use crate::orchestrator::Orchestrator;
 use crate::reconcile::Reconciler;
 use crate::scheduler::{Dialer, Scheduler};
+use crate::semantic::{self, Scorer, ScoringIntake, SemanticMode, SemanticWorkers};
 use crate::store::{AuditKey, Store, StoreError, StoreOptions};
 use crate::telemetry;
 
@@ -32,6 +33,8 @@ pub enum AppError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Semantic(#[from] semantic::SemanticLoadError),
 }
 
 pub struct Application {
@@ -39,13 +42,25 @@ pub struct Application {
     router: axum::Router,
     dispatcher: Option<Dispatcher>,
     scheduler: Option<Scheduler>,
+    semantic: Option<SemanticWorkers>,
     store: Store,
     shutdown: CancellationToken,
     grace: Duration,
 }
 
 impl Application {
+    /// Builds the service with the scorer `[semantic] model` names (rules-only without it).
     pub async fn build(config: Config, secrets: Secrets) -> Result<Self, AppError> {
+        let scorer = semantic::load_scorer(&config.semantic)?;
+        Self::build_with_scorer(config, secrets, scorer).await
+    }
+
+    /// [`Application::build`] with a given scorer (`None`: rules-only).
+    pub async fn build_with_scorer(
+        config: Config,
+        secrets: Secrets,
+        scorer: Option<Arc<dyn Scorer>>,
+    ) -> Result<Self, AppError> {
         let errors: Vec<String> = config
             .problems(&secrets)
             .into_iter()
@@ -77,7 +92,31 @@ impl Application {
         let auths = intake::inbound_auths(&config, &secrets);
         let enabled = intake::enabled_vendors(&config);
         let default_queue = Some(g.default_queue_id.clone()).filter(|q| !q.trim().is_empty());
-        let pipeline = Pipeline::new(
+        let semantic_wake = Arc::new(Notify::new());
+        let semantic_mode = match &scorer {
+            Some(_) => {
+                tracing::info!(
+                    model = %config.semantic.model.display(),
+                    workers = config.semantic.workers,
+                    "semantic layer on: model loaded; customer utterances are scored after the rules"
+                );
+                if playbook.current().semantic().is_none() {
+                    tracing::warn!("the playbook has no [semantic] section: scores decide nothing, so nothing is scored");
+                }
+                SemanticMode::Scoring {
+                    max_lag_ms: config.semantic.max_lag_ms,
+                    queue_limit: config.semantic.queue_limit,
+                }
+            }
+            None => {
+                tracing::warn!(
+                    model = %config.semantic.model.display(),
+                    "semantic layer off (rules-only): no model file; the phrase rules alone decide"
+                );
+                SemanticMode::RulesOnly
+            }
+        };
+        let pipeline = Pipeline::with_scoring(
             store.clone(),
             playbook.clone(),
             orchestrator.clone(),
@@ -85,7 +124,21 @@ impl Application {
             enabled,
             default_queue,
             wake.clone(),
+            scorer
+                .as_ref()
+                .map(|_| ScoringIntake::new(&config.semantic, semantic_wake.clone())),
         );
+        let semantic = scorer.map(|scorer| {
+            SemanticWorkers::new(
+                store.clone(),
+                scorer,
+                playbook.clone(),
+                orchestrator.clone(),
+                config.semantic.clone(),
+                semantic_wake,
+                wake.clone(),
+            )
+        });
 
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.dispatcher.request_timeout_ms))
@@ -155,7 +208,10 @@ impl Application {
                 config.server.ingress_rate_per_second,
                 config.server.ingress_burst,
             ),
+            semantic: semantic_mode,
         };
+        // After the recorder is installed (metrics_handle above).
+        semantic::export_initial_metrics(semantic_mode.is_scoring());
         let listener = TcpListener::bind(&config.server.listen)
             .await
             .map_err(|source| AppError::Bind {
@@ -169,6 +225,7 @@ impl Application {
             router: router(state),
             dispatcher,
             scheduler,
+            semantic,
             store,
             shutdown,
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
@@ -199,6 +256,9 @@ impl Application {
         let scheduler = self
             .scheduler
             .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
+        let semantic = self
+            .semantic
+            .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
         crate::http::serve::serve(
             self.listener,
             self.router,
@@ -214,6 +274,10 @@ impl Application {
         }
         if let Some(handle) = scheduler {
             // A notification cut off here keeps its lease until it expires, then is sent.
+            let _ = tokio::time::timeout(self.grace, handle).await;
+        }
+        if let Some(handle) = semantic {
+            // It abandons a score in flight at once and hands its rows back.
             let _ = tokio::time::timeout(self.grace, handle).await;
         }
         tracing::info!("escalator stopped");

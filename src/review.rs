@@ -75,6 +75,7 @@ mod tests {
                 quote: None,
                 utterance_id: None,
                 at: jiff::Timestamp::UNIX_EPOCH,
+                semantic: None,
             }],
             guidance: None,
             crisis_line: None,

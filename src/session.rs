@@ -38,6 +38,10 @@ pub struct CallSession {
     /// Earlier calls from the same number within the repeat-contact window.
     #[serde(default)]
     pub prior_calls: u32,
+    /// Categories the semantic layer already asked a supervisor to review on this call:
+    /// each is asked once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub semantic_reviews: BTreeSet<String>,
 }
 
 /// HEARD first, then count the customer turns in which the anger did not fall.

@@ -270,6 +270,9 @@ pub enum AlertReason {
     /// Self-harm and no way to bring the team onto the line: someone must join the
     /// agent now.
     CallerAtRisk,
+    /// The semantic layer thinks a category may apply but is not sure enough to escalate:
+    /// a supervisor listens in and decides; the call is flagged for review.
+    SemanticReview,
 }
 
 impl AlertReason {
@@ -278,6 +281,7 @@ impl AlertReason {
             AlertReason::CallbackInsteadOfTransfer => "callback_instead_of_transfer",
             AlertReason::ChainExhausted => "chain_exhausted",
             AlertReason::CallerAtRisk => "caller_at_risk",
+            AlertReason::SemanticReview => "semantic_review",
         }
     }
 }
@@ -391,6 +395,7 @@ impl Action {
                 AlertReason::CallbackInsteadOfTransfer => "alert_callback",
                 AlertReason::ChainExhausted => "alert_chain_exhausted",
                 AlertReason::CallerAtRisk => "alert_caller_at_risk",
+                AlertReason::SemanticReview => "alert_semantic_review",
             },
             Action::ScheduleCallback { .. } => "schedule_callback",
             Action::AttachBriefing { .. } => "attach_briefing",

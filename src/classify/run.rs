@@ -32,7 +32,7 @@ fn run_inner(args: ClassifyArgs) -> Result<ExitCode, String> {
     } else {
         load_layer(&args.model, args.heads.as_deref())?
     };
-    let semantic = match (&layer, engine.semantic_policy()) {
+    let semantic = match (&layer, engine.semantic()) {
         (Some(layer), Some(policy)) => Some(Semantic { layer, policy }),
         (Some(_), None) => {
             eprintln!("notice: the playbook has no [semantic] section; the rules decide alone");

@@ -11,10 +11,12 @@ use serde::Deserialize;
 
 mod platform_api;
 mod secrets;
+mod semantic;
 mod vendors;
 
 pub use platform_api::*;
 pub use secrets::*;
+pub use semantic::*;
 pub use vendors::*;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +33,8 @@ pub struct Config {
     /// Team name → where that team is on each platform.
     pub teams: BTreeMap<String, TeamConfig>,
     pub logging: LoggingConfig,
+    /// The semantic recall layer beside the phrase rules.
+    pub semantic: SemanticConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -208,6 +212,7 @@ impl Default for Config {
                 .map(|t| (t.to_string(), TeamConfig::default()))
                 .collect(),
             logging: LoggingConfig::default(),
+            semantic: SemanticConfig::default(),
         }
     }
 }
@@ -240,8 +245,8 @@ pub enum Severity {
 }
 
 impl Config {
-    /// Reads `path` (or the defaults when `None`) and applies `ESCALATOR_LISTEN` and
-    /// `ESCALATOR_DATABASE_URL` from the environment.
+    /// Reads `path` (or the defaults when `None`) and applies `ESCALATOR_LISTEN`,
+    /// `ESCALATOR_DATABASE_URL` and `ESCALATOR_SEMANTIC_MODEL` from the environment.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         let mut config = match path {
             Some(path) => Self::from_file(path)?,
@@ -253,6 +258,9 @@ impl Config {
         }
         if let Some(url) = set("ESCALATOR_DATABASE_URL") {
             config.store.url = url;
+        }
+        if let Some(model) = set(ENV_SEMANTIC_MODEL) {
+            config.semantic.model = PathBuf::from(model);
         }
         if let Some(redact) = set("ESCALATOR_REDACT_PERSONAL_DATA") {
             config.logging.redact_personal_data = matches!(
@@ -337,6 +345,9 @@ impl Config {
                 "dispatcher.route_on_hook_seconds",
                 "must be at least 1".into(),
             );
+        }
+        for (key, message) in self.semantic.errors() {
+            error(key, message);
         }
 
         let g = &self.vendors.genesys;
@@ -506,6 +517,15 @@ impl Config {
                         .into(),
                 );
             }
+        }
+        if !self.semantic.model.exists() {
+            warn(
+                "semantic.model",
+                format!(
+                    "{} not found: the service runs on rules alone (no semantic recall)",
+                    self.semantic.model.display()
+                ),
+            );
         }
         if secrets.api(ENV_ALERT_WEBHOOK_URL).is_none() {
             warn(

@@ -34,6 +34,8 @@ pub struct AppState {
     pub callbacks: Arc<crate::callbacks::CallbacksConfig>,
     /// Per-source limit on the webhook and routing endpoints; `None`: unlimited.
     pub ingress_limit: Option<Arc<limits::IngressLimiter>>,
+    /// Whether utterances are scored, for `/readyz` and `/metrics`.
+    pub semantic: crate::semantic::SemanticMode,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -12,10 +12,24 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready when the store answers.
+/// Ready when the store answers. The semantic layer's state is reported beside it but
+/// never makes the service unready: when it is off or behind, the rules still decide.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.pipeline.store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+    let store = state.pipeline.store();
+    match store.ping().await {
+        Ok(()) => {
+            let mut body = json!({"status": "ready"});
+            match state.semantic.health(store).await {
+                Ok(health) => {
+                    body["semantic"] = json!(health.as_str());
+                    if let Some(reason) = health.reason() {
+                        body["semantic_reason"] = json!(reason);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "the semantic queue could not be read"),
+            }
+            (StatusCode::OK, Json(body))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "store not reachable");
             (
@@ -35,6 +49,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("escalator_reviews_flagged").set(flagged as f64);
         metrics::gauge!("escalator_reviews_done").set(reviewed as f64);
     }
+    // Sets the queue-depth gauge as it reads it.
+    let _ = state.semantic.health(state.pipeline.store()).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

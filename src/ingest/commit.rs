@@ -14,8 +14,9 @@ use escalator_adapters::{CallEvent, Vendor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::orchestrator::Orchestrator;
-use crate::playbook::{Decision, Playbook, PlaybookHandle};
+use crate::playbook::{Decision, PlaybookHandle};
 use crate::reconcile;
+use crate::semantic::ScoringIntake;
 use crate::store::{EventOutcome, Planned, Store, StoreError};
 
 /// Deliveries written in one transaction at most.
@@ -57,6 +58,8 @@ pub struct Decider {
     pub store: Store,
     pub playbook: PlaybookHandle,
     pub orchestrator: Orchestrator,
+    /// Set when a scorer is loaded: customer final utterances are queued for it.
+    pub scoring: Option<ScoringIntake>,
 }
 
 impl GroupCommit {
@@ -168,14 +171,16 @@ async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Written>
     let events: Vec<&CallEvent> = batch.iter().flat_map(|d| d.iter()).collect();
     // One playbook version decides the whole batch, even across a reload.
     let playbook = decider.playbook.current();
+    let scoring = super::score_intake(decider.scoring.as_ref(), &playbook);
     let mut decided: HashMap<(Vendor, String), (Decision, Planned)> = HashMap::new();
     let mut outcomes = decider
         .store
-        .record_delivery(
+        .record_delivery_scored(
             &events,
             super::repeat_window(&playbook),
-            |session, event| {
-                let decision = playbook.decide(session, event)?;
+            scoring,
+            |session, event, scored| {
+                let decision = playbook.decide_scored(session, event, scored)?;
                 let planned = decider
                     .orchestrator
                     .plan(decision.clone(), session, event.vendor);
@@ -188,6 +193,7 @@ async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Written>
         )
         .await?
         .into_iter();
+    super::wake_scoring(decider.scoring.as_ref(), scoring, &events);
     Ok(batch
         .iter()
         .map(|delivery| {

@@ -16,8 +16,9 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::orchestrator::Orchestrator;
-use crate::playbook::{Decision, Playbook, PlaybookHandle, TriggerKind};
-use crate::store::{EventOutcome, Store, StoreError};
+use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
+use crate::semantic::ScoringIntake;
+use crate::store::{scored_utterance, EventOutcome, ScoreIntake, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -56,6 +57,7 @@ struct Parts {
     wake: Arc<Notify>,
     /// Writes deliveries, batching those that arrive together.
     writer: commit::GroupCommit,
+    scoring: Option<ScoringIntake>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,10 +91,36 @@ impl Pipeline {
         default_queue: Option<String>,
         wake: Arc<Notify>,
     ) -> Self {
+        Self::with_scoring(
+            store,
+            playbook,
+            orchestrator,
+            auths,
+            enabled,
+            default_queue,
+            wake,
+            None,
+        )
+    }
+
+    /// [`Pipeline::new`]; with `scoring` (a scorer is loaded), customer final utterances
+    /// are queued for the semantic layer in the transaction that commits them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_scoring(
+        store: Store,
+        playbook: PlaybookHandle,
+        orchestrator: Orchestrator,
+        auths: InboundAuths,
+        enabled: Vec<Vendor>,
+        default_queue: Option<String>,
+        wake: Arc<Notify>,
+        scoring: Option<ScoringIntake>,
+    ) -> Self {
         let writer = commit::GroupCommit::start(commit::Decider {
             store: store.clone(),
             playbook: playbook.clone(),
             orchestrator: orchestrator.clone(),
+            scoring: scoring.clone(),
         });
         Self(Arc::new(Parts {
             store,
@@ -103,6 +131,7 @@ impl Pipeline {
             default_queue,
             wake,
             writer,
+            scoring,
         }))
     }
 
@@ -214,17 +243,21 @@ impl Pipeline {
                 }),
             };
             let playbook = self.0.playbook.current();
+            let events = std::slice::from_ref(&event);
+            let scoring = score_intake(self.0.scoring.as_ref(), &playbook);
             self.0
                 .store
-                .record_delivery(
-                    std::slice::from_ref(&event),
+                .record_delivery_scored(
+                    events,
                     repeat_window(&playbook),
-                    |session, event| {
-                        let decision = playbook.decide(session, event)?;
+                    scoring,
+                    |session, event, scored| {
+                        let decision = playbook.decide_scored(session, event, scored)?;
                         Some(self.0.orchestrator.plan_routed(decision))
                     },
                 )
                 .await?;
+            wake_scoring(self.0.scoring.as_ref(), scoring, events);
         }
         // An answer the fallback chain armed for this call: hand it over and let the
         // chain record that the flow took it.
@@ -295,6 +328,33 @@ impl Pipeline {
 /// The routing answer in the shape the vendor's flow reads.
 pub fn route_response(vendor: Vendor, answer: &RouteAnswer) -> serde_json::Value {
     escalator_adapters::route_response(vendor, answer)
+}
+
+/// Whether this playbook's utterances are queued: a scorer is loaded and the playbook has a
+/// `[semantic]` policy (without one a score decides nothing).
+fn score_intake(
+    scoring: Option<&ScoringIntake>,
+    playbook: &crate::playbook::Engine,
+) -> Option<ScoreIntake> {
+    scoring
+        .filter(|_| playbook.semantic().is_some())
+        .map(|s| s.intake)
+}
+
+/// Wakes the scoring pool after a commit that may have queued utterances.
+fn wake_scoring<E: std::borrow::Borrow<CallEvent>>(
+    scoring: Option<&ScoringIntake>,
+    intake: Option<ScoreIntake>,
+    events: &[E],
+) {
+    if let (Some(s), Some(_)) = (scoring, intake) {
+        if events
+            .iter()
+            .any(|e| scored_utterance(e.borrow()).is_some())
+        {
+            s.wake.notify_one();
+        }
+    }
 }
 
 fn repeat_window(playbook: &crate::playbook::Engine) -> std::time::Duration {

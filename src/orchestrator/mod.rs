@@ -136,6 +136,51 @@ impl Orchestrator {
         }
     }
 
+    /// The record for a semantic review: a supervisor alert and the review flag, nothing
+    /// sent to the platform and no one brought onto the call.
+    pub fn plan_review(
+        &self,
+        decision: Decision,
+        session: &CallSession,
+        vendor: Vendor,
+    ) -> Planned {
+        let reference = reference::generate();
+        let briefing = briefing(&decision, session, &reference);
+        let esc = Escalation {
+            team: &decision.team,
+            briefing: &briefing,
+            number: session.caller.number.clone(),
+            address: Address::from_refs(&session.refs),
+            vendor,
+        };
+        let mut alert = self.alert(&esc, AlertReason::SemanticReview);
+        if let Action::SupervisorAlert { summary, .. } = &mut alert {
+            for t in &decision.triggers {
+                if let Some(ev) = &t.semantic {
+                    summary.push_str(&format!(" {} score {:.2}.", t.kind, ev.score));
+                }
+            }
+            if let Some(line) = decision
+                .primary()
+                .semantic
+                .iter()
+                .flat_map(|e| &e.nearest)
+                .next()
+            {
+                summary.push_str(&format!(" Closest labelled line: \"{}\".", line.text));
+            }
+        }
+        Planned {
+            review: true,
+            id: uuid::Uuid::new_v4().to_string(),
+            reference,
+            status: "review",
+            decision,
+            actions: vec![alert],
+            max_attempts: self.max_attempts,
+        }
+    }
+
     /// The record for a decision a routing hook answer carries out (the flow routes the
     /// call itself, so there is nothing to send).
     pub fn plan_routed(&self, decision: Decision) -> Planned {
@@ -326,6 +371,12 @@ impl Orchestrator {
                  onto the line. Join the agent now; the agent stays on the call.",
                 b.reason, esc.vendor, b.reference, esc.team
             ),
+            AlertReason::SemanticReview => format!(
+                "Possible {} on {}, escalation {}: the semantic layer is not sure enough to \
+                 transfer. Listen in and decide; nothing was transferred and the call is \
+                 flagged for review.",
+                b.reason, esc.vendor, b.reference
+            ),
         };
         Action::SupervisorAlert {
             team: esc.team.to_string(),
@@ -442,6 +493,7 @@ mod tests {
                 quote: Some("I will sue you".into()),
                 utterance_id: Some("u1".into()),
                 at: jiff::Timestamp::UNIX_EPOCH,
+                semantic: None,
             }],
             guidance: guidance.map(str::to_string),
             crisis_line: None,

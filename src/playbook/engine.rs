@@ -1,5 +1,7 @@
 //! The compiled playbook and its decisions.
 
+mod semantic;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -15,12 +17,14 @@ use crate::config::TeamConfig;
 use crate::semantic::SemanticPolicy;
 use crate::session::CallSession;
 
+pub use semantic::{SemanticDecision, SemanticTurn};
+
 pub struct Engine {
     file: PlaybookFile,
     /// The service config's teams overlaid with the playbook's own.
     teams: BTreeMap<String, TeamConfig>,
     matcher: Matcher,
-    /// The `[semantic]` policy, checked.
+    /// The `[semantic]` policy, when the file has one.
     semantic: Option<SemanticPolicy>,
     /// Where it was loaded from, for logs.
     pub source: String,
@@ -60,22 +64,8 @@ impl Engine {
     pub fn from_text(name: &str, text: &str) -> Result<Self, PlaybookError> {
         let parsed = file::parse(name, text)?;
         validate(&parsed, name, text)?;
+        let semantic = semantic::compile(&parsed, name, text)?;
         let matcher = Matcher::compile(&parsed, name, text)?;
-        let semantic = match &parsed.semantic {
-            None => None,
-            Some(policy) => Some(
-                SemanticPolicy::new(policy.clone(), &crate::semantic::train::head_categories())
-                    .map_err(|(key, message)| PlaybookError {
-                        file: name.to_string(),
-                        line: text
-                            .find("[semantic")
-                            .map(|o| file::line_of(text, o))
-                            .unwrap_or(0),
-                        key,
-                        message,
-                    })?,
-            ),
-        };
         Ok(Self {
             teams: parsed.teams.clone(),
             file: parsed,
@@ -101,13 +91,13 @@ impl Engine {
         self.teams.get(name)
     }
 
-    /// What the semantic layer's scores do; `None` when the playbook has no `[semantic]`.
-    pub fn semantic_policy(&self) -> Option<&SemanticPolicy> {
-        self.semantic.as_ref()
-    }
-
     pub fn thresholds(&self) -> &file::Thresholds {
         &self.file.thresholds
+    }
+
+    /// The `[semantic]` policy; `None`: semantic scores decide nothing.
+    pub fn semantic(&self) -> Option<&SemanticPolicy> {
+        self.semantic.as_ref()
     }
 
     /// Classifies one utterance on its own (no call state): which categories fire.
@@ -171,6 +161,7 @@ impl Engine {
         session: &mut CallSession,
         u: &Utterance,
         event: &CallEvent,
+        scored: bool,
     ) -> Vec<FiredTrigger> {
         let speaker = match u.speaker {
             Speaker::Customer => SpeakerFilter::Customer,
@@ -190,6 +181,7 @@ impl Engine {
                 quote: Some(u.text.clone()),
                 utterance_id: Some(u.utterance_id.clone()),
                 at: event.occurred_at,
+                semantic: None,
             };
         let mut triggers = Vec::new();
         for h in &hits {
@@ -235,36 +227,47 @@ impl Engine {
 
         // Anger: the platform's sentiment where it sends one, else the caller's words.
         if speaker == SpeakerFilter::Customer {
-            let angry = match session.sentiment {
-                Some(score) => score <= self.file.thresholds.negative_sentiment,
-                None => hits.iter().any(|h| h.category.name == "anger"),
-            };
             let anger_hit = hits.iter().find(|h| h.category.name == "anger");
-            if angry {
-                if !session.anger.heard_given {
+            let angry = match session.sentiment {
+                Some(score) => Some(score <= self.file.thresholds.negative_sentiment),
+                None if anger_hit.is_some() => Some(true),
+                // The semantic layer scores this turn's anger from the words when its
+                // score arrives; counting it calm now would reset the count first.
+                None if scored && self.semantic.as_ref().is_some_and(|p| p.scores_anger()) => None,
+                None => Some(false),
+            };
+            match angry.and_then(|angry| self.anger_step(session, angry)) {
+                Some(TriggerKind::Anger) => {
                     triggers.push(fired(
                         TriggerKind::Anger,
                         "agent",
                         anger_hit,
                         "anger.sentiment",
                     ));
-                } else {
-                    session.anger.angry_turns += 1;
-                    if session.anger.angry_turns >= self.file.thresholds.anger_turns {
-                        triggers.push(fired(
-                            TriggerKind::SustainedAnger,
-                            SUPERVISOR,
-                            anger_hit,
-                            "anger.sustained",
-                        ));
-                    }
                 }
-            } else if session.anger.heard_given {
-                // The anger fell: HEARD worked, start counting again.
-                session.anger.angry_turns = 0;
+                Some(kind) => triggers.push(fired(kind, SUPERVISOR, anger_hit, "anger.sustained")),
+                None => {}
             }
         }
         triggers
+    }
+
+    /// One customer turn's anger: HEARD guidance first (`Anger`), then `SustainedAnger`
+    /// once it has not fallen for `anger_turns` turns; a calm turn starts the count again.
+    fn anger_step(&self, session: &mut CallSession, angry: bool) -> Option<TriggerKind> {
+        if !angry {
+            if session.anger.heard_given {
+                // The anger fell: HEARD worked, start counting again.
+                session.anger.angry_turns = 0;
+            }
+            return None;
+        }
+        if !session.anger.heard_given {
+            return Some(TriggerKind::Anger);
+        }
+        session.anger.angry_turns += 1;
+        (session.anger.angry_turns >= self.file.thresholds.anger_turns)
+            .then_some(TriggerKind::SustainedAnger)
     }
 
     /// An agent's label ("Escalated - Legal", a "fraud" tag) that names a category: the
@@ -289,6 +292,7 @@ impl Engine {
                 quote: Some(label.to_string()),
                 utterance_id: None,
                 at: event.occurred_at,
+                semantic: None,
             })
     }
 
@@ -301,6 +305,7 @@ impl Engine {
             quote,
             utterance_id: None,
             at: event.occurred_at,
+            semantic: None,
         };
         match &event.kind {
             EventKind::EscalationRequested { reason } => Some(
@@ -337,12 +342,38 @@ impl Engine {
 
 impl Playbook for Engine {
     fn decide(&self, session: &mut CallSession, event: &CallEvent) -> Option<Decision> {
-        let mut triggers = match &event.kind {
+        self.decide_scored(session, event, false)
+    }
+}
+
+impl Engine {
+    /// [`Playbook::decide`]; `scored`: the semantic layer will score this utterance later
+    /// (it is queued), so a turn the words alone do not call angry is left for its score.
+    pub fn decide_scored(
+        &self,
+        session: &mut CallSession,
+        event: &CallEvent,
+        scored: bool,
+    ) -> Option<Decision> {
+        let triggers = match &event.kind {
             // Partials are revised; only final utterances fire.
-            EventKind::Utterance(u) if u.is_final => self.utterance_triggers(session, u, event),
+            EventKind::Utterance(u) if u.is_final => {
+                self.utterance_triggers(session, u, event, scored)
+            }
             EventKind::Utterance(_) => return None,
             _ => self.event_trigger(session, event).into_iter().collect(),
         };
+        self.conclude(session, triggers)
+    }
+
+    /// The decision on the triggers one event (or one semantic score) fired: those already
+    /// fired on the call are dropped, the strongest leads, anger first gets HEARD guidance,
+    /// and an open escalation is superseded only by a stronger trigger.
+    fn conclude(
+        &self,
+        session: &mut CallSession,
+        mut triggers: Vec<FiredTrigger>,
+    ) -> Option<Decision> {
         triggers.retain(|t| !session.fired.contains(t.kind.as_str()));
         triggers.sort_by_key(|t| std::cmp::Reverse(t.kind.rank()));
         let primary = triggers.first()?.clone();

@@ -25,9 +25,10 @@ pub struct PlaybookFile {
     /// Where each team is on each platform; overrides `[teams]` of the service config.
     #[serde(default)]
     pub teams: BTreeMap<String, crate::config::TeamConfig>,
-    /// What the semantic layer's scores do (absent: the rules decide alone).
+    /// What semantic scores do (thresholds per category, anger); without it the semantic
+    /// layer decides nothing.
     #[serde(default)]
-    pub semantic: Option<crate::semantic::policy::SemanticPolicyFile>,
+    pub semantic: Option<crate::semantic::SemanticPolicyFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

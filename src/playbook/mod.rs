@@ -21,7 +21,7 @@ use escalator_adapters::CallEvent;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use engine::{Classification, Engine, Evidence};
+pub use engine::{Classification, Engine, Evidence, SemanticDecision, SemanticTurn};
 pub use file::PlaybookError;
 pub use reload::{spawn_reloader, PlaybookHandle};
 
@@ -187,6 +187,10 @@ pub struct FiredTrigger {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utterance_id: Option<String>,
     pub at: Timestamp,
+    /// Set when the semantic layer fired it (rule id `semantic.<category>`): the score and
+    /// the closest labelled lines. Absent on phrase and event triggers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<crate::semantic::SemanticEvidence>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

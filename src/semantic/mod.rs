@@ -9,14 +9,20 @@
 
 pub mod heads;
 pub mod layer;
+mod load;
 pub mod policy;
+mod status;
 pub mod train;
+mod worker;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use heads::{Heads, HeadsError};
 pub use layer::SemanticLayer;
-pub use policy::{SemanticAction, SemanticHit, SemanticPolicy};
+pub use load::{load_scorer, SemanticLoadError};
+pub use policy::{SemanticAction, SemanticHit, SemanticPolicy, SemanticPolicyFile};
+pub use status::{export_initial_metrics, Health, SemanticMode};
+pub use worker::{ScoringIntake, SemanticWorkers};
 
 /// The size of multilingual-e5-small's sentence embeddings.
 pub const EMBEDDING_DIM: usize = 384;
@@ -40,12 +46,21 @@ impl Scores {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Neighbour {
     pub text: String,
     pub labels: Vec<String>,
     /// Cosine similarity to the utterance.
     pub similarity: f32,
+}
+
+/// Why a semantic trigger fired: the score and the labelled lines closest to the
+/// utterance, kept with the trigger so the decision stays explainable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SemanticEvidence {
+    pub score: f32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nearest: Vec<Neighbour>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -119,6 +119,11 @@ impl SemanticPolicy {
         }
     }
 
+    /// Whether the layer decides anger where the platform sends no sentiment.
+    pub fn scores_anger(&self) -> bool {
+        self.file.anger.is_some()
+    }
+
     pub fn thresholds(&self, category: &str) -> Option<CategoryThresholds> {
         self.file.categories.get(category).copied()
     }

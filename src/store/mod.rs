@@ -12,6 +12,7 @@ mod notifications;
 mod outbox;
 mod records;
 mod reviews;
+mod semantic_queue;
 #[cfg(test)]
 mod tests;
 
@@ -37,6 +38,9 @@ pub use notifications::{DueNotification, NotificationKind};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
 pub use reviews::{ReviewError, ReviewItem, REVIEWED};
+pub use semantic_queue::{
+    scored_utterance, ClaimedUtterance, QueueStats, ScoreIntake, ScoredPlans, Swept,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -192,6 +196,27 @@ impl Store {
         E: Borrow<CallEvent>,
         F: FnMut(&mut CallSession, &CallEvent) -> Option<Planned>,
     {
+        self.record_delivery_scored(events, repeat_window, None, |session, event, _| {
+            decide(session, event)
+        })
+        .await
+    }
+
+    /// [`Store::record_delivery`]; with `scoring`, each new customer final utterance is also
+    /// queued for the semantic layer in the same transaction while the queue has room (one
+    /// more statement per batch that has one, none otherwise). `decide` is told whether the
+    /// event was queued.
+    pub async fn record_delivery_scored<E, F>(
+        &self,
+        events: &[E],
+        repeat_window: Duration,
+        scoring: Option<ScoreIntake>,
+        mut decide: F,
+    ) -> Result<Vec<EventOutcome>, StoreError>
+    where
+        E: Borrow<CallEvent>,
+        F: FnMut(&mut CallSession, &CallEvent, bool) -> Option<Planned>,
+    {
         let mut tx = self.backend.begin(&self.writer).await?;
         let calls: Vec<String> = events
             .iter()
@@ -214,6 +239,18 @@ impl Store {
         touched.dedup();
         let mut sessions = inbox::load_sessions(&mut tx, &touched).await?;
         let priors = inbox::prior_calls(&mut tx, events, repeat_window).await?;
+        let mut room = match scoring {
+            Some(intake)
+                if events
+                    .iter()
+                    .any(|e| scored_utterance(e.borrow()).is_some()) =>
+            {
+                semantic_queue::room(&mut tx, intake).await?
+            }
+            _ => 0,
+        };
+        let mut queued: Vec<(&CallEvent, bool)> = Vec::new();
+        let mut queue_full = 0u64;
 
         for event in events.iter().map(|e| e.borrow()) {
             // The first of repeated copies in one batch is the new one.
@@ -232,32 +269,37 @@ impl Store {
             if let Some(prior) = priors.get(&(event.vendor, event.event_id.clone())) {
                 session.prior_calls = *prior;
             }
-            let Some(planned) = decide(session, event) else {
+            let mut scored = false;
+            if scoring.is_some() && scored_utterance(event).is_some() {
+                if room > 0 {
+                    room -= 1;
+                    scored = true;
+                    queued.push((event, session.sentiment.is_some()));
+                } else {
+                    queue_full += 1;
+                }
+            }
+            let Some(planned) = decide(session, event, scored) else {
                 outcomes.push(EventOutcome::Recorded);
                 continue;
             };
-            for t in &planned.decision.triggers {
-                session.fired.insert(t.kind.as_str().to_string());
-            }
-            if !planned.decision.is_guidance_only() {
-                session.escalation = Some(OpenEscalation {
-                    id: planned.id.clone(),
-                    reference: planned.reference.clone(),
-                    team: planned.decision.team.clone(),
-                    tier: planned.decision.tier,
-                    rank: planned.decision.rank(),
-                });
-            }
-            records::insert_escalation(&mut tx, &self.audit, event, session, &planned).await?;
-            mark_outcome(&mut tx, event, "escalated").await?;
+            note_decision(session, &planned);
+            let origin = Origin::of(event);
+            records::insert_escalation(&mut tx, &self.audit, &origin, session, &planned).await?;
+            mark_outcome_of(&mut tx, &origin, "escalated").await?;
             outcomes.push(EventOutcome::Escalated {
                 id: planned.id,
                 reference: planned.reference,
             });
         }
 
+        semantic_queue::enqueue(&mut tx, &queued).await?;
         inbox::save_sessions(&mut tx, &sessions, &received_at).await?;
         tx.commit().await?;
+        if queue_full > 0 {
+            metrics::counter!("escalator_semantic_skipped_total", "reason" => "queue_full")
+                .increment(queue_full);
+        }
         Ok(outcomes)
     }
 
@@ -293,15 +335,49 @@ async fn load_session(
     }
 }
 
-async fn mark_outcome(
+/// The event a decision was taken on.
+pub(crate) struct Origin<'a> {
+    pub vendor: Vendor,
+    pub call_id: &'a str,
+    pub event_id: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    fn of(event: &'a CallEvent) -> Self {
+        Self {
+            vendor: event.vendor,
+            call_id: &event.call_id,
+            event_id: &event.event_id,
+        }
+    }
+}
+
+/// What a decision changes in the call's session: its triggers fired (each fires once),
+/// and unless it is guidance only, the open escalation.
+fn note_decision(session: &mut CallSession, planned: &Planned) {
+    for t in &planned.decision.triggers {
+        session.fired.insert(t.kind.as_str().to_string());
+    }
+    if !planned.decision.is_guidance_only() {
+        session.escalation = Some(OpenEscalation {
+            id: planned.id.clone(),
+            reference: planned.reference.clone(),
+            team: planned.decision.team.clone(),
+            tier: planned.decision.tier,
+            rank: planned.decision.rank(),
+        });
+    }
+}
+
+async fn mark_outcome_of(
     tx: &mut AnyConnection,
-    event: &CallEvent,
+    origin: &Origin<'_>,
     outcome: &str,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE inbound_events SET outcome = $1 WHERE vendor = $2 AND event_id = $3")
         .bind(outcome)
-        .bind(event.vendor.as_str())
-        .bind(&event.event_id)
+        .bind(origin.vendor.as_str())
+        .bind(origin.event_id)
         .execute(&mut *tx)
         .await?;
     Ok(())

@@ -1,17 +1,17 @@
 //! Escalation records, their append-only steps, and read models for operators and tests.
 
-use escalator_adapters::{CallEvent, Vendor};
+use escalator_adapters::Vendor;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{append_step, AuditKey};
-use super::{now_ms, now_text, Planned, Store, StoreError};
+use super::{now_ms, now_text, Origin, Planned, Store, StoreError};
 use crate::session::CallSession;
 
 pub(super) async fn insert_escalation(
     tx: &mut AnyConnection,
     audit: &AuditKey,
-    event: &CallEvent,
+    event: &Origin<'_>,
     session: &CallSession,
     planned: &Planned,
 ) -> Result<(), StoreError> {
@@ -25,8 +25,8 @@ pub(super) async fn insert_escalation(
     .bind(&planned.id)
     .bind(&planned.reference)
     .bind(event.vendor.as_str())
-    .bind(&event.call_id)
-    .bind(&event.event_id)
+    .bind(event.call_id)
+    .bind(event.event_id)
     .bind(planned.decision.tier.as_str())
     .bind(&planned.decision.team)
     .bind(planned.status)
@@ -65,7 +65,7 @@ pub(super) async fn insert_escalation(
             tx,
             &planned.id,
             event.vendor,
-            &event.call_id,
+            event.call_id,
             action,
             &refs,
             planned.max_attempts,

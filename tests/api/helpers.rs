@@ -48,6 +48,8 @@ pub struct Options {
     pub api_secrets: Vec<(&'static str, String)>,
     /// Last word on the configuration (point a platform's API at its mock, …).
     pub configure: Option<Configure>,
+    /// The semantic layer's scorer (a test double); `None`: rules-only.
+    pub scorer: Option<std::sync::Arc<dyn escalator::semantic::Scorer>>,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             genesys: None,
             api_secrets: Vec::new(),
             configure: None,
+            scorer: None,
         }
     }
 }
@@ -167,7 +170,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
             })
             .collect(),
     };
-    let app = Application::build(config, secrets)
+    let app = Application::build_with_scorer(config, secrets, opts.scorer)
         .await
         .expect("application builds");
     let address = format!("http://{}", app.local_addr());

@@ -19,6 +19,7 @@ mod reconcile;
 mod replay;
 mod reviews;
 mod scheduler;
+mod semantic;
 mod standard;
 mod talkdesk_actions;
 mod vendors;

@@ -87,6 +87,12 @@ pub fn base_env() -> Vec<(&'static str, String)> {
             STANDARD_KEY.to_string(),
         ),
         ("ESCALATOR_GENESYS_CLIENT_ID", "client-id".to_string()),
+        // Rules only: these tests count escalations and platform calls exactly, and the
+        // installed model would add its own (the semantic tests use a scorer of their own).
+        (
+            "ESCALATOR_SEMANTIC_MODEL",
+            "/nonexistent/escalator-test-model.bin".to_string(),
+        ),
         (
             "ESCALATOR_GENESYS_CLIENT_SECRET",
             "client-secret".to_string(),

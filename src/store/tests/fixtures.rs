@@ -72,6 +72,7 @@ pub fn planned(id: &str) -> Planned {
                 quote: Some("I will sue".into()),
                 utterance_id: Some("u1".into()),
                 at: Timestamp::now(),
+                semantic: None,
             }],
             guidance: None,
             crisis_line: None,

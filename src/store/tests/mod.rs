@@ -8,6 +8,7 @@ mod fixtures;
 mod inbox;
 mod outbox;
 mod replicas;
+mod semantic_queue;
 
 use tempfile::TempDir;
 

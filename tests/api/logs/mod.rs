@@ -193,6 +193,9 @@ pub struct Running {
     _dir: TempDir,
 }
 
+/// A model path that never exists: the service runs rules-only.
+pub const NO_MODEL: &str = "/nonexistent/escalator-test-model.bin";
+
 impl Running {
     /// Starts `escalator serve` at debug level with every secret set; `extra` is added to
     /// the configuration file, `env` to the environment.
@@ -216,6 +219,9 @@ impl Running {
         for (k, v) in &secrets {
             command.env(k, v);
         }
+        // Rules only unless a test says otherwise: these tests are about logs and probes,
+        // and the installed model would make their escalations depend on its scores.
+        command.env("ESCALATOR_SEMANTIC_MODEL", NO_MODEL);
         for (k, v) in env {
             command.env(k, v);
         }
