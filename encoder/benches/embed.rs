@@ -56,7 +56,11 @@ fn bench(c: &mut Criterion) {
     let mut times: Vec<f64> = (0..200)
         .map(|_| {
             let t = Instant::now();
-            std::hint::black_box(encoder.embed(std::hint::black_box(UTTERANCE)).expect("embed"));
+            std::hint::black_box(
+                encoder
+                    .embed(std::hint::black_box(UTTERANCE))
+                    .expect("embed"),
+            );
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
@@ -67,7 +71,11 @@ fn bench(c: &mut Criterion) {
     );
 
     c.bench_function("embed_20_tokens", |b| {
-        b.iter(|| encoder.embed(std::hint::black_box(UTTERANCE)).expect("embed"))
+        b.iter(|| {
+            encoder
+                .embed(std::hint::black_box(UTTERANCE))
+                .expect("embed")
+        })
     });
 }
 

@@ -14,7 +14,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ids = encoder.debug_input_ids(&line);
         let content: Vec<String> = ids[1..ids.len() - 1].iter().map(u32::to_string).collect();
         println!("T {}", content.join(" "));
-        let e: Vec<String> = encoder.embed(&line)?.iter().map(|v| format!("{v:.8}")).collect();
+        let e: Vec<String> = encoder
+            .embed(&line)?
+            .iter()
+            .map(|v| format!("{v:.8}"))
+            .collect();
         println!("E {}", e.join(" "));
     }
     Ok(())

@@ -279,9 +279,8 @@ pub(crate) fn parse(file: &File, path: &Path, file_len: u64) -> Result<Parsed, E
         .ok_or_else(|| c.malformed(format!("normalization entries {n_norm}")))?;
     let norm_len = c.u32()? as usize;
     let norm = c.bytes(norm_len)?;
-    let normalization = parse_normalization(&norm, n_norm).ok_or_else(|| {
-        c.malformed("normalization table is inconsistent with its length".into())
-    })?;
+    let normalization = parse_normalization(&norm, n_norm)
+        .ok_or_else(|| c.malformed("normalization table is inconsistent with its length".into()))?;
 
     // --- tensor directory ------------------------------------------------------------
     let n_tensors = c.count("tensor count", 4096)?;

@@ -56,7 +56,11 @@ pub enum EncoderError {
     #[error("{path}: unsupported model file version {version} (this build reads version 1)")]
     UnsupportedVersion { path: PathBuf, version: u32 },
     #[error("model file {path} is truncated: it needs {needed} bytes but has {len}")]
-    Truncated { path: PathBuf, needed: u64, len: u64 },
+    Truncated {
+        path: PathBuf,
+        needed: u64,
+        len: u64,
+    },
     #[error("model file {path} is malformed: {detail}")]
     Malformed { path: PathBuf, detail: String },
 }

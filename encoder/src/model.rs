@@ -46,13 +46,13 @@ impl Q4Matrix {
             return Err(format!("{} bytes for {rows}x{cols} Q4_0", bytes.len()));
         }
         // candle's `from_data` asserts this alignment; check it so a failure is an error.
-        if bytes.as_ptr() as usize % std::mem::align_of::<BlockQ4_0>() != 0 {
+        if !bytes.as_ptr().cast::<BlockQ4_0>().is_aligned() {
             return Err("weight buffer is not 2-byte aligned".into());
         }
         let storage = GgmlDType::Q4_0.from_data(Cow::Owned(bytes));
         if storage.dtype() != GgmlDType::Q4_0
             || storage.storage_size_in_bytes() != blocks * std::mem::size_of::<BlockQ4_0>()
-            || storage.as_ptr() as usize % std::mem::align_of::<BlockQ4_0>() != 0
+            || !storage.as_ptr().cast::<BlockQ4_0>().is_aligned()
         {
             return Err("candle's Q4_0 storage has an unexpected layout".into());
         }
@@ -172,7 +172,13 @@ impl Loader<'_> {
 
     fn linear(&self, prefix: &str, rows: usize, cols: usize) -> Result<Linear, EncoderError> {
         let name = format!("{prefix}.w");
-        let entry = expect_tensor(&self.parsed.tensors, self.path, &name, DTYPE_Q4_0, rows * cols)?;
+        let entry = expect_tensor(
+            &self.parsed.tensors,
+            self.path,
+            &name,
+            DTYPE_Q4_0,
+            rows * cols,
+        )?;
         let weight = Q4Matrix::new(self.read(entry)?, rows, cols).map_err(|detail| {
             EncoderError::Malformed {
                 path: self.path.to_path_buf(),
@@ -305,17 +311,26 @@ impl Model {
 
             quantize_rows(&ctx, hid, &mut acts);
             let a = &acts[..l * hid / QK];
-            layer.attn_out.weight.matmul(a, l, &layer.attn_out.bias, &mut proj);
+            layer
+                .attn_out
+                .weight
+                .matmul(a, l, &layer.attn_out.bias, &mut proj);
             layer_norm(&mut x, Some(&proj), &layer.attn_norm, hid, self.h.ln_eps);
 
             quantize_rows(&x, hid, &mut acts);
             let a = &acts[..l * hid / QK];
-            layer.ffn_in.weight.matmul(a, l, &layer.ffn_in.bias, &mut mid);
+            layer
+                .ffn_in
+                .weight
+                .matmul(a, l, &layer.ffn_in.bias, &mut mid);
             for m in mid.iter_mut() {
                 *m = gelu(*m);
             }
             quantize_rows(&mid, ffn, &mut acts);
-            layer.ffn_out.weight.matmul(&acts, l, &layer.ffn_out.bias, &mut proj);
+            layer
+                .ffn_out
+                .weight
+                .matmul(&acts, l, &layer.ffn_out.bias, &mut proj);
             layer_norm(&mut x, Some(&proj), &layer.out_norm, hid, self.h.ln_eps);
         }
 
@@ -458,7 +473,9 @@ mod tests {
             dequantize_q4_0(b, o);
         }
         let matrix = Q4Matrix::new(bytes, n, k).expect("matrix");
-        let x: Vec<f32> = (0..m * k).map(|i| ((i * 13 % 17) as f32 - 8.0) / 7.0).collect();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 13 % 17) as f32 - 8.0) / 7.0)
+            .collect();
         let bias: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
         let mut acts = vec![BlockQ8_0::zeros(); m * k / QK];
         quantize_rows(&x, k, &mut acts);

@@ -62,7 +62,8 @@ impl Tokenizer {
         let mut max_piece_chars = 1;
         let mut min_score = f32::INFINITY;
         for id in 0..n {
-            let piece = &data.piece_bytes[data.piece_offsets[id] as usize..data.piece_offsets[id + 1] as usize];
+            let piece = &data.piece_bytes
+                [data.piece_offsets[id] as usize..data.piece_offsets[id + 1] as usize];
             min_score = min_score.min(data.piece_scores[id]);
             if piece.is_empty() || control(id, piece) {
                 continue;
@@ -207,7 +208,8 @@ mod tests {
 
     /// A toy vocabulary: ids 0..=3 are the specials, then the given pieces.
     fn toy(pieces: &[(&str, f32)], norm: &[(char, &str)]) -> Tokenizer {
-        let mut all: Vec<(&str, f32)> = vec![("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)];
+        let mut all: Vec<(&str, f32)> =
+            vec![("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)];
         all.extend_from_slice(pieces);
         let mut offsets = vec![0u32];
         let mut blob = Vec::new();
@@ -251,13 +253,24 @@ mod tests {
     fn viterbi_prefers_the_highest_total_score() {
         // "▁hello" as one piece (-5) beats "▁he" + "llo" (-2 + -4 = -6).
         let t = toy(
-            &[("▁hello", -5.0), ("▁he", -2.0), ("llo", -4.0), ("▁", -1.0), ("h", -3.0),
-              ("e", -3.0), ("l", -3.0), ("o", -3.0)],
+            &[
+                ("▁hello", -5.0),
+                ("▁he", -2.0),
+                ("llo", -4.0),
+                ("▁", -1.0),
+                ("h", -3.0),
+                ("e", -3.0),
+                ("l", -3.0),
+                ("o", -3.0),
+            ],
             &[],
         );
         assert_eq!(pieces(&t, "hello"), ["▁hello"]);
         // Raise the split's total above the whole word and it wins.
-        let t = toy(&[("▁hello", -7.0), ("▁he", -2.0), ("llo", -4.0), ("▁", -1.0)], &[]);
+        let t = toy(
+            &[("▁hello", -7.0), ("▁he", -2.0), ("llo", -4.0), ("▁", -1.0)],
+            &[],
+        );
         assert_eq!(pieces(&t, "hello"), ["▁he", "llo"]);
     }
 
@@ -277,7 +290,10 @@ mod tests {
 
     #[test]
     fn multibyte_pieces_split_on_char_boundaries() {
-        let t = toy(&[("▁más", -1.0), ("▁", -1.0), ("ñ", -1.0), ("o", -1.0)], &[]);
+        let t = toy(
+            &[("▁más", -1.0), ("▁", -1.0), ("ñ", -1.0), ("o", -1.0)],
+            &[],
+        );
         assert_eq!(pieces(&t, "más ño"), ["▁más", "▁", "ñ", "o"]);
     }
 }

@@ -26,7 +26,9 @@ fn encoder(test: &str) -> Option<Arc<Encoder>> {
         if !path.exists() {
             return None;
         }
-        Some(Arc::new(Encoder::load(&path).expect("the installed model loads")))
+        Some(Arc::new(
+            Encoder::load(&path).expect("the installed model loads"),
+        ))
     });
     if loaded.is_none() {
         println!(
@@ -54,7 +56,14 @@ fn embeddings_have_384_dimensions_and_unit_norm() {
         return;
     };
     assert_eq!(enc.dim(), 384);
-    for text in ["", " ", "hello", "¿Me puede ayudar con mi factura?", "😀", "a\u{0}b"] {
+    for text in [
+        "",
+        " ",
+        "hello",
+        "¿Me puede ayudar con mi factura?",
+        "😀",
+        "a\u{0}b",
+    ] {
         let e = enc.embed(text).expect("embed");
         assert_eq!(e.len(), 384, "{text:?}");
         assert!(e.iter().all(|v| v.is_finite()), "{text:?}");
@@ -67,7 +76,11 @@ fn embedding_is_deterministic_and_thread_safe() {
     let Some(enc) = encoder("embedding_is_deterministic_and_thread_safe") else {
         return;
     };
-    let texts = ["I need a supervisor", "Necesito un supervisor", "thanks, bye"];
+    let texts = [
+        "I need a supervisor",
+        "Necesito un supervisor",
+        "thanks, bye",
+    ];
     let expected: Vec<Vec<f32>> = texts.iter().map(|t| enc.embed(t).expect("embed")).collect();
     let handles: Vec<_> = (0..3)
         .map(|_| {
@@ -87,7 +100,8 @@ fn embedding_is_deterministic_and_thread_safe() {
 
 #[test]
 fn paraphrases_across_english_and_spanish_are_closer_than_unrelated_text() {
-    let Some(enc) = encoder("paraphrases_across_english_and_spanish_are_closer_than_unrelated_text")
+    let Some(enc) =
+        encoder("paraphrases_across_english_and_spanish_are_closer_than_unrelated_text")
     else {
         return;
     };
@@ -169,7 +183,11 @@ fn matches_the_c_reference_engine() {
     assert_eq!(reference.len(), REFERENCE_SENTENCES.len());
     for (text, (ids, expected)) in REFERENCE_SENTENCES.iter().zip(&reference) {
         let ours = enc.debug_input_ids(text);
-        assert_eq!(&ours[1..ours.len() - 1], ids.as_slice(), "tokens of {text:?}");
+        assert_eq!(
+            &ours[1..ours.len() - 1],
+            ids.as_slice(),
+            "tokens of {text:?}"
+        );
         assert_eq!(enc.token_count(text), ids.len() + 2);
         let got = enc.embed(text).expect("embed");
         assert_eq!(got.len(), expected.len());
@@ -252,7 +270,10 @@ fn an_unknown_version_is_refused() {
 fn a_truncated_model_file_is_truncated() {
     let path = model_path();
     if !path.exists() {
-        println!("notice: a_truncated_model_file_is_truncated skipped: {} is absent", path.display());
+        println!(
+            "notice: a_truncated_model_file_is_truncated skipped: {} is absent",
+            path.display()
+        );
         return;
     }
     let full = std::fs::read(&path).expect("read model");
@@ -269,7 +290,9 @@ fn a_truncated_model_file_is_truncated() {
     bad[8..12].copy_from_slice(&i32::MAX.to_le_bytes());
     let f = temp_file(&bad);
     match Encoder::load(f.path()) {
-        Err(EncoderError::Malformed { detail, .. }) => assert!(detail.contains("hidden"), "{detail}"),
+        Err(EncoderError::Malformed { detail, .. }) => {
+            assert!(detail.contains("hidden"), "{detail}")
+        }
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
