@@ -210,13 +210,12 @@ fn long_text_is_truncated_to_512_tokens() {
     let long = "The caller says the refund was promised twice and never arrived. ".repeat(60);
     assert!(enc.token_count(&long) > 512, "{}", enc.token_count(&long));
     assert_eq!(enc.debug_input_ids(&long).len(), 512);
-    let a = enc.embed(&long).expect("embed");
-    assert!((norm(&a) - 1.0).abs() < 1e-4);
-    // Anything past the 510th content token is cut, so it cannot change the embedding.
-    let b = enc
-        .embed(&format!("{long} And now I want a manager."))
-        .expect("embed");
-    assert_eq!(a, b);
+    let e = enc.embed(&long).expect("embed");
+    assert_eq!(e.len(), 384);
+    assert!((norm(&e) - 1.0).abs() < 1e-4);
+    // Anything past the 510th content token is cut, so it cannot reach the model.
+    let longer = format!("{long} And now I want a manager.");
+    assert_eq!(enc.debug_input_ids(&longer), enc.debug_input_ids(&long));
 }
 
 #[test]
