@@ -12,7 +12,7 @@ async fn concurrent_deliveries_each_get_their_own_outcomes_and_duplicates_count_
     let app = spawn_app().await;
     let calls = 30;
     let text = |i: usize| {
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             "I'm going to sue you over this"
         } else {
             "thanks, that sorts out my bill"
