@@ -7,17 +7,27 @@
 //! Every stemmed token remembers which normalized token it came from, so a match is
 //! mapped back to the normalized text for negation, exceptions and the verbatim span.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::text::Normalized;
 
+/// Words whose stems a thread keeps per language (a few hundred KB at most); the cache
+/// starts over when full.
+const STEM_CACHE_WORDS: usize = 4096;
+
+thread_local! {
+    static STEM_CACHE: RefCell<[HashMap<String, String>; 2]> = RefCell::default();
+}
+
 /// The languages with a stemmer; a `stems` pack is keyed by one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StemLanguage {
-    English,
-    Spanish,
+    English = 0,
+    Spanish = 1,
 }
 
 impl StemLanguage {
@@ -47,13 +57,30 @@ impl StemLanguage {
         }
     }
 
-    /// One word's stem. Short words (pronouns, articles, "no") are kept as they are:
-    /// stemming them only merges words that phrases tell apart.
-    fn stem_word(self, word: &str) -> String {
+    /// One word's stem, handed to `f`. Short words (pronouns, articles, "no") are kept as
+    /// they are: stemming them only merges words that phrases tell apart.
+    fn with_stem<R>(self, word: &str, f: impl FnOnce(&str) -> R) -> R {
         if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return word.to_string();
+            return f(word);
         }
-        self.stemmer().stem(word).into_owned()
+        // Speech repeats a small vocabulary: a per-thread cache of recent stems costs a
+        // hash lookup where the stemmer costs a few hundred nanoseconds.
+        STEM_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let map = &mut cache[self as usize];
+            if !map.contains_key(word) {
+                if map.len() >= STEM_CACHE_WORDS {
+                    map.clear();
+                }
+                let stem = self.stemmer().stem(word).into_owned();
+                map.insert(word.to_string(), stem);
+            }
+            f(map.get(word).map_or(word, String::as_str))
+        })
+    }
+
+    fn stem_word(self, word: &str) -> String {
+        self.with_stem(word, str::to_string)
     }
 }
 
@@ -74,8 +101,11 @@ const SPANISH_MARKERS: &[&str] = &[
 pub fn languages_of(normalized: &Normalized<'_>) -> (bool, bool) {
     let (mut english, mut spanish) = (0u32, 0u32);
     for word in normalized.words() {
-        english += u32::from(ENGLISH_MARKERS.contains(&word));
-        spanish += u32::from(SPANISH_MARKERS.contains(&word));
+        // Markers are at most 4 bytes: longer words are neither.
+        if word.len() <= 4 {
+            english += u32::from(ENGLISH_MARKERS.contains(&word));
+            spanish += u32::from(SPANISH_MARKERS.contains(&word));
+        }
     }
     (english >= spanish, spanish >= english)
 }
@@ -142,9 +172,16 @@ impl Stemmed {
             tokens: Vec::with_capacity(16),
         };
         for (index, word) in normalized.words().enumerate() {
-            for part in stem_token(word, language).split(' ') {
-                out.push(part, index);
+            if language == StemLanguage::Spanish {
+                if let Some((host, clitics)) = split_clitics(word) {
+                    language.with_stem(host, |stem| out.push(stem, index));
+                    for clitic in clitics {
+                        out.push(clitic, index);
+                    }
+                    continue;
+                }
             }
+            language.with_stem(word, |stem| out.push(stem, index));
         }
         out
     }

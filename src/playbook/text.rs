@@ -4,6 +4,9 @@
 //! "can't" → "can not"). Every normalized token remembers where it came from, so the
 //! verbatim span can be cut from what the caller actually said.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -146,7 +149,7 @@ impl<'a> Normalized<'a> {
 
     fn push_word(&mut self, raw: &str, orig_start: usize, orig_end: usize) {
         let folded = fold(raw.trim_end_matches('\''));
-        if let Some((_, expansion)) = EXPANSIONS.iter().find(|(form, _)| *form == folded) {
+        if let Some(expansion) = expansion_of(&folded) {
             for part in expansion.split(' ') {
                 self.push_token(part, orig_start, orig_end);
             }
@@ -220,8 +223,20 @@ fn starts_cause(s: &str, i: usize) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("cause"))
 }
 
+/// What a written form expands to, if it is one of [`EXPANSIONS`].
+fn expansion_of(word: &str) -> Option<&'static str> {
+    static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    MAP.get_or_init(|| EXPANSIONS.iter().copied().collect())
+        .get(word)
+        .copied()
+}
+
 /// Lower case, compatibility-decomposed, accents removed.
 pub fn fold(s: &str) -> String {
+    // Most words are plain ASCII: nothing to decompose.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
