@@ -231,7 +231,7 @@ pub enum Destination {
 }
 
 /// What the receiver is told before they pick up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Briefing {
     pub reference: String,
     pub tier: String,
@@ -246,6 +246,58 @@ pub struct Briefing {
     pub caller_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// What the call was about and who is already on it, so the receiver does not start
+    /// from nothing.
+    #[serde(default, skip_serializing_if = "BriefingContext::is_empty")]
+    pub context: BriefingContext,
+}
+
+/// The call around the trigger, taken from the session when the escalation is decided.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BriefingContext {
+    /// What the call is about, in the caller's own earlier words (extractive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The utterance ids the summary was taken from, so it can be checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary_from: Vec<String>,
+    /// The caller's last few final turns up to the trigger, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_turns: Vec<String>,
+    /// The caller's language (as the platform or the transcript said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The agent who has the call, where the platform said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Who else is already on (or being brought onto) the call, e.g. an earlier consult.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub involved: Vec<String>,
+    /// Earlier escalations on this call: trigger, team, reference and where they stand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<String>,
+    /// HEARD guidance was already given to the agent on this call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heard_given: bool,
+    /// Earlier calls from the same number within the repeat-contact window.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub prior_calls: u32,
+    /// Money amounts the caller or agent named, verbatim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amounts: Vec<String>,
+    /// The longest hold on this call so far, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_seconds: Option<u64>,
+}
+
+impl BriefingContext {
+    pub fn is_empty(&self) -> bool {
+        self == &BriefingContext::default()
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How much of the call the consulting agent keeps during a warm transfer.

@@ -313,6 +313,7 @@ impl Pipeline {
                 utterance_id: p.utterance_id.clone(),
                 caller_name: session.caller.name.clone(),
                 verified: session.caller.verified,
+                context: Default::default(),
             }
         });
         Ok(RouteAnswer {

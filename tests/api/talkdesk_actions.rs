@@ -491,6 +491,7 @@ pub(crate) async fn plan_scheduled_callback(app: &TestApp, at: Timestamp) -> Str
         utterance_id: None,
         caller_name: None,
         verified: None,
+        context: Default::default(),
     };
     let mut planned = Some(Planned {
         id: format!("esc-{reference}"),

@@ -176,6 +176,7 @@ mod tests {
                 utterance_id: None,
                 caller_name: None,
                 verified: None,
+                context: Default::default(),
             }),
         };
         let v = route_response(&answer);

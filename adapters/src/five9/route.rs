@@ -183,6 +183,7 @@ mod tests {
                 utterance_id: None,
                 caller_name: Some("Dana Reyes".into()),
                 verified: Some(true),
+                context: Default::default(),
             }),
         });
         assert_eq!(legal["escalate"], 1);

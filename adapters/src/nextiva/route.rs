@@ -204,6 +204,7 @@ mod tests {
                 utterance_id: None,
                 caller_name: Some("Dana Reyes".into()),
                 verified: Some(true),
+                context: Default::default(),
             }),
         };
         let v = route_response(&answer);

@@ -73,5 +73,6 @@ pub fn briefing() -> Briefing {
         utterance_id: None,
         caller_name: Some("Jane Doe".into()),
         verified: Some(true),
+        context: Default::default(),
     }
 }

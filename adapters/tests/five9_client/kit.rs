@@ -120,6 +120,7 @@ pub fn briefing() -> Briefing {
         utterance_id: Some("u-9".into()),
         caller_name: Some("Dana".into()),
         verified: Some(true),
+        context: Default::default(),
     }
 }
 

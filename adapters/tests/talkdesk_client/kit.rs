@@ -92,6 +92,7 @@ pub fn briefing() -> Briefing {
         utterance_id: None,
         caller_name: Some("Dana Reyes".into()),
         verified: Some(true),
+        context: Default::default(),
     }
 }
 

@@ -361,6 +361,7 @@ mod tests {
             utterance_id: None,
             caller_name: None,
             verified: None,
+            context: Default::default(),
         };
         assert_eq!(
             event_name(&b),

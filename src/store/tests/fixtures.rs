@@ -42,6 +42,7 @@ pub fn briefing(reference: &str) -> Briefing {
         utterance_id: None,
         caller_name: Some("Dana Reyes".into()),
         verified: Some(true),
+        context: Default::default(),
     }
 }
 

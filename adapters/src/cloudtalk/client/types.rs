@@ -430,6 +430,7 @@ mod tests {
             utterance_id: None,
             caller_name: Some("Jane Doe".into()),
             verified: Some(false),
+            context: Default::default(),
         }
     }
 

@@ -408,6 +408,7 @@ mod tests {
             utterance_id: None,
             caller_name: Some("Dana".into()),
             verified: Some(false),
+            context: Default::default(),
         }
     }
 

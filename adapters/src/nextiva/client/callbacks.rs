@@ -355,6 +355,7 @@ mod tests {
             utterance_id: None,
             caller_name: Some("Dana M. Reyes".into()),
             verified: Some(true),
+            context: Default::default(),
         }
     }
 
