@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
 use crate::executor::{Checkpoint, Executors, Outcome, Report};
-use crate::orchestrator::{Link, Orchestrator};
+use crate::orchestrator::{CallState, Link, Orchestrator};
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
 /// Longest wait we accept from a platform's `Retry-After`.
@@ -166,9 +166,36 @@ impl Dispatcher {
         let kind = action.action.kind();
         let label = match outcome {
             Outcome::Done(done) => {
-                store
-                    .succeed_action(action, worker, done.escalation_status, &done.detail)
-                    .await?;
+                match self.inner.orchestrator.after_transfer(&action.action) {
+                    // A consult the platform accepted is not a transfer yet: it is watched
+                    // until someone answers.
+                    Some(check) => {
+                        store
+                            .succeed_action_then(
+                                action,
+                                worker,
+                                Some("consulting"),
+                                &done.detail,
+                                std::slice::from_ref(&check),
+                            )
+                            .await?;
+                        self.inner.wake.notify_one();
+                    }
+                    None => {
+                        store
+                            .succeed_action(action, worker, done.escalation_status, &done.detail)
+                            .await?;
+                    }
+                }
+                if let (Action::ConfirmTransfer { briefing, .. }, Some("connected")) =
+                    (&action.action, done.escalation_status)
+                {
+                    if let Some(tier) = crate::playbook::Tier::parse(&briefing.tier) {
+                        store
+                            .note_held_by(action.vendor, &action.call_id, tier)
+                            .await?;
+                    }
+                }
                 tracing::info!(detail = %done.detail, "action succeeded");
                 "succeeded"
             }
@@ -198,13 +225,23 @@ impl Dispatcher {
                 } else {
                     "dead"
                 };
-                let fallback =
-                    self.inner
-                        .orchestrator
-                        .fallback(&action.action, action.vendor, &action.refs);
+                // The chain skips links the call can no longer take (it ended, or an agent
+                // has it and its flow will not ask again).
+                let session = store.session(action.vendor, &action.call_id).await?;
+                let state = CallState {
+                    ended: session.ended,
+                    agent_connected: session.agent_connected,
+                };
+                let fallback = self.inner.orchestrator.fallback(
+                    &action.action,
+                    action.vendor,
+                    &action.refs,
+                    state,
+                );
                 // Guidance and alerts that could not be delivered leave the escalation as it
                 // is; the failure is in its steps and the log.
-                let guidance = Link::of(&action.action).is_none();
+                let guidance = Link::of(&action.action).is_none()
+                    && !matches!(action.action, Action::ConfirmTransfer { .. });
                 let escalation_status = if guidance {
                     None
                 } else if !fallback.is_empty() && fallback.iter().all(|a| Link::of(a).is_none()) {

@@ -42,6 +42,22 @@ pub struct CallSession {
     /// each is asked once.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub semantic_reviews: BTreeSet<String>,
+    /// Who holds the call after an answered transfer: they may grant what the agent could
+    /// not.
+    #[serde(default)]
+    pub held_by: Option<Tier>,
+    /// The escalations decided on this call, oldest first (briefings say who came before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<EscalationNote>,
+}
+
+/// One escalation decided on the call, as later briefings tell it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EscalationNote {
+    pub reference: String,
+    pub trigger: String,
+    pub team: String,
+    pub at: Timestamp,
 }
 
 /// HEARD first, then count the customer turns in which the anger did not fall.
@@ -79,6 +95,8 @@ impl CallSession {
         self.last_hold_ms = None;
         match &event.kind {
             EventKind::CallEnded { .. } => self.ended = true,
+            // The vendor-neutral feed says it as its own event, not on the caller.
+            EventKind::CallerVerified { verified } => self.caller.verified = Some(*verified),
             EventKind::AgentConnected { .. } => self.agent_connected = true,
             EventKind::Sentiment { score, .. } => self.sentiment = Some(*score),
             EventKind::HoldStarted => self.hold_started_at = Some(event.occurred_at),
@@ -100,5 +118,36 @@ impl CallSession {
             self.hold_started_at
                 .and_then(|s| u64::try_from(now.as_millisecond() - s.as_millisecond()).ok())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use escalator_adapters::{CallEvent, Caller, EventKind, Vendor};
+
+    use super::*;
+
+    fn event(kind: EventKind) -> CallEvent {
+        CallEvent {
+            vendor: Vendor::Standard,
+            call_id: "c1".into(),
+            event_id: "e1".into(),
+            occurred_at: Timestamp::UNIX_EPOCH,
+            caller: Caller::default(),
+            refs: Default::default(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_caller_verified_event_sets_the_callers_verified_status() {
+        let mut s = CallSession::default();
+        s.apply(&event(EventKind::CallerVerified { verified: true }));
+        assert_eq!(s.caller.verified, Some(true));
+        s.apply(&event(EventKind::CallerVerified { verified: false }));
+        assert_eq!(s.caller.verified, Some(false));
+        // An event that says nothing about it leaves it as it was.
+        s.apply(&event(EventKind::HoldStarted));
+        assert_eq!(s.caller.verified, Some(false));
     }
 }

@@ -325,6 +325,9 @@ pub enum AlertReason {
     /// The semantic layer thinks a category may apply but is not sure enough to escalate:
     /// a supervisor listens in and decides; the call is flagged for review.
     SemanticReview,
+    /// A consult was placed but nobody answered in time, or the caller hung up while it
+    /// rang: the caller is owed a callback (or, for self-harm, a person now).
+    TransferUnanswered,
 }
 
 impl AlertReason {
@@ -334,6 +337,7 @@ impl AlertReason {
             AlertReason::ChainExhausted => "chain_exhausted",
             AlertReason::CallerAtRisk => "caller_at_risk",
             AlertReason::SemanticReview => "semantic_review",
+            AlertReason::TransferUnanswered => "transfer_unanswered",
         }
     }
 }
@@ -432,7 +436,38 @@ pub enum Action {
     },
     AgentGuidance {
         text: String,
+        /// Why the agent is told: one guidance per topic per escalation.
+        #[serde(default, skip_serializing_if = "GuidanceTopic::is_playbook")]
+        topic: GuidanceTopic,
     },
+    /// Follows a consult the platform accepted: looks whether someone answered by the
+    /// deadline (events or the platform's own read); if not, the caller is owed the next
+    /// link (a callback and an alert; for self-harm, a person now).
+    ConfirmTransfer {
+        target: Target,
+        briefing: Briefing,
+        /// How long the consult may ring before it counts as unanswered.
+        answer_within_s: u64,
+    },
+}
+
+/// What a guidance to the agent is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GuidanceTopic {
+    /// The playbook's guidance for the trigger (HEARD, authority, self-harm).
+    #[default]
+    Playbook,
+    /// A callback was booked while the caller is on the line: what to tell them.
+    CallbackBooked,
+    /// The transfer did not happen: nobody is coming; what the agent does now.
+    NobodyComing,
+}
+
+impl GuidanceTopic {
+    pub fn is_playbook(&self) -> bool {
+        *self == GuidanceTopic::Playbook
+    }
 }
 
 impl Action {
@@ -448,10 +483,16 @@ impl Action {
                 AlertReason::ChainExhausted => "alert_chain_exhausted",
                 AlertReason::CallerAtRisk => "alert_caller_at_risk",
                 AlertReason::SemanticReview => "alert_semantic_review",
+                AlertReason::TransferUnanswered => "alert_transfer_unanswered",
             },
+            Action::ConfirmTransfer { .. } => "confirm_transfer",
             Action::ScheduleCallback { .. } => "schedule_callback",
             Action::AttachBriefing { .. } => "attach_briefing",
-            Action::AgentGuidance { .. } => "agent_guidance",
+            Action::AgentGuidance { topic, .. } => match topic {
+                GuidanceTopic::Playbook => "agent_guidance",
+                GuidanceTopic::CallbackBooked => "agent_guidance_callback",
+                GuidanceTopic::NobodyComing => "agent_guidance_nobody_coming",
+            },
         }
     }
 }

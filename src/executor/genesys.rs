@@ -12,6 +12,7 @@ use escalator_adapters::ratelimit::RequestBudget;
 use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target};
 use serde_json::Value;
 
+use super::confirm::ConsultState;
 use super::{Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, PLATFORM_CALLBACK_ID};
 use crate::config::{Config, ConsultFrom, Secrets};
 use crate::store::ClaimedAction;
@@ -28,6 +29,7 @@ const AGENT: &str = "agent_participant_id";
 const AGENT_USER: &str = "agent_user_id";
 const CONSULT_UNCERTAIN: &str = "consult_uncertain";
 const CALLBACK_UNCERTAIN: &str = "callback_uncertain";
+const CANCELLED_EARLIER: &str = "cancelled_earlier_consult";
 
 impl GenesysExecutor {
     pub fn new(client: GenesysClient, consult_from: ConsultFrom) -> Self {
@@ -116,7 +118,7 @@ impl PlatformExecutor for GenesysExecutor {
                 self.schedule_callback(claimed, report, checkpoint, &target, number, at, &briefing)
                     .await
             }
-            Action::AgentGuidance { text } => self.guidance(claimed, report, &text).await,
+            Action::AgentGuidance { text, .. } => self.guidance(claimed, report, &text).await,
             Action::BlindTransfer { target, briefing } => {
                 self.blind_transfer(claimed, report, &target, briefing.as_ref())
                     .await
@@ -130,6 +132,41 @@ impl PlatformExecutor for GenesysExecutor {
                 Err(e)
             }
         }
+    }
+
+    /// A person other than the consulting agent connected answers the consult; an offer
+    /// still alerting, or the queue's leg still waiting, is ringing.
+    async fn consult_state(
+        &self,
+        claimed: &ClaimedAction,
+    ) -> Result<Option<ConsultState>, CallError> {
+        let p = self.client.participants(&claimed.call_id).await?;
+        let consulting_user = claimed
+            .refs
+            .get(AGENT_USER)
+            .cloned()
+            .or_else(|| p.agent.as_ref().and_then(|a| a.user_id.clone()));
+        Ok(Some(match p.consult_progress(consulting_user.as_deref()) {
+            genesys::ConsultProgress::Answered => ConsultState::Answered,
+            genesys::ConsultProgress::Ringing => ConsultState::Ringing,
+            genesys::ConsultProgress::Gone => ConsultState::Gone,
+        }))
+    }
+
+    /// `DELETE …/participants/{customer}/consult`: the consult was placed from the
+    /// customer's participant, so it is cancelled there.
+    async fn cancel_consult(&self, claimed: &ClaimedAction) -> Result<bool, CallError> {
+        let p = self.client.participants(&claimed.call_id).await?;
+        if !p.consult_in_progress {
+            return Ok(false);
+        }
+        let Some(customer) = p.customer else {
+            return Ok(false);
+        };
+        self.client
+            .cancel_consult(&claimed.call_id, &customer.id)
+            .await
+            .map(|()| true)
     }
 
     /// A callback conversation an agent took and that has ended is kept; one that ended
@@ -181,7 +218,7 @@ impl GenesysExecutor {
                     let detail = format!("consult to {place} found already running");
                     report.ok("reconcile", &detail);
                     return Ok(Done {
-                        escalation_status: Some("transferred"),
+                        escalation_status: Some("consulting"),
                         detail,
                     });
                 }
@@ -203,6 +240,35 @@ impl GenesysExecutor {
             report.failed("lookup_participants", &e);
             return Err(e);
         };
+
+        // One path per call: an escalation this one supersedes may have a consult running
+        // (the caller on hold for the wrong team). End it before placing ours.
+        if !briefing.context.involved.is_empty()
+            && !claimed.progress.contains_key(CANCELLED_EARLIER)
+        {
+            match self.client.participants(&call_id).await {
+                Ok(p) if p.consult_in_progress => {
+                    match self.client.cancel_consult(&call_id, &customer).await {
+                        Ok(()) => report.ok(
+                            "cancel_consult",
+                            "the earlier escalation's consult was cancelled first",
+                        ),
+                        Err(e) => {
+                            report.failed("cancel_consult", &e);
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    report.failed("lookup_participants", &e);
+                    return Err(e);
+                }
+            }
+            claimed
+                .progress
+                .insert(CANCELLED_EARLIER.into(), Value::Bool(true));
+        }
 
         if !claimed.progress.contains_key(BRIEFED) {
             let attributes = briefing_attributes(briefing);
@@ -288,7 +354,7 @@ impl GenesysExecutor {
                 );
                 report.ok("consult", &detail);
                 Ok(Done {
-                    escalation_status: Some("transferred"),
+                    escalation_status: Some("consulting"),
                     detail,
                 })
             }

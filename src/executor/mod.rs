@@ -3,6 +3,7 @@
 
 mod alert;
 mod cloudtalk;
+pub mod confirm;
 mod five9;
 mod genesys;
 mod local;
@@ -150,6 +151,21 @@ pub trait PlatformExecutor: Send + Sync {
     async fn read_callback(&self, _platform_ref: &str) -> Result<Option<Readback>, CallError> {
         Ok(None)
     }
+
+    /// Where the consult placed on `claimed`'s call stands; `Ok(None)` where the API
+    /// cannot say (its events are then the only source).
+    async fn consult_state(
+        &self,
+        _claimed: &ClaimedAction,
+    ) -> Result<Option<confirm::ConsultState>, CallError> {
+        Ok(None)
+    }
+
+    /// Cancels the consult running on `claimed`'s call, putting the caller back with the
+    /// agent; `Ok(false)` where the platform cannot.
+    async fn cancel_consult(&self, _claimed: &ClaimedAction) -> Result<bool, CallError> {
+        Ok(false)
+    }
 }
 
 /// Platform clients by vendor (a vendor without credentials runs in dry-run), and the
@@ -189,6 +205,14 @@ impl Executors {
     ) -> Outcome {
         if LocalExecutor::handles(&action.action) {
             return self.local.execute(action, report).await;
+        }
+        if let Action::ConfirmTransfer { .. } = action.action {
+            let platform = self.platforms.get(&action.vendor).map(|p| p.as_ref());
+            return match confirm::confirm_transfer(checkpoint.store, platform, action, report).await
+            {
+                Ok(done) => Outcome::Done(done),
+                Err(e) => Outcome::Failed(e),
+            };
         }
         match self.platforms.get(&action.vendor) {
             Some(p) => match p.execute(action, report, checkpoint).await {
@@ -282,5 +306,13 @@ pub fn describe(action: &Action) -> String {
             format!("DRY RUN: would attach briefing {}", briefing.reference)
         }
         Action::AgentGuidance { .. } => "DRY RUN: would show guidance to the agent".to_string(),
+        Action::ConfirmTransfer {
+            target,
+            answer_within_s,
+            ..
+        } => format!(
+            "would check that team {} answered the consult within {answer_within_s} s",
+            target.team
+        ),
     }
 }

@@ -35,6 +35,7 @@ impl Link {
             Action::ScheduleCallback { .. } => Link::PlatformCallback,
             Action::NamedCallback { .. } => Link::NamedCallback,
             Action::AttachBriefing { .. }
+            | Action::ConfirmTransfer { .. }
             | Action::AgentGuidance { .. }
             | Action::SupervisorAlert { .. } => return None,
         })
@@ -76,7 +77,11 @@ pub fn chain(caps: Capabilities, severity: Severity) -> Vec<Link> {
     if caps.agent_assisted_transfer {
         links.push(Link::AssistedTransfer);
     }
-    if caps.blind_transfer && severity == Severity::Tier {
+    // A platform that can consult never cold-transfers: a consult that fails goes to a
+    // callback and an alert. Only where blind is the one transfer there is (Nextiva) does
+    // a tier escalation go blind, its briefing travelling with the call.
+    let consults = caps.warm_transfer || caps.agent_assisted_transfer;
+    if caps.blind_transfer && severity == Severity::Tier && !consults {
         links.push(Link::BlindTransfer);
     }
     if caps.routing_hook {
@@ -89,10 +94,36 @@ pub fn chain(caps: Capabilities, severity: Severity) -> Vec<Link> {
     links
 }
 
-/// The link after `failed`, if any.
-pub fn next(links: &[Link], failed: Link) -> Option<Link> {
+/// Where the call stands when the chain moves on: links that need the caller on the line
+/// (or still in a flow) are skipped when that is no longer so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallState {
+    pub ended: bool,
+    pub agent_connected: bool,
+}
+
+impl Link {
+    /// Whether this link can still run on a call in `state`.
+    fn runs_on(self, state: CallState) -> bool {
+        match self {
+            Link::WarmTransfer | Link::AssistedTransfer | Link::BlindTransfer => !state.ended,
+            // Only a call still in a flow asks the routing hook again.
+            Link::RouteOnHook => !state.ended && !state.agent_connected,
+            Link::PlatformCallback | Link::NamedCallback => true,
+        }
+    }
+}
+
+/// The link after `failed` that can still run on a call in `state`, if any.
+pub fn next(links: &[Link], failed: Link, state: CallState) -> Option<Link> {
     let at = links.iter().position(|l| *l == failed)?;
-    links.get(at + 1).copied()
+    links[at + 1..].iter().copied().find(|l| l.runs_on(state))
+}
+
+/// The first callback link after `failed`: where a consult that nobody answered goes.
+pub fn next_callback(links: &[Link], failed: Link) -> Option<Link> {
+    let at = links.iter().position(|l| *l == failed)?;
+    links[at + 1..].iter().copied().find(|l| l.is_callback())
 }
 
 #[cfg(test)]
@@ -154,15 +185,10 @@ mod tests {
             of(Vendor::Genesys, Severity::HardStop),
             [WarmTransfer, RouteOnHook, PlatformCallback, NamedCallback]
         );
+        // Genesys can consult: a failed consult is never followed by a cold transfer.
         assert_eq!(
             of(Vendor::Genesys, Severity::Tier),
-            [
-                WarmTransfer,
-                BlindTransfer,
-                RouteOnHook,
-                PlatformCallback,
-                NamedCallback
-            ]
+            [WarmTransfer, RouteOnHook, PlatformCallback, NamedCallback]
         );
         assert_eq!(
             of(Vendor::Talkdesk, Severity::HardStop),
@@ -189,12 +215,49 @@ mod tests {
 
     #[test]
     fn next_walks_the_chain_and_stops_at_its_end() {
+        let live = CallState::default();
         let links = of(Vendor::Talkdesk, Severity::HardStop);
         assert_eq!(
-            next(&links, Link::RouteOnHook),
+            next(&links, Link::RouteOnHook, live),
             Some(Link::PlatformCallback)
         );
-        assert_eq!(next(&links, Link::NamedCallback), None);
-        assert_eq!(next(&links, Link::WarmTransfer), None);
+        assert_eq!(next(&links, Link::NamedCallback, live), None);
+        assert_eq!(next(&links, Link::WarmTransfer, live), None);
+    }
+
+    #[test]
+    fn no_platform_that_consults_ever_falls_back_to_a_blind_transfer() {
+        for v in Vendor::ALL {
+            let caps = Capabilities::of(v);
+            if caps.warm_transfer || caps.agent_assisted_transfer {
+                for s in [Severity::Tier, Severity::HardStop, Severity::SelfHarm] {
+                    assert!(!of(v, s).contains(&Link::BlindTransfer), "{v} {s:?}");
+                }
+            }
+        }
+        // Nextiva has only blind transfer: a tier escalation may use it.
+        assert_eq!(of(Vendor::Nextiva, Severity::Tier)[0], Link::BlindTransfer);
+    }
+
+    #[test]
+    fn a_call_that_ended_or_left_its_flow_skips_the_links_it_can_no_longer_take() {
+        use Link::*;
+        let links = of(Vendor::Genesys, Severity::HardStop);
+        let with_agent = CallState {
+            ended: false,
+            agent_connected: true,
+        };
+        assert_eq!(
+            next(&links, WarmTransfer, with_agent),
+            Some(PlatformCallback)
+        );
+        let ended = CallState {
+            ended: true,
+            agent_connected: true,
+        };
+        let tier = of(Vendor::Nextiva, Severity::Tier);
+        assert_eq!(next(&tier, BlindTransfer, ended), Some(PlatformCallback));
+        assert_eq!(next_callback(&links, WarmTransfer), Some(PlatformCallback));
+        assert_eq!(next_callback(&links, NamedCallback), None);
     }
 }

@@ -11,10 +11,11 @@ pub mod chain;
 use std::collections::BTreeMap;
 
 use escalator_adapters::{
-    Action, AlertReason, Briefing, Capabilities, Destination, SpeakTo, Target, Urgency, Vendor,
+    Action, AlertReason, Briefing, Capabilities, Destination, GuidanceTopic, SpeakTo, Target,
+    Urgency, Vendor,
 };
 
-pub use chain::{Link, Severity};
+pub use chain::{CallState, Link, Severity};
 
 use crate::callbacks::{platform_callback_time, Address, CallbacksConfig};
 use crate::config::PlatformTarget;
@@ -41,6 +42,8 @@ struct Escalation<'a> {
     /// The caller's address, where a platform gave it (their zone comes from it first).
     address: Option<Address>,
     vendor: Vendor,
+    /// The platform's ids for the call, so an alert names the call a person must find.
+    refs: &'a BTreeMap<String, String>,
 }
 
 impl Orchestrator {
@@ -97,13 +100,20 @@ impl Orchestrator {
     /// The escalation record and actions for a decision taken during a live call.
     pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
         let reference = reference::generate();
-        let briefing = briefing(&decision, session, &reference);
+        let mut briefing = briefing(&decision, session, &reference);
+        if !decision.is_guidance_only() {
+            briefing.context.involved = involved(session);
+            briefing.context.earlier = earlier(session);
+        }
         let caps = Capabilities::of(vendor);
         let mut actions = Vec::new();
         // Guidance reaches the agent only where something shows it during the call; it is
         // in the decision record either way.
         if let (Some(text), true) = (&decision.guidance, caps.live_briefing) {
-            actions.push(Action::AgentGuidance { text: text.clone() });
+            actions.push(Action::AgentGuidance {
+                text: text.clone(),
+                topic: Default::default(),
+            });
         }
         if !decision.is_guidance_only() {
             let esc = Escalation {
@@ -112,6 +122,7 @@ impl Orchestrator {
                 number: session.caller.number.clone(),
                 address: Address::from_refs(&session.refs),
                 vendor,
+                refs: &session.refs,
             };
             let links = chain::chain(caps, severity_of(&briefing));
             actions.extend(self.start(&esc, &links));
@@ -152,6 +163,7 @@ impl Orchestrator {
             number: session.caller.number.clone(),
             address: Address::from_refs(&session.refs),
             vendor,
+            refs: &session.refs,
         };
         let mut alert = self.alert(&esc, AlertReason::SemanticReview);
         if let Action::SupervisorAlert { summary, .. } = &mut alert {
@@ -239,17 +251,25 @@ impl Orchestrator {
         }
     }
 
-    /// The next actions when `failed` cannot be carried out: the chain's next link (with
-    /// the supervisor alert that goes with it), the at-risk alert when a self-harm chain
-    /// is spent, or nothing when `failed` was not a link or was the last one.
+    /// The next actions when `failed` cannot be carried out: the chain's next link that
+    /// can still run on a call in `state` (with the supervisor alert that goes with it),
+    /// the at-risk alert when a self-harm chain is spent, or nothing when `failed` was not
+    /// a link or was the last one. A consult nobody answered ([`Action::ConfirmTransfer`])
+    /// goes straight to the chain's callback, never to another transfer.
     pub fn fallback(
         &self,
         failed: &Action,
         vendor: Vendor,
         refs: &BTreeMap<String, String>,
+        state: CallState,
     ) -> Vec<Action> {
-        let Some(link) = Link::of(failed) else {
-            return Vec::new();
+        let unanswered = matches!(failed, Action::ConfirmTransfer { .. });
+        let link = match failed {
+            Action::ConfirmTransfer { .. } => Link::WarmTransfer,
+            other => match Link::of(other) {
+                Some(link) => link,
+                None => return Vec::new(),
+            },
         };
         let Some((team, briefing, number)) = parts(failed) else {
             return Vec::new();
@@ -260,16 +280,70 @@ impl Orchestrator {
             number: number.or_else(|| refs.get("caller_number").cloned()),
             address: Address::from_refs(refs),
             vendor,
+            refs,
         };
         let severity = severity_of(briefing);
         let links = chain::chain(Capabilities::of(vendor), severity);
-        match chain::next(&links, link) {
-            Some(next) => self.link_actions(next, &esc),
+        let next = if unanswered {
+            chain::next_callback(&links, link)
+        } else {
+            chain::next(&links, link, state)
+        };
+        match next {
+            Some(next) => {
+                let mut actions = self.link_actions(next, &esc);
+                if unanswered {
+                    actions.push(self.alert(&esc, AlertReason::TransferUnanswered));
+                }
+                actions
+            }
             None if severity == Severity::SelfHarm => {
-                vec![self.alert(&esc, AlertReason::CallerAtRisk)]
+                let mut actions = vec![self.alert(&esc, AlertReason::CallerAtRisk)];
+                // The agent was told the team is coming: tell them at once it is not.
+                if !state.ended && Capabilities::of(vendor).live_briefing {
+                    actions.push(Action::AgentGuidance {
+                        text: self.nobody_coming(&esc),
+                        topic: GuidanceTopic::NobodyComing,
+                    });
+                }
+                actions
             }
             None => Vec::new(),
         }
+    }
+
+    /// What follows a consult the platform accepted: a check, after the playbook's answer
+    /// time, that someone picked up. `None` for any other action.
+    pub fn after_transfer(&self, placed: &Action) -> Option<(Action, std::time::Duration)> {
+        let Action::WarmTransfer {
+            target, briefing, ..
+        } = placed
+        else {
+            return None;
+        };
+        let seconds = self.playbook.current().thresholds().transfer_answer_seconds;
+        Some((
+            Action::ConfirmTransfer {
+                target: target.clone(),
+                briefing: briefing.clone(),
+                answer_within_s: seconds,
+            },
+            std::time::Duration::from_secs(seconds),
+        ))
+    }
+
+    /// The agent's instructions when the welfare team cannot be brought on.
+    fn nobody_coming(&self, esc: &Escalation<'_>) -> String {
+        let line = self
+            .playbook
+            .current()
+            .crisis_line(esc.number.as_deref())
+            .map(|l| format!(" Give the caller the crisis line: {l}."))
+            .unwrap_or_default();
+        format!(
+            "Nobody from team {} could be brought onto the call. Stay with the caller and keep              talking; do not put them on hold or end the call.{line} A supervisor has been              alerted to join you now (reference {}).",
+            esc.team, esc.briefing.reference
+        )
     }
 
     fn link_actions(&self, link: Link, esc: &Escalation<'_>) -> Vec<Action> {
@@ -334,6 +408,35 @@ impl Orchestrator {
         }
     }
 
+    /// For a caller at risk: everything a person needs to find the call now.
+    fn where_the_call_is(&self, esc: &Escalation<'_>) -> String {
+        let mut parts = Vec::new();
+        let first = |keys: &[&str]| keys.iter().find_map(|k| esc.refs.get(*k)).cloned();
+        if let Some(call) = first(&["call_id", "conversation_id", "interaction_id"]) {
+            parts.push(format!("platform call {call}"));
+        }
+        if let Some(agent) = first(&[
+            "agent_user_name",
+            "agent_username",
+            "agent_name",
+            "agent_user_id",
+            "agent_id",
+        ]) {
+            parts.push(format!("agent {agent}"));
+        }
+        if let Some(n) = &esc.number {
+            parts.push(format!("caller number {n}"));
+        }
+        if let Some(line) = self.playbook.current().crisis_line(esc.number.as_deref()) {
+            parts.push(format!("crisis line for the caller {line}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" {}.", parts.join(", "))
+        }
+    }
+
     fn alert(&self, esc: &Escalation<'_>, reason: AlertReason) -> Action {
         let b = esc.briefing;
         let owner = self.callback_owner(esc.team);
@@ -362,14 +465,34 @@ impl Orchestrator {
                 format!(
                     "Caller at risk ({}) on {}, escalation {}: the agent is asked to conference \
                      team {} in, which {} cannot do or confirm by API. Make sure the team joins \
-                     now; the agent stays on the call.",
-                    b.reason, esc.vendor, b.reference, esc.team, esc.vendor
+                     now; the agent stays on the call.{}",
+                    b.reason,
+                    esc.vendor,
+                    b.reference,
+                    esc.team,
+                    esc.vendor,
+                    self.where_the_call_is(esc)
                 )
             }
             AlertReason::CallerAtRisk => format!(
-                "Caller at risk ({}) on {}, escalation {}: the platform cannot bring team {} \
-                 onto the line. Join the agent now; the agent stays on the call.",
-                b.reason, esc.vendor, b.reference, esc.team
+                "Caller at risk ({}) on {}, escalation {}: team {} could not be brought onto \
+                 the line. Join the agent now; the agent stays on the call.{}",
+                b.reason,
+                esc.vendor,
+                b.reference,
+                esc.team,
+                self.where_the_call_is(esc)
+            ),
+            AlertReason::TransferUnanswered => format!(
+                "{} escalation {} ({}) on {}: nobody from team {} answered the consult within \
+                 {} s, or the caller hung up while it rang. A callback is booked; call the \
+                 customer back. Owner: {who}.",
+                b.tier,
+                b.reference,
+                b.reason,
+                esc.vendor,
+                esc.team,
+                self.playbook.current().thresholds().transfer_answer_seconds
             ),
             AlertReason::SemanticReview => format!(
                 "Possible {} on {}, escalation {}: the semantic layer is not sure enough to \
@@ -398,6 +521,9 @@ fn parts(action: &Action) -> Option<(&str, &Briefing, Option<String>)> {
         | Action::AssistedTransfer {
             target, briefing, ..
         }
+        | Action::ConfirmTransfer {
+            target, briefing, ..
+        }
         | Action::RouteOnHook { target, briefing } => Some((&target.team, briefing, None)),
         Action::BlindTransfer {
             target,
@@ -419,6 +545,37 @@ fn parts(action: &Action) -> Option<(&str, &Briefing, Option<String>)> {
     }
 }
 
+/// Who is already on the call or being brought onto it, for the next receiver's briefing.
+fn involved(session: &CallSession) -> Vec<String> {
+    let Some(open) = &session.escalation else {
+        return Vec::new();
+    };
+    let what = match session.held_by {
+        Some(_) => "answered and may be on the line",
+        None => "asked to join; that consult is being cancelled for this one",
+    };
+    vec![format!(
+        "team {} ({}, escalation {}): {what}",
+        open.team,
+        open.tier.as_str(),
+        open.reference
+    )]
+}
+
+/// The escalations decided on this call before this one, oldest first.
+fn earlier(session: &CallSession) -> Vec<String> {
+    session
+        .history
+        .iter()
+        .map(|n| {
+            format!(
+                "{} at {}: {} to team {}",
+                n.reference, n.at, n.trigger, n.team
+            )
+        })
+        .collect()
+}
+
 fn severity_of(b: &Briefing) -> Severity {
     match TriggerKind::parse(&b.reason) {
         Some(TriggerKind::SelfHarm) => Severity::SelfHarm,
@@ -428,7 +585,10 @@ fn severity_of(b: &Briefing) -> Severity {
 }
 
 fn speak_to(b: &Briefing) -> SpeakTo {
-    if severity_of(b) == Severity::SelfHarm {
+    // Self-harm never parks the caller; a caller escalated for a long hold is not put on
+    // hold again.
+    let long_hold = TriggerKind::parse(&b.reason) == Some(TriggerKind::LongHold);
+    if severity_of(b) == Severity::SelfHarm || long_hold {
         SpeakTo::Conference
     } else {
         SpeakTo::Destination
@@ -561,9 +721,14 @@ mod tests {
         );
         // The store keeps the caller's number with the action's refs when it is planned.
         let refs = BTreeMap::from([("caller_number".to_string(), "+13175551234".to_string())]);
-        let callback = o.fallback(&planned.actions[0], Vendor::Talkdesk, &refs);
+        let callback = o.fallback(
+            &planned.actions[0],
+            Vendor::Talkdesk,
+            &refs,
+            CallState::default(),
+        );
         assert_eq!(kinds(&callback), ["schedule_callback", "alert_callback"]);
-        let named = o.fallback(&callback[0], Vendor::Talkdesk, &refs);
+        let named = o.fallback(&callback[0], Vendor::Talkdesk, &refs, CallState::default());
         assert_eq!(kinds(&named), ["named_callback", "alert_chain_exhausted"]);
         let Action::NamedCallback { owner, number, .. } = &named[0] else {
             panic!("{named:?}");
@@ -574,13 +739,17 @@ mod tests {
             panic!("{named:?}");
         };
         assert_eq!(*urgency, Urgency::Immediate);
-        assert!(o.fallback(&named[0], Vendor::Talkdesk, &refs).is_empty());
+        assert!(o
+            .fallback(&named[0], Vendor::Talkdesk, &refs, CallState::default())
+            .is_empty());
         // Alerts are not links: nothing follows a failed alert.
-        assert!(o.fallback(&named[1], Vendor::Talkdesk, &refs).is_empty());
+        assert!(o
+            .fallback(&named[1], Vendor::Talkdesk, &refs, CallState::default())
+            .is_empty());
     }
 
     #[test]
-    fn a_tier_escalation_may_blind_transfer_but_a_hard_stop_never() {
+    fn a_failed_consult_is_never_followed_by_a_blind_transfer() {
         let o = orchestrator();
         let refs = BTreeMap::new();
         let tier = o.plan(
@@ -588,14 +757,31 @@ mod tests {
             &session(),
             Vendor::Genesys,
         );
-        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &refs);
-        assert_eq!(kinds(&next), ["blind_transfer"]);
+        let next = o.fallback(
+            &tier.actions[0],
+            Vendor::Genesys,
+            &refs,
+            CallState::default(),
+        );
+        assert_eq!(kinds(&next), ["route_on_hook"]);
+        // With an agent on the call the flow will not ask again: straight to a callback.
+        let with_agent = CallState {
+            ended: false,
+            agent_connected: true,
+        };
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &refs, with_agent);
+        assert_eq!(kinds(&next), ["schedule_callback", "alert_callback"]);
         let hard = o.plan(
             decision(TriggerKind::MediaMention, Tier::Specialist, None),
             &session(),
             Vendor::Genesys,
         );
-        let next = o.fallback(&hard.actions[0], Vendor::Genesys, &refs);
+        let next = o.fallback(
+            &hard.actions[0],
+            Vendor::Genesys,
+            &refs,
+            CallState::default(),
+        );
         assert_eq!(kinds(&next), ["route_on_hook"]);
     }
 
@@ -613,8 +799,32 @@ mod tests {
             panic!();
         };
         assert_eq!(*speak_to, SpeakTo::Conference);
-        let after = o.fallback(&genesys.actions[1], Vendor::Genesys, &BTreeMap::new());
-        assert_eq!(kinds(&after), ["alert_caller_at_risk"]);
+        let refs = BTreeMap::from([
+            ("conversation_id".to_string(), "conv-9".to_string()),
+            ("agent_user_name".to_string(), "ana.agent".to_string()),
+            ("caller_number".to_string(), "+13175551234".to_string()),
+        ]);
+        let after = o.fallback(
+            &genesys.actions[1],
+            Vendor::Genesys,
+            &refs,
+            CallState::default(),
+        );
+        assert_eq!(
+            kinds(&after),
+            ["alert_caller_at_risk", "agent_guidance_nobody_coming"]
+        );
+        // The alert names the call, the agent, the caller and the crisis line.
+        let Action::SupervisorAlert { summary, .. } = &after[0] else {
+            panic!("{after:?}");
+        };
+        for needle in ["conv-9", "ana.agent", "+13175551234", "988"] {
+            assert!(summary.contains(needle), "{needle} missing from {summary}");
+        }
+        let Action::AgentGuidance { text, .. } = &after[1] else {
+            panic!("{after:?}");
+        };
+        assert!(text.contains("Nobody") && text.contains("988"), "{text}");
 
         // Five9's consult parks the caller: no transfer at all, a person now.
         let five9 = o.plan(d.clone(), &session(), Vendor::Five9);
@@ -625,5 +835,54 @@ mod tests {
         // Talkdesk has no live channel for guidance either; the alert still goes.
         let talkdesk = o.plan(d, &session(), Vendor::Talkdesk);
         assert_eq!(kinds(&talkdesk.actions), ["alert_caller_at_risk"]);
+    }
+
+    #[test]
+    fn a_consult_nobody_answered_goes_to_a_callback_with_an_alert_never_another_transfer() {
+        let o = orchestrator();
+        let planned = o.plan(
+            decision(TriggerKind::LegalThreat, Tier::Specialist, None),
+            &session(),
+            Vendor::Genesys,
+        );
+        let (confirm, wait) = o.after_transfer(&planned.actions[0]).expect("a consult");
+        assert_eq!(confirm.kind(), "confirm_transfer");
+        assert_eq!(wait, std::time::Duration::from_secs(60));
+        let refs = BTreeMap::from([("caller_number".to_string(), "+13175551234".to_string())]);
+        let next = o.fallback(&confirm, Vendor::Genesys, &refs, CallState::default());
+        assert_eq!(
+            kinds(&next),
+            [
+                "schedule_callback",
+                "alert_callback",
+                "alert_transfer_unanswered"
+            ]
+        );
+        // Only a placed consult is watched.
+        assert!(o.after_transfer(&next[0]).is_none());
+
+        // Self-harm: no callback; a person now, and the agent told nobody is coming.
+        let d = decision(TriggerKind::SelfHarm, Tier::Specialist, Some("stay"));
+        let sh = o.plan(d, &session(), Vendor::Genesys);
+        let (confirm, _) = o.after_transfer(&sh.actions[1]).expect("a conference");
+        let next = o.fallback(&confirm, Vendor::Genesys, &refs, CallState::default());
+        assert_eq!(
+            kinds(&next),
+            ["alert_caller_at_risk", "agent_guidance_nobody_coming"]
+        );
+    }
+
+    #[test]
+    fn a_long_hold_escalation_does_not_put_the_caller_on_hold_again() {
+        let o = orchestrator();
+        let planned = o.plan(
+            decision(TriggerKind::LongHold, Tier::Supervisor, None),
+            &session(),
+            Vendor::Genesys,
+        );
+        let Action::WarmTransfer { speak_to, .. } = &planned.actions[0] else {
+            panic!("{:?}", planned.actions);
+        };
+        assert_eq!(*speak_to, SpeakTo::Conference);
     }
 }

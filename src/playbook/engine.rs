@@ -145,7 +145,8 @@ impl Engine {
         }
     }
 
-    fn crisis_line(&self, number: Option<&str>) -> Option<String> {
+    /// The crisis line for a caller on `number` (by country code), else the default.
+    pub fn crisis_line(&self, number: Option<&str>) -> Option<String> {
         let lines = &self.file.crisis_lines;
         let digits = number.and_then(|n| n.strip_prefix('+')).unwrap_or("");
         (1..=3)

@@ -39,6 +39,14 @@ pub struct Thresholds {
     pub hold_seconds: u64,
     pub repeat_contact_hours: u64,
     pub repeat_contact_calls: u32,
+    /// How long a consult may ring before nobody answering counts as a failed transfer
+    /// (the caller is then owed a callback and a supervisor is alerted).
+    #[serde(default = "default_transfer_answer_seconds")]
+    pub transfer_answer_seconds: u64,
+}
+
+fn default_transfer_answer_seconds() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -37,6 +37,17 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub fn parse(name: &str) -> Option<Tier> {
+        [
+            Tier::Agent,
+            Tier::Supervisor,
+            Tier::Specialist,
+            Tier::Callback,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Agent => "agent",

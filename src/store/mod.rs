@@ -8,6 +8,7 @@ mod backend;
 mod callback_log;
 mod fallback;
 mod inbox;
+mod lifecycle;
 mod notifications;
 mod outbox;
 mod records;
@@ -266,6 +267,12 @@ impl Store {
                 .entry((event.vendor, event.call_id.clone()))
                 .or_default();
             session.apply(event);
+            if matches!(
+                event.kind,
+                EventKind::TransferResult { .. } | EventKind::CallEnded { .. }
+            ) {
+                lifecycle::on_call_event(&mut tx, &self.audit, session, event).await?;
+            }
             if let Some(prior) = priors.get(&(event.vendor, event.event_id.clone())) {
                 session.prior_calls = *prior;
             }
@@ -283,9 +290,18 @@ impl Store {
                 outcomes.push(EventOutcome::Recorded);
                 continue;
             };
+            let superseded = match &session.escalation {
+                Some(old) if !planned.decision.is_guidance_only() && planned.status == "open" => {
+                    Some(old.id.clone())
+                }
+                _ => None,
+            };
             note_decision(session, &planned);
             let origin = Origin::of(event);
             records::insert_escalation(&mut tx, &self.audit, &origin, session, &planned).await?;
+            if let Some(old) = superseded {
+                lifecycle::supersede(&mut tx, &self.audit, &old, &planned.reference).await?;
+            }
             mark_outcome_of(&mut tx, &origin, "escalated").await?;
             outcomes.push(EventOutcome::Escalated {
                 id: planned.id,
@@ -359,6 +375,13 @@ fn note_decision(session: &mut CallSession, planned: &Planned) {
         session.fired.insert(t.kind.as_str().to_string());
     }
     if !planned.decision.is_guidance_only() {
+        let primary = planned.decision.primary();
+        session.history.push(crate::session::EscalationNote {
+            reference: planned.reference.clone(),
+            trigger: primary.kind.as_str().to_string(),
+            team: planned.decision.team.clone(),
+            at: primary.at,
+        });
         session.escalation = Some(OpenEscalation {
             id: planned.id.clone(),
             reference: planned.reference.clone(),

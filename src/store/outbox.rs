@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::audit::append_step;
-use super::records::insert_action;
+use super::records::{insert_action, insert_action_at};
 use super::{now_ms, now_text, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -156,6 +156,30 @@ impl Store {
             escalation_status,
             step_detail,
             &[],
+            &[],
+        )
+        .await
+    }
+
+    /// [`Store::succeed_action`], planning `later` (each due after its delay) in the same
+    /// transaction: what follows an action that succeeded (a consult's answer check).
+    pub async fn succeed_action_then(
+        &self,
+        action: &ClaimedAction,
+        worker: &str,
+        escalation_status: Option<&str>,
+        step_detail: &str,
+        later: &[(Action, Duration)],
+    ) -> Result<bool, StoreError> {
+        self.finish(
+            action,
+            worker,
+            "succeeded",
+            None,
+            escalation_status,
+            step_detail,
+            &[],
+            later,
         )
         .await
     }
@@ -174,6 +198,7 @@ impl Store {
             None,
             Some("dry_run"),
             detail,
+            &[],
             &[],
         )
         .await
@@ -197,6 +222,7 @@ impl Store {
             failure.escalation_status,
             &detail,
             &failure.fallback,
+            &[],
         )
         .await
     }
@@ -211,6 +237,7 @@ impl Store {
         escalation_status: Option<&str>,
         step_detail: &str,
         fallback: &[Action],
+        later: &[(Action, Duration)],
     ) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin(&self.writer).await?;
         // The progress goes in the same statement as the outcome: see `retry_action`.
@@ -232,11 +259,18 @@ impl Store {
             // The lease was lost; whoever holds it now records the outcome.
             return Ok(false);
         }
-        sqlx::query("UPDATE escalations SET status = COALESCE($1, status) WHERE id = $2")
-            .bind(escalation_status)
-            .bind(&action.escalation_id)
-            .execute(&mut *tx)
-            .await?;
+        // A late action never overwrites an answered or superseded escalation's status.
+        let settled = sqlx::query(&format!(
+            "UPDATE escalations SET status = COALESCE($1, status)
+             WHERE id = $2 AND status NOT IN ({})",
+            super::lifecycle::SETTLED
+        ))
+        .bind(escalation_status)
+        .bind(&action.escalation_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 0;
         let step = format!("{}_{}", action.action.kind(), status);
         append_step(
             &mut tx,
@@ -247,7 +281,9 @@ impl Store {
         )
         .await?;
         let refs = serde_json::to_string(&action.refs)?;
-        for next in fallback {
+        // A superseded escalation's failures fall back to nothing: the stronger one owns
+        // the call now.
+        for next in fallback.iter().filter(|_| !settled) {
             let planned = insert_action(
                 &mut tx,
                 &action.escalation_id,
@@ -265,6 +301,31 @@ impl Store {
                     &action.escalation_id,
                     "fallback_planned",
                     next.kind(),
+                )
+                .await?;
+            }
+        }
+        // An escalation already answered or superseded needs no answer check.
+        for (next, delay) in later.iter().filter(|_| !settled) {
+            let due = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+            if insert_action_at(
+                &mut tx,
+                &action.escalation_id,
+                action.vendor,
+                &action.call_id,
+                next,
+                &refs,
+                action.max_attempts,
+                due,
+            )
+            .await?
+            {
+                append_step(
+                    &mut tx,
+                    &self.audit,
+                    &action.escalation_id,
+                    "follow_up_planned",
+                    &format!("{} in {} s", next.kind(), delay.as_secs()),
                 )
                 .await?;
             }

@@ -86,6 +86,31 @@ pub(super) async fn insert_action(
     refs_json: &str,
     max_attempts: u32,
 ) -> Result<bool, StoreError> {
+    insert_action_at(
+        tx,
+        escalation_id,
+        vendor,
+        call_id,
+        action,
+        refs_json,
+        max_attempts,
+        now_ms(),
+    )
+    .await
+}
+
+/// [`insert_action`], first due at `due_ms` (epoch ms).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn insert_action_at(
+    tx: &mut AnyConnection,
+    escalation_id: &str,
+    vendor: Vendor,
+    call_id: &str,
+    action: &escalator_adapters::Action,
+    refs_json: &str,
+    max_attempts: u32,
+    due_ms: i64,
+) -> Result<bool, StoreError> {
     let now = now_text();
     let inserted = sqlx::query(
         "INSERT INTO actions
@@ -101,7 +126,7 @@ pub(super) async fn insert_action(
     .bind(serde_json::to_string(action)?)
     .bind(refs_json)
     .bind(i64::from(max_attempts))
-    .bind(now_ms())
+    .bind(due_ms)
     .bind(&now)
     .bind(&now)
     .execute(&mut *tx)

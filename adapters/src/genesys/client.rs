@@ -58,6 +58,73 @@ pub struct Participants {
     pub consult_in_progress: bool,
     /// Queues of the participants still on the call (a consult to a queue adds one).
     pub queue_ids: Vec<String>,
+    /// Every participant with its state, the ended ones included: who picked up a consult.
+    pub all: Vec<ParticipantState>,
+}
+
+/// One participant as the conversation read shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantState {
+    pub id: String,
+    /// `customer`, `agent`, `user`, `acd`, `external`…
+    pub purpose: String,
+    /// Lowercase: `alerting`, `contacting`, `offering`, `dialing`, `connected`,
+    /// `disconnected`, `terminated`…
+    pub state: String,
+    pub user_id: Option<String>,
+    pub queue_id: Option<String>,
+}
+
+/// Where a consult stands, from the participants of the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultProgress {
+    /// A person other than the consulting agent is connected.
+    Answered,
+    /// Someone is being offered the consult, or it waits in the queue.
+    Ringing,
+    /// Nobody is on or coming: the consult ended, or the call did.
+    Gone,
+}
+
+impl Participants {
+    /// Whether someone other than `consulting_user` picked up the consult, it still rings,
+    /// or nothing is left of it. A queue consult counts as answered only once a person
+    /// (not the queue's `acd` leg) is connected.
+    pub fn consult_progress(&self, consulting_user: Option<&str>) -> ConsultProgress {
+        let person = |p: &&ParticipantState| {
+            matches!(p.purpose.as_str(), "agent" | "user" | "external")
+                && p.user_id
+                    .as_deref()
+                    .is_none_or(|u| Some(u) != consulting_user)
+                && Some(p.id.as_str()) != self.agent.as_ref().map(|a| a.id.as_str())
+        };
+        let caller_here = self
+            .all
+            .iter()
+            .any(|p| p.purpose == "customer" && p.state == "connected");
+        if !caller_here {
+            return ConsultProgress::Gone;
+        }
+        if self
+            .all
+            .iter()
+            .filter(person)
+            .any(|p| p.state == "connected")
+        {
+            return ConsultProgress::Answered;
+        }
+        let ringing = self.all.iter().any(|p| {
+            matches!(
+                p.state.as_str(),
+                "alerting" | "contacting" | "offering" | "dialing"
+            ) || (p.purpose == "acd" && p.state == "connected")
+        });
+        if ringing {
+            ConsultProgress::Ringing
+        } else {
+            ConsultProgress::Gone
+        }
+    }
 }
 
 /// `ConsultTransferToQueue`.
@@ -451,6 +518,13 @@ fn parse_participants(conversation: &Value) -> Participants {
         }
         let Some(id) = p["id"].as_str() else { continue };
         let state = p["state"].as_str().unwrap_or("");
+        out.all.push(ParticipantState {
+            id: id.to_string(),
+            purpose: p["purpose"].as_str().unwrap_or("").to_string(),
+            state: state.to_ascii_lowercase(),
+            user_id: p["user"]["id"].as_str().map(str::to_string),
+            queue_id: p["queue"]["id"].as_str().map(str::to_string),
+        });
         if matches!(state, "disconnected" | "terminated") {
             continue;
         }
@@ -512,6 +586,35 @@ fn error_message(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_consult_is_answered_when_a_person_other_than_the_consulting_agent_connects() {
+        let call = |consultee: &str| {
+            serde_json::json!({"participants": [
+                {"id": "p-c", "purpose": "customer", "state": "connected", "consultParticipantId": "p-s"},
+                {"id": "p-a", "purpose": "agent", "state": "connected", "user": {"id": "u-agent"}},
+                {"id": "p-q", "purpose": "acd", "state": "connected", "queue": {"id": "q-sup"}},
+                {"id": "p-s", "purpose": "agent", "state": consultee, "user": {"id": "u-sup"}}
+            ]})
+        };
+        let progress = |v: &Value| parse_participants(v).consult_progress(Some("u-agent"));
+        assert_eq!(progress(&call("connected")), ConsultProgress::Answered);
+        assert_eq!(progress(&call("alerting")), ConsultProgress::Ringing);
+        // Only the queue's leg is left: still waiting for a person.
+        assert_eq!(progress(&call("disconnected")), ConsultProgress::Ringing);
+        let no_queue = serde_json::json!({"participants": [
+            {"id": "p-c", "purpose": "customer", "state": "connected"},
+            {"id": "p-a", "purpose": "agent", "state": "connected", "user": {"id": "u-agent"}},
+            {"id": "p-s", "purpose": "agent", "state": "disconnected", "user": {"id": "u-sup"}}
+        ]});
+        assert_eq!(progress(&no_queue), ConsultProgress::Gone);
+        // The caller hung up: nothing to answer.
+        let caller_gone = serde_json::json!({"participants": [
+            {"id": "p-c", "purpose": "customer", "state": "disconnected"},
+            {"id": "p-s", "purpose": "agent", "state": "alerting", "user": {"id": "u-sup"}}
+        ]});
+        assert_eq!(progress(&caller_gone), ConsultProgress::Gone);
+    }
+
     use super::*;
     use wiremock::matchers::{body_string_contains, header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};

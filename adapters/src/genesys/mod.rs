@@ -13,8 +13,8 @@ mod template;
 
 pub use callbacks::CallbackProgress;
 pub use client::{
-    CallbackRequest, ConsultToAddress, ConsultToAgent, ConsultToQueue, GenesysClient,
-    GenesysCredentials, Participant, Participants,
+    CallbackRequest, ConsultProgress, ConsultToAddress, ConsultToAgent, ConsultToQueue,
+    GenesysClient, GenesysCredentials, Participant, ParticipantState, Participants,
 };
 pub use normalize::normalize;
 pub use regions::{login_base_for, region_api_base, REGIONS};

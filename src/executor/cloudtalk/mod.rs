@@ -175,7 +175,7 @@ impl PlatformExecutor for CloudTalkExecutor {
                 self.assisted_transfer(claimed, report, &target, &briefing, speak_to)
                     .await
             }
-            Action::AgentGuidance { text } => self.guidance(claimed, report, &text).await,
+            Action::AgentGuidance { text, .. } => self.guidance(claimed, report, &text).await,
             Action::ScheduleCallback {
                 target,
                 number,

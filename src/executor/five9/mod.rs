@@ -155,7 +155,7 @@ impl PlatformExecutor for Five9Executor {
                 self.schedule_callback(report, &target, number.as_deref(), at, &briefing)
                     .await
             }
-            Action::AgentGuidance { text } => {
+            Action::AgentGuidance { text, .. } => {
                 let name = format!("{}.Guidance", self.client.config().cav_group);
                 let text: String = text.chars().take(GUIDANCE_MAX_CHARS).collect();
                 let vars = BTreeMap::from([(name, text)]);

@@ -227,7 +227,10 @@ mod tests {
 
     #[test]
     fn guidance_and_consults_are_unactionable() {
-        let e = unsupported(&Action::AgentGuidance { text: "x".into() });
+        let e = unsupported(&Action::AgentGuidance {
+            text: "x".into(),
+            topic: Default::default(),
+        });
         assert!(matches!(&e, CallError::Unactionable(m) if m.contains("guidance")));
         assert!(e.is_permanent());
     }

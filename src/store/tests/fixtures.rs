@@ -82,6 +82,7 @@ pub fn planned(id: &str) -> Planned {
         actions: vec![
             Action::AgentGuidance {
                 text: "transfer to legal".into(),
+                topic: Default::default(),
             },
             Action::AttachBriefing {
                 briefing: briefing(&reference),

@@ -49,6 +49,7 @@ on_both_backends! {
             error: "attempts exhausted".into(),
             fallback: vec![Action::AgentGuidance {
                 text: "a guidance already planned is not planned twice".into(),
+                topic: Default::default(),
             }],
             escalation_status: Some("stranded"),
         };
