@@ -264,13 +264,15 @@ impl Store {
     }
 
     /// Actions not yet finished (pending or leased): the outbox depth.
+    /// Actions waiting to be carried out. A consult's answer check before its deadline is
+    /// a watch, not work waiting, so it does not count until it is due.
     pub async fn outbox_depth(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'leased')",
-            )
-            .fetch_one(&self.reader)
-            .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'leased')
+               AND NOT (kind = 'confirm_transfer' AND status = 'pending' AND next_attempt_at > $1)",
         )
+        .bind(super::now_ms())
+        .fetch_one(&self.reader)
+        .await?)
     }
 }

@@ -20,16 +20,23 @@ pub(crate) async fn recorded() -> (TempDir, String) {
     })
     .await;
     app.post_genesys(&customer_start()).await;
-    for (id, text) in [
+    for (n, (id, text)) in [
         ("u1", "I'm going to post this on twitter"),
         ("u2", "someone stole my card and made charges I never made"),
         ("u3", "I'm going to sue you over this"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         app.post_genesys(&transcription(id, text, "EXTERNAL", true))
             .await;
-    }
-    app.wait_for_actions(|rows| rows.len() == 3 && rows.iter().all(|a| a.status == "dry_run"))
+        // Each is carried out before the next, stronger one supersedes it (one path per
+        // call), so every escalation has its dry run on record.
+        app.wait_for_actions(|rows| {
+            rows.len() == n + 1 && rows.iter().all(|a| a.status == "dry_run")
+        })
         .await;
+    }
     let (dir, _) = app.stop().await;
     let url = store_url(dir.path());
     (dir, url)
@@ -88,8 +95,9 @@ async fn an_untouched_record_verifies() {
     let store = Store::connect(&url).await.unwrap();
     let report = store.verify_audit().await.unwrap();
     assert_eq!(report.first_broken, None);
-    // decided + action_planned + dry_run for each of the three escalations.
-    assert_eq!(report.checked, 9);
+    // decided + action_planned + dry_run for each of the three escalations, and the first
+    // two superseded by the next.
+    assert_eq!(report.checked, 11);
     assert_eq!(report.head.as_ref().map(String::len), Some(64));
 }
 
@@ -205,7 +213,7 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_record() {
     };
     let ok = run();
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 9 records"));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 11 records"));
 
     let ids = step_ids(&url).await;
     tamper(

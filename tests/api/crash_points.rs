@@ -97,7 +97,7 @@ async fn no_committed_state_after_a_consult_would_send_it_again() {
     assert_eq!(states.last().map(|s| s.0.as_str()), Some("succeeded"));
     assert_eq!(
         app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0].status,
-        "transferred"
+        "consulting"
     );
     app.genesys.verify().await;
 }

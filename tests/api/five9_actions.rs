@@ -12,7 +12,9 @@ use escalator::config::{
 use escalator::store::ActionRow;
 use escalator_adapters::Vendor;
 use serde_json::{json, Value};
-use wiremock::matchers::{body_json, body_string_contains, header, method, path};
+use wiremock::matchers::{
+    body_json, body_partial_json, body_string_contains, header, method, path,
+};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::helpers::*;
@@ -246,7 +248,7 @@ async fn a_legal_threat_briefs_the_call_then_consults_the_legal_skill_once() {
 
     let escalation = &f.app.store.escalations(Vendor::Five9, CALL).await.unwrap()[0];
     assert_eq!(escalation.team, "legal");
-    assert_eq!(escalation.status, "transferred");
+    assert_eq!(escalation.status, "consulting");
     // The briefing reaches the call before the transfer, with the caller's own words.
     let writes: Vec<String> = f
         .five9
@@ -291,7 +293,8 @@ async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
             .clone()
     };
     assert_eq!(status("warm_transfer"), "failed");
-    assert_eq!(status("route_on_hook"), "failed");
+    // The agent has the call, so no flow will ask the routing hook: that link is skipped.
+    assert!(rows.iter().all(|a| a.kind != "route_on_hook"), "{rows:#?}");
     assert_eq!(
         f.steps(&rows, "warm_transfer").await.last().unwrap(),
         &("transfer".to_string(), "permanent".to_string(), Some(400))
@@ -348,7 +351,7 @@ async fn when_every_five9_action_fails_a_named_callback_is_logged_and_a_supervis
                 && has("alert_chain_exhausted", "succeeded")(rows)
         })
         .await;
-    for kind in ["warm_transfer", "route_on_hook", "schedule_callback"] {
+    for kind in ["warm_transfer", "schedule_callback"] {
         let a = rows.iter().find(|a| a.kind == kind).expect(kind);
         assert_eq!(a.status, "failed", "{kind}");
     }
@@ -470,16 +473,15 @@ async fn a_transfer_with_an_unknown_outcome_is_reconciled_not_repeated() {
         "{steps:?}"
     );
     let escalation = &f.app.store.escalations(Vendor::Five9, CALL).await.unwrap()[0];
-    assert_eq!(escalation.status, "transferred");
+    assert_eq!(escalation.status, "consulting");
     f.five9.verify().await;
 }
 
 #[tokio::test]
-async fn a_tiers_refused_consult_falls_back_to_a_cold_transfer_with_the_briefing() {
+async fn a_tiers_refused_consult_is_never_cold_transferred_it_becomes_a_callback() {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
-    // The briefing, for the consult and again for the cold transfer (its own action).
-    mount_variables(&f.five9, 2).await;
+    mount_variables(&f.five9, 1).await;
     mount_transfer(
         &f.five9,
         "skill-supervisor",
@@ -487,30 +489,23 @@ async fn a_tiers_refused_consult_falls_back_to_a_cold_transfer_with_the_briefing
         five9_error(400, "Skill is not available for transfer"),
     )
     .await;
-    mount_transfer(
-        &f.five9,
-        "skill-supervisor",
-        "COLD",
-        ResponseTemplate::new(200),
-    )
-    .await;
+    // Five9 can consult, so a refused consult never becomes a cold dump.
+    Mock::given(method("PUT"))
+        .and(path(call_path("transfer_to_skill")))
+        .and(body_partial_json(json!({"transferType": "COLD"})))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&f.five9)
+        .await;
+    mount_add_record(&f.five9, list_import_result(1, 0)).await;
 
     f.caller_says("Can I please speak to a manager").await;
-    f.wait(has("blind_transfer", "succeeded")).await;
+    let rows = f.wait(has("schedule_callback", "succeeded")).await;
+    assert!(rows.iter().all(|a| a.kind != "blind_transfer"), "{rows:#?}");
+    assert!(rows.iter().any(|a| a.kind == "alert_callback"), "{rows:#?}");
     let escalation = &f.app.store.escalations(Vendor::Five9, CALL).await.unwrap()[0];
     assert_eq!(escalation.team, "supervisor");
-    assert_eq!(escalation.status, "transferred");
-    let bodies: Vec<Value> = f
-        .requests_to(&call_path("variables_2"))
-        .await
-        .iter()
-        .map(|r| serde_json::from_slice(&r.body).unwrap())
-        .collect();
-    assert_eq!(bodies.len(), 2);
-    for b in &bodies {
-        assert_eq!(b["Escalator.Reference"], escalation.reference);
-        assert_eq!(b["Escalator.Reason"], "supervisor_request");
-    }
+    assert_eq!(escalation.status, "callback_scheduled");
     f.five9.verify().await;
 }
 

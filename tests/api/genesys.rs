@@ -86,7 +86,7 @@ async fn legal_threat_briefs_then_consults_the_legal_queue_once() {
     let escalations = app.store.escalations(Vendor::Genesys, CID).await.unwrap();
     assert_eq!(escalations.len(), 1);
     assert_eq!(escalations[0].team, "legal");
-    assert_eq!(escalations[0].status, "transferred");
+    assert_eq!(escalations[0].status, "consulting");
     assert_eq!(escalations[0].reference, reference);
     let trigger = &escalations[0].decision["triggers"][0];
     assert_eq!(trigger["span"], "sue");
@@ -113,10 +113,16 @@ async fn the_same_delivery_three_times_consults_once() {
     app.wait_for_actions(succeeded).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(app.store.count_events(Vendor::Genesys).await.unwrap(), 1);
-    assert_eq!(
-        app.store.actions(Vendor::Genesys, CID).await.unwrap().len(),
-        1
-    );
+    // One consult, and the check that someone answers it (due at the playbook's deadline).
+    let kinds: Vec<String> = app
+        .store
+        .actions(Vendor::Genesys, CID)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    assert_eq!(kinds, ["warm_transfer", "confirm_transfer"]);
     app.genesys.verify().await;
 }
 
@@ -585,12 +591,12 @@ async fn a_team_reached_at_an_outside_address_gets_a_voice_consult_with_the_brie
     })
     .await;
     let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
-    assert_eq!(escalation.status, "transferred");
+    assert_eq!(escalation.status, "consulting");
     app.genesys.verify().await;
 }
 
 #[tokio::test]
-async fn a_supervisor_request_whose_consult_is_refused_is_blind_transferred_with_its_briefing() {
+async fn a_supervisor_request_whose_consult_is_refused_is_never_blind_transferred() {
     let app = spawn_app().await;
     mount_genesys_basics(&app.genesys).await;
     accept_any_attributes(&app).await;
@@ -601,14 +607,21 @@ async fn a_supervisor_request_whose_consult_is_refused_is_blind_transferred_with
         .expect(1)
         .mount(&app.genesys)
         .await;
+    // Genesys can consult: a refused consult is never followed by a cold dump.
     Mock::given(method("POST"))
         .and(path(format!(
             "/api/v2/conversations/{CID}/participants/{AGENT_PID}/replace/queue"
         )))
-        .and(body_partial_json(
-            json!({"transferType": "Unattended", "queueId": "q-supervisor"}),
-        ))
         .respond_with(ResponseTemplate::new(202))
+        .expect(0)
+        .mount(&app.genesys)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/conversations/callbacks"))
+        .and(body_partial_json(json!({"callbackNumbers": [CALLER]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversation": {"id": "cb-conv-2", "selfUri": "/api/v2/conversations/cb-conv-2"}
+        })))
         .expect(1)
         .mount(&app.genesys)
         .await;
@@ -622,26 +635,17 @@ async fn a_supervisor_request_whose_consult_is_refused_is_blind_transferred_with
     .await;
     let actions = app
         .wait_for_actions(|rows| {
-            rows.iter()
-                .any(|a| a.kind == "blind_transfer" && a.status == "succeeded")
+            ["schedule_callback", "alert_callback"]
+                .iter()
+                .all(|k| rows.iter().any(|a| a.kind == *k && a.status == "succeeded"))
         })
         .await;
-    assert!(actions.iter().all(|a| a.kind != "schedule_callback"));
+    assert!(
+        actions.iter().all(|a| a.kind != "blind_transfer"),
+        "{actions:#?}"
+    );
     let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
     assert_eq!(escalation.team, "supervisor");
-    assert_eq!(escalation.status, "transferred");
-    // The briefing went onto the call before the transfer.
-    let briefed = app
-        .genesys
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == attributes_path())
-        .any(|r| {
-            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            v["attributes"]["escalation.reason"] == "supervisor_request"
-        });
-    assert!(briefed);
+    assert_eq!(escalation.status, "callback_scheduled");
     app.genesys.verify().await;
 }

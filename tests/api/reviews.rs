@@ -47,7 +47,8 @@ async fn every_hard_stop_awaits_review_until_a_reviewer_records_an_outcome() {
     // Reviews are links of the same tamper-evident chain.
     let audit = store.verify_audit().await.unwrap();
     assert_eq!(audit.first_broken, None);
-    assert_eq!(audit.checked, 11);
+    // Three escalations' steps (two superseded by the next), and the two reviews.
+    assert_eq!(audit.checked, 13);
 }
 
 #[tokio::test]
