@@ -13,6 +13,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod ingress;
+mod lifecycle;
 mod logs;
 mod nextiva_actions;
 mod reconcile;
