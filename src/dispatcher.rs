@@ -182,9 +182,19 @@ impl Dispatcher {
                         self.inner.wake.notify_one();
                     }
                     None => {
+                        let told = self.callback_told(action).await;
                         store
-                            .succeed_action(action, worker, done.escalation_status, &done.detail)
+                            .succeed_action_then(
+                                action,
+                                worker,
+                                done.escalation_status,
+                                &done.detail,
+                                &told,
+                            )
                             .await?;
+                        if !told.is_empty() {
+                            self.inner.wake.notify_one();
+                        }
                     }
                 }
                 if let (Action::ConfirmTransfer { briefing, .. }, Some("connected")) =
@@ -288,6 +298,35 @@ impl Dispatcher {
         metrics::counter!("escalator_actions_total", "kind" => kind, "outcome" => label)
             .increment(1);
         Ok(())
+    }
+
+    /// A callback booked while the caller is still on the line: the agent is given its
+    /// reference, owner and window to say, where the platform shows the agent guidance.
+    async fn callback_told(&self, action: &ClaimedAction) -> Vec<(Action, Duration)> {
+        let (Action::NamedCallback { briefing, .. } | Action::ScheduleCallback { briefing, .. }) =
+            &action.action
+        else {
+            return Vec::new();
+        };
+        if !escalator_adapters::Capabilities::of(action.vendor).live_briefing {
+            return Vec::new();
+        }
+        let store = &self.inner.store;
+        let live = store
+            .session(action.vendor, &action.call_id)
+            .await
+            .is_ok_and(|s| !s.ended);
+        if !live {
+            return Vec::new();
+        }
+        match store.callback(&briefing.reference).await {
+            Ok(Some(cb)) => vec![(self.inner.orchestrator.callback_told(&cb), Duration::ZERO)],
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the booked callback could not be read to tell the caller");
+                Vec::new()
+            }
+        }
     }
 
     /// Exponential backoff with equal jitter, or the platform's own wait when longer.

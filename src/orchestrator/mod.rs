@@ -332,6 +332,41 @@ impl Orchestrator {
         ))
     }
 
+    /// What the agent tells a caller still on the line about the callback just booked:
+    /// its reference, owner and window in the caller's own time.
+    pub fn callback_told(&self, cb: &crate::store::CallbackRecord) -> Action {
+        let local = |at: &Option<String>| -> Option<String> {
+            let ts: jiff::Timestamp = at.as_deref()?.parse().ok()?;
+            let zone = cb.zone.as_deref().unwrap_or("UTC");
+            let zoned = ts.in_tz(zone).ok()?;
+            Some(zoned.strftime("%a %-d %b %H:%M").to_string())
+        };
+        let when = match (local(&cb.window_start), local(&cb.window_end)) {
+            (Some(a), Some(b)) => format!(
+                "between {a} and {b} (their time{})",
+                cb.zone
+                    .as_deref()
+                    .map(|z| format!(", {z}"))
+                    .unwrap_or_default()
+            ),
+            _ => "as soon as calling hours allow".to_string(),
+        };
+        let who = cb.owner.as_deref().unwrap_or("a named person on the team");
+        let number = cb
+            .number
+            .as_deref()
+            .map(|n| format!(" on {n}"))
+            .unwrap_or_default();
+        Action::AgentGuidance {
+            text: format!(
+                "A callback is booked. Tell the caller: {who} from team {} will call them \
+                 back{number} {when}. Their reference is {}; ask them to keep it.",
+                cb.team, cb.reference
+            ),
+            topic: GuidanceTopic::CallbackBooked,
+        }
+    }
+
     /// The agent's instructions when the welfare team cannot be brought on.
     fn nobody_coming(&self, esc: &Escalation<'_>) -> String {
         let line = self
