@@ -3,6 +3,7 @@
 
 pub mod admin_cli;
 pub mod app;
+pub mod briefing;
 pub mod callbacks;
 pub mod classify;
 pub mod cli;

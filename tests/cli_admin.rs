@@ -16,6 +16,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 const TOKEN: &str = "cli-admin-token";
+/// What the caller says the call is about before the trigger: the callback's issue.
+const ISSUE: &str = "I'm calling about my internet bill, it doubled this month.";
 
 struct Run {
     code: i32,
@@ -40,6 +42,10 @@ async fn app() -> TestApp {
 
 /// A named callback on a fresh call; returns (reference, escalation id).
 async fn committed(app: &TestApp, call: &str) -> (String, String) {
+    let said = app
+        .post_caller_said(Vendor::Standard, call, &format!("u0-{call}"), ISSUE)
+        .await;
+    assert_eq!(said.status(), 200);
     let said = app
         .post_caller_said(
             Vendor::Standard,
@@ -161,6 +167,11 @@ async fn callbacks_show_prints_the_history_and_an_unknown_reference_exits_1() {
         .stdout
         .contains(&format!("Callback {} (pending)", l.reference)));
     assert!(run.stdout.contains("History:") && run.stdout.contains("created"));
+    assert!(
+        run.stdout.contains(&format!("  Issue       {ISSUE}")),
+        "{}",
+        run.stdout
+    );
     let run = l.run(&["callbacks", "show", "ESC-0000-0000"]).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no callback"), "{}", run.stderr);

@@ -5,6 +5,7 @@
 //! playbook or about storage, so each adapter can be tested and fuzzed alone.
 
 pub mod auth;
+pub mod briefing_text;
 pub mod capabilities;
 pub mod cloudtalk;
 mod delivery;

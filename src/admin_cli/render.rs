@@ -77,6 +77,7 @@ fn callback(out: &mut String, v: &Value) {
         ("Caller", "caller_name"),
         ("Number", "number"),
         ("Reason", "reason"),
+        ("Issue", "issue_summary"),
         ("Quote", "quote"),
         ("Window", "window_start"),
         ("Attempts", "attempts"),

@@ -668,7 +668,19 @@ fn describe_destination(d: &Destination) -> String {
     }
 }
 
-/// The briefing as participant data (`dict(str,str)`); scripts bind to these keys.
+/// Longest value written to a call-context attribute (`escalation.summary` …). Genesys
+/// documents no size limit for API-set participant data (UNCONFIRMED); Architect flows cap
+/// an attribute at 256 characters, so that is kept: a Script or flow that copies the value
+/// never holds a cut one.
+pub const CONTEXT_ATTRIBUTE_MAX_CHARS: usize = 256;
+
+/// The briefing as participant data (`dict(str,str)`); scripts bind to these keys. The call
+/// context keys (`escalation.summary`, `escalation.recentTurns`, `escalation.language`,
+/// `escalation.agent`, `escalation.priorCalls`, `escalation.heard`, `escalation.amounts`,
+/// `escalation.holdSeconds`, `escalation.involved`, `escalation.earlier`,
+/// `escalation.summaryFrom`) are always written, empty when the call did not say: PATCH
+/// merges keys, so a later briefing on the same participant must overwrite every value of
+/// the one before.
 pub fn briefing_attributes(b: &Briefing) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     out.insert("escalation.reference".into(), b.reference.clone());
@@ -694,5 +706,119 @@ pub fn briefing_attributes(b: &Briefing) -> BTreeMap<String, String> {
     if let Some(n) = &b.caller_name {
         out.insert("escalation.callerName".into(), n.clone());
     }
+    let c = &b.context;
+    for item in c.items(CONTEXT_ATTRIBUTE_MAX_CHARS) {
+        let value = match item.key {
+            "heard" => c.heard_given.to_string(),
+            "priorCalls" => c.prior_calls.to_string(),
+            _ => item.value,
+        };
+        out.insert(format!("escalation.{}", item.key), value);
+    }
+    out.insert(
+        "escalation.summaryFrom".into(),
+        escalator_adapters::briefing_text::joined(
+            &c.summary_from,
+            ",",
+            CONTEXT_ATTRIBUTE_MAX_CHARS,
+        ),
+    );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use escalator_adapters::BriefingContext;
+
+    use super::*;
+
+    fn briefing(context: BriefingContext) -> Briefing {
+        Briefing {
+            reference: "ESC-1234-5678".into(),
+            tier: "supervisor".into(),
+            reason: "supervisor_request".into(),
+            rule_id: "supervisor.ask".into(),
+            quote: Some("Get me a manager.".into()),
+            context,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_call_context_goes_in_its_own_attributes() {
+        let a = briefing_attributes(&briefing(BriefingContext {
+            summary: Some("I'm calling about my bill.".into()),
+            summary_from: vec!["u2".into(), "u4".into()],
+            recent_turns: vec!["It's wrong.".into(), "Get me a manager.".into()],
+            language: Some("es-MX".into()),
+            agent: Some("agent-7".into()),
+            heard_given: true,
+            prior_calls: 2,
+            amounts: vec!["$600".into(), "200 dólares".into()],
+            hold_seconds: Some(540),
+            ..Default::default()
+        }));
+        assert_eq!(a["escalation.summary"], "I'm calling about my bill.");
+        assert_eq!(a["escalation.summaryFrom"], "u2,u4");
+        assert_eq!(
+            a["escalation.recentTurns"],
+            "\"It's wrong.\" / \"Get me a manager.\""
+        );
+        assert_eq!(a["escalation.language"], "es-MX");
+        assert_eq!(a["escalation.agent"], "agent-7");
+        assert_eq!(a["escalation.heard"], "true");
+        assert_eq!(a["escalation.priorCalls"], "2");
+        assert_eq!(a["escalation.amounts"], "$600; 200 dólares");
+        assert_eq!(a["escalation.holdSeconds"], "540");
+        assert_eq!(a["escalation.involved"], "");
+        assert_eq!(a["escalation.earlier"], "");
+    }
+
+    #[test]
+    fn every_context_key_is_written_so_a_later_briefing_overwrites_the_earlier_one() {
+        let a = briefing_attributes(&briefing(BriefingContext::default()));
+        for key in [
+            "summary",
+            "summaryFrom",
+            "recentTurns",
+            "language",
+            "agent",
+            "priorCalls",
+            "heard",
+            "amounts",
+            "holdSeconds",
+            "involved",
+            "earlier",
+        ] {
+            assert!(a.contains_key(&format!("escalation.{key}")), "{key}");
+        }
+        assert_eq!(a["escalation.heard"], "false");
+        assert_eq!(a["escalation.priorCalls"], "0");
+    }
+
+    #[test]
+    fn context_attributes_keep_the_256_character_limit() {
+        let a = briefing_attributes(&briefing(BriefingContext {
+            summary: Some("my bill ".repeat(100)),
+            summary_from: (0..100).map(|n| format!("utterance-{n}")).collect(),
+            recent_turns: vec!["word ".repeat(300); 3],
+            involved: vec!["someone long ".repeat(40); 3],
+            earlier: vec!["ESC ".repeat(100); 4],
+            amounts: vec!["$1,000,000.00".into(); 5],
+            ..Default::default()
+        }));
+        for (k, v) in &a {
+            if k == "escalation.quote" {
+                continue;
+            }
+            assert!(v.chars().count() <= CONTEXT_ATTRIBUTE_MAX_CHARS, "{k}");
+        }
+        assert!(a["escalation.summary"].ends_with('…'));
+        assert_eq!(
+            a["escalation.summary"].chars().count(),
+            CONTEXT_ATTRIBUTE_MAX_CHARS
+        );
+        // Each of the three turns keeps its share.
+        assert_eq!(a["escalation.recentTurns"].matches(" / ").count(), 2);
+    }
 }

@@ -279,7 +279,7 @@ impl Pipeline {
             });
         }
         let session = self.0.store.session(vendor, &request.call_id).await?;
-        let Some(open) = session.escalation else {
+        let Some(open) = session.escalation.clone() else {
             return Ok(RouteAnswer {
                 escalate: false,
                 team: None,
@@ -313,7 +313,7 @@ impl Pipeline {
                 utterance_id: p.utterance_id.clone(),
                 caller_name: session.caller.name.clone(),
                 verified: session.caller.verified,
-                context: Default::default(),
+                context: crate::briefing::context(&session, &d),
             }
         });
         Ok(RouteAnswer {

@@ -641,7 +641,7 @@ fn briefing(decision: &Decision, session: &CallSession, reference: &str) -> Brie
         utterance_id: primary.utterance_id.clone(),
         caller_name: session.caller.name.clone(),
         verified: session.caller.verified,
-        context: Default::default(),
+        context: crate::briefing::context(session, decision),
     }
 }
 

@@ -382,3 +382,63 @@ async fn a_callback_from_an_agents_call_goes_to_that_agents_supervisor_where_con
         .iter()
         .any(|(r, o)| *r == other && o.as_deref() == Some("Ana Lima")));
 }
+
+/// The log's issue summary is what the caller said the call was about, before the trigger,
+/// as the briefing chose it; the admin API shows it.
+#[tokio::test]
+async fn a_callback_keeps_the_issue_the_caller_stated_before_the_trigger() {
+    let app = crate::admin::admin_app().await;
+    let call = "call-issue";
+    for (id, text) in [
+        ("u-1", "Hi, good morning."),
+        (
+            "u-2",
+            "I'm calling about my internet bill, it doubled this month and nobody fixed it.",
+        ),
+        ("u-3", "Yes."),
+        ("u-4", "I'm calling my lawyer about this"),
+    ] {
+        let said = app.post_caller_said(Vendor::Standard, call, id, text).await;
+        assert_eq!(said.status(), 200);
+    }
+    app.wait_for_actions_on(Vendor::Standard, call, |rows| {
+        rows.iter()
+            .any(|a| a.kind == "named_callback" && a.status == "succeeded")
+    })
+    .await;
+    let cb = app
+        .store
+        .callbacks(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.call_id == call)
+        .expect("callback recorded");
+    let issue = "I'm calling about my internet bill, it doubled this month and nobody fixed it.";
+    assert_eq!(cb.issue_summary.as_deref(), Some(issue));
+    assert_eq!(
+        cb.quote.as_deref(),
+        Some("I'm calling my lawyer about this")
+    );
+
+    let (status, body) = crate::admin::get(&app, &format!("/callbacks/{}", cb.reference)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["callback"]["issue_summary"], issue, "{body}");
+    let (status, body) = crate::admin::get(&app, "/callbacks").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["callbacks"]
+        .as_array()
+        .expect("callbacks")
+        .iter()
+        .any(|c| c["issue_summary"] == issue));
+}
+
+/// A call whose only turn is the trigger, and the trigger does not say what the call is
+/// about: no issue summary rather than a made-up one.
+#[tokio::test]
+async fn a_callback_without_an_issue_stated_has_no_summary() {
+    let app = spawn_app().await;
+    let reference = committed(&app, "call-bare").await;
+    let cb = app.store.callback(&reference).await.unwrap().unwrap();
+    assert_eq!(cb.issue_summary, None);
+}

@@ -649,3 +649,45 @@ async fn a_supervisor_request_whose_consult_is_refused_is_never_blind_transferre
     assert_eq!(escalation.status, "callback_scheduled");
     app.genesys.verify().await;
 }
+
+/// The supervisor is not pulled onto the call with no context: the briefing written to the
+/// participant carries the issue the caller stated before the trigger, and their last turns.
+#[tokio::test]
+async fn the_briefing_carries_the_issue_the_caller_stated_before_the_trigger() {
+    let app = spawn_app().await;
+    mount_genesys_basics(&app.genesys).await;
+    accept_any_attributes(&app).await;
+    mount_consult(&app, "q-legal", 1).await;
+    let issue = "I'm calling about my internet bill, it went from 60 to 120 this month.";
+    for (id, text) in [("utt-1", "Hi, good morning."), ("utt-2", issue)] {
+        let r = app
+            .post_genesys(&transcription(id, text, "EXTERNAL", true))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = app
+        .post_genesys(&transcription("utt-3", THREAT, "EXTERNAL", true))
+        .await;
+    assert_eq!(r.status(), 200);
+    app.wait_for_actions(succeeded).await;
+    let briefing = app
+        .genesys
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == attributes_path())
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap())
+        .find(|v| v["attributes"]["escalation.reason"] == "legal_threat")
+        .expect("briefing written");
+    let a = &briefing["attributes"];
+    assert_eq!(a["escalation.summary"], issue, "{a}");
+    assert_eq!(a["escalation.summaryFrom"], "utt-2");
+    assert_eq!(
+        a["escalation.recentTurns"],
+        format!("\"Hi, good morning.\" / \"{issue}\" / \"{THREAT}\"")
+    );
+    assert_eq!(a["escalation.heard"], "false");
+    assert_eq!(a["escalation.involved"], "");
+    app.genesys.verify().await;
+}

@@ -190,3 +190,43 @@ async fn talkdesk_a_legal_disposition_by_a_secret_url_goes_to_the_legal_team() {
         .unwrap();
     assert_eq!(answer["team"], "communications", "{answer}");
 }
+
+/// A flow that asks the routing hook at each step: the answer that escalates carries the
+/// issue the caller stated at an earlier step, as a field and in the one-line briefing.
+#[tokio::test]
+async fn a_routing_answer_carries_the_issue_stated_at_an_earlier_step() {
+    let app = spawn_app().await;
+    let issue = "I'm calling about my internet bill, it went from 60 to 120 this month.";
+    let ask = |text: &'static str| {
+        let app = &app;
+        async move {
+            let v: Value = app
+                .post(
+                    "/route/nextiva",
+                    &json!({"workitemId": "66f1c0a2e4b0c13f5d2a9b98", "from": "+16025550123", "text": text}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    let first = ask(issue).await;
+    assert_eq!(first["escalate"], false, "{first}");
+    assert_eq!(first["summary"], "", "{first}");
+    let answer = ask("if this isn't fixed today I'm taking you to court").await;
+    assert_eq!(answer["team"], "legal", "{answer}");
+    assert_eq!(answer["summary"], issue, "{answer}");
+    assert!(
+        answer["briefing"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(&format!("| issue: {issue}")),
+        "{answer}"
+    );
+    assert!(answer["recentTurns"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with(&format!("\"{issue}\"")));
+}

@@ -70,7 +70,7 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
         Some(Destination::Unmapped) | None => Default::default(),
     };
     let b = answer.briefing.as_ref();
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "escalate": answer.escalate,
         "action": if answer.escalate { "escalate" } else { "continue" },
         "team": answer.team.clone().unwrap_or_default(),
@@ -82,8 +82,12 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
         "reference": b.map(|b| b.reference.clone()).unwrap_or_default(),
         "reason": b.map(|b| b.reason.clone()).unwrap_or_default(),
         "quote": b.and_then(|b| b.quote.clone()).unwrap_or_default(),
-        "briefing": b.map(summary).unwrap_or_default(),
-    })
+        "briefing": b
+            .map(|b| crate::briefing_text::with_issue(summary(b), &b.context))
+            .unwrap_or_default(),
+    });
+    crate::briefing_text::add_route_fields(&mut v, b.map(|b| &b.context), false);
+    v
 }
 
 /// One line a flow can read out or show: why, which reference, verified or not, the words.
@@ -196,7 +200,9 @@ mod tests {
         });
         let obj = quiet.as_object().unwrap();
         assert!(obj.values().all(|v| !v.is_null()));
-        assert_eq!(obj.len(), 12);
+        // 12 routing fields and the 10 call-context fields, empty without a briefing.
+        assert_eq!(obj.len(), 22);
+        assert_eq!(quiet["summary"], "");
         assert_eq!(quiet["action"], "continue");
     }
 }

@@ -43,7 +43,7 @@ pub fn route_response(answer: &RouteAnswer) -> Value {
     let d = DestinationFields::from(answer.destination.as_ref());
     let b = answer.briefing.as_ref();
     let text = |f: fn(&crate::Briefing) -> Option<&str>| b.and_then(f).unwrap_or("").to_string();
-    json!({
+    let mut v = json!({
         "escalate": u8::from(answer.escalate),
         "team": answer.team.clone().unwrap_or_default(),
         "destination_kind": d.kind,
@@ -58,8 +58,12 @@ pub fn route_response(answer: &RouteAnswer) -> Value {
         "reason": text(|b| Some(&b.reason)),
         "quote": text(|b| b.quote.as_deref()),
         "verified": b.map(|b| verified_word(b.verified)).unwrap_or(""),
-        "briefing": b.map(summary).unwrap_or_default(),
-    })
+        "briefing": b
+            .map(|b| crate::briefing_text::with_issue(summary(b), &b.context))
+            .unwrap_or_default(),
+    });
+    crate::briefing_text::add_route_fields(&mut v, b.map(|b| &b.context), false);
+    v
 }
 
 /// A destination spread over flat fields, so the IVR can branch on `destination_kind`.

@@ -283,6 +283,8 @@ skill_id, skill_name, agent_id, transfer_number
 priority         0 (none) to 10 (hard stop)
 tier, reference, reason, quote, verified
 briefing         one line for the receiving agent
+summary, recent_turns, language, agent, prior_calls, heard, amounts, hold_seconds,
+involved, earlier: the call's context (optional; each at most 255 characters)
 Then: If escalate = 1 and route_skill is not empty, Set Variable Escalator.Briefing =
 briefing (and Escalator.Reference = reference), and Skill Transfer to route_skill. Otherwise,
 and on the module's error or timeout branch, continue with the usual routing.

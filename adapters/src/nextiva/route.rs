@@ -74,7 +74,7 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
     let b = answer.briefing.as_ref();
     let text =
         |f: fn(&crate::Briefing) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "escalate": answer.escalate,
         "team": answer.team.clone().unwrap_or_default(),
         "destinationKind": kind,
@@ -88,8 +88,12 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
         "tier": text(|b| Some(&b.tier)),
         "reason": text(|b| Some(&b.reason)),
         "quote": text(|b| b.quote.as_ref()),
-        "briefing": b.map(summary).unwrap_or_default(),
-    })
+        "briefing": b
+            .map(|b| crate::briefing_text::with_issue(summary(b), &b.context))
+            .unwrap_or_default(),
+    });
+    crate::briefing_text::add_route_fields(&mut v, b.map(|b| &b.context), true);
+    v
 }
 
 /// Escalator ranks 0 (routine) … 10 (hard stop); NCC workitem priority is 1 … 5, 5 highest

@@ -43,7 +43,7 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
     let routable = answer.escalate && !destination_type.is_empty();
     let b = answer.briefing.as_ref();
     let text = |f: fn(&Briefing) -> Option<&str>| b.and_then(f).unwrap_or_default().to_string();
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "action": if routable { "route" } else { "continue" },
         "escalate": answer.escalate,
         "team": answer.team.clone().unwrap_or_default(),
@@ -61,8 +61,12 @@ pub fn route_response(answer: &RouteAnswer) -> serde_json::Value {
             Some(false) => "no",
             None => "",
         },
-        "briefing": b.map(summary).unwrap_or_default(),
-    })
+        "briefing": b
+            .map(|b| crate::briefing_text::with_issue(summary(b), &b.context))
+            .unwrap_or_default(),
+    });
+    crate::briefing_text::add_route_fields(&mut v, b.map(|b| &b.context), false);
+    v
 }
 
 /// One line for the agent's Callbar context (Studio shows flow variables as text).

@@ -492,7 +492,17 @@ const OUTPUT_SCHEMA: &str = r#"{
     "quote": {"type": "string"},
     "caller_name": {"type": "string"},
     "verified": {"type": "string"},
-    "briefing": {"type": "string"}
+    "briefing": {"type": "string"},
+    "summary": {"type": "string"},
+    "recent_turns": {"type": "string"},
+    "language": {"type": "string"},
+    "agent": {"type": "string"},
+    "prior_calls": {"type": "string"},
+    "heard": {"type": "string"},
+    "amounts": {"type": "string"},
+    "hold_seconds": {"type": "string"},
+    "involved": {"type": "string"},
+    "earlier": {"type": "string"}
   }
 }"#;
 

@@ -338,6 +338,11 @@ impl CloudTalkExecutor {
     }
 }
 
+/// Longest call-context item in a contact note. CloudTalk documents no note length
+/// (UNCONFIRMED); 500 characters an item keeps the note readable and well under any
+/// plausible limit.
+const NOTE_ITEM_MAX_CHARS: usize = 500;
+
 /// The note: the briefing in plain text, reference first (the next attempt finds it by it).
 fn note_text(
     req: &Request<'_>,
@@ -379,10 +384,60 @@ fn note_text(
         b.caller_name.as_deref().unwrap_or("name unknown"),
         number.unwrap_or("number unknown")
     ));
+    // The call around the trigger, one item a line ("Issue: …", "Prior calls: 2"…).
+    for item in b.context.present(NOTE_ITEM_MAX_CHARS) {
+        lines.push(format!("{}: {}", item.label, item.value));
+    }
     lines.push("Recorded by Escalator.".into());
     lines.join("\n")
 }
 
 fn signed(d: std::time::Duration) -> SignedDuration {
     SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use escalator_adapters::BriefingContext;
+
+    use super::*;
+
+    #[test]
+    fn the_note_carries_the_call_context_one_item_a_line() {
+        let target = Target {
+            team: "supervisor".into(),
+            destination: Destination::Queue {
+                id: "g1".into(),
+                name: None,
+            },
+        };
+        let briefing = Briefing {
+            reference: "ESC-1".into(),
+            tier: "supervisor".into(),
+            reason: "supervisor_request".into(),
+            quote: Some("Get me a manager".into()),
+            context: BriefingContext {
+                summary: Some(format!("My bill doubled. {}", "x".repeat(900))),
+                prior_calls: 2,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let req = Request {
+            target: &target,
+            number: None,
+            at: None,
+            briefing: &briefing,
+        };
+        let at = Timestamp::from_second(1_780_000_000).unwrap_or(Timestamp::UNIX_EPOCH);
+        let text = note_text(&req, None, None, at, at);
+        let issue = text
+            .lines()
+            .find(|l| l.starts_with("Issue: My bill doubled."))
+            .unwrap_or_default();
+        assert_eq!(issue.chars().count(), "Issue: ".len() + NOTE_ITEM_MAX_CHARS);
+        assert!(issue.ends_with('…'));
+        assert!(text.contains("\nPrior calls: 2\n"), "{text}");
+        assert!(text.ends_with("Recorded by Escalator."));
+    }
 }

@@ -251,6 +251,8 @@ pub(super) fn event_name(b: &Briefing) -> String {
     if let Some(q) = &b.quote {
         name.push_str(&format!(": \"{q}\""));
     }
+    // The issue after the words; the name keeps its share of the limit.
+    let name = escalator_adapters::briefing_text::with_issue(name, &b.context);
     name.chars().take(EVENT_NAME_MAX).collect()
 }
 
@@ -367,8 +369,14 @@ mod tests {
             event_name(&b),
             "escalation-supervisor ESC-1 supervisor_request: \"let me talk to your boss\""
         );
+        b.context.summary = Some("My bill doubled this month.".into());
+        assert_eq!(
+            event_name(&b),
+            "escalation-supervisor ESC-1 supervisor_request: \"let me talk to your boss\" | issue: My bill doubled this month."
+        );
         b.quote = Some("x".repeat(1000));
         assert_eq!(event_name(&b).chars().count(), EVENT_NAME_MAX);
+        assert!(event_name(&b).contains("issue: My bill"));
         assert!(is_call("InboundCall") && is_call("Progressive Workitem"));
         assert!(!is_call("InboundSMS") && !is_call("Chat"));
     }

@@ -97,6 +97,9 @@ pub struct CallbackRecord {
     pub caller_verified: Option<bool>,
     pub reason: String,
     pub quote: Option<String>,
+    /// What the call was about, from the briefing's issue summary (absent on commitments
+    /// recorded before the log kept it, and when the caller never said).
+    pub issue_summary: Option<String>,
     pub status: String,
     pub attempts: i64,
     pub window_start: Option<String>,
@@ -191,7 +194,8 @@ pub struct CallbackFilter {
 pub(super) const COLUMNS: &str =
     "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
-    window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id, region";
+    window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id, region,
+    issue_summary";
 
 pub(super) fn record(r: &AnyRow) -> CallbackRecord {
     CallbackRecord {
@@ -211,6 +215,7 @@ pub(super) fn record(r: &AnyRow) -> CallbackRecord {
         caller_verified: r.get::<Option<i64>, _>("caller_verified").map(|v| v != 0),
         reason: r.get("reason"),
         quote: r.get("quote"),
+        issue_summary: r.get("issue_summary"),
         status: r.get("status"),
         attempts: r.get("attempts"),
         window_start: r.get("window_start"),
@@ -243,9 +248,9 @@ impl Store {
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
                 zone, window_start, window_end, window_start_ms, window_end_ms, held_by,
-                platform_ref, region)
+                platform_ref, region, issue_summary)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $15,
-                $16, $17, $18, $19, $20, $21, $22, $23)
+                $16, $17, $18, $19, $20, $21, $22, $23, $24)
              ON CONFLICT (escalation_id) DO NOTHING",
         )
         .bind(&id)
@@ -271,6 +276,7 @@ impl Store {
         .bind(c.held_by)
         .bind(c.platform_ref)
         .bind(c.window.ok().map(|w| w.region.as_str()))
+        .bind(&c.briefing.context.summary)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -108,6 +108,11 @@ impl CueCard {
             None => format!("name unknown ({verified})"),
         };
         blocks.push(CueCardBlock::text("Caller", &caller));
+        // The call around the trigger: what it is about first, then the facts; only those
+        // the call gave, each within the field limit.
+        for item in briefing.context.present(FIELD_MAX) {
+            blocks.push(CueCardBlock::text(item.label, &item.value));
+        }
         Self {
             call_uuid: call_uuid.to_string(),
             title: bounded(
@@ -208,5 +213,40 @@ mod tests {
         assert!(blocks
             .iter()
             .any(|b| b["value"] == "Jane Doe (NOT verified)"));
+        assert!(!blocks.iter().any(|b| b["name"] == "Issue"));
+    }
+
+    #[test]
+    fn the_card_shows_the_call_context_within_the_field_limit() {
+        let mut b = briefing();
+        b.context = crate::BriefingContext {
+            summary: Some("Llamo por un cargo de <200 dólares> en mi factura.".into()),
+            recent_turns: vec!["w".repeat(3000)],
+            language: Some("es-MX".into()),
+            hold_seconds: Some(540),
+            ..Default::default()
+        };
+        let body = CueCard::briefing("uuid-1", &b, "Warm-transfer").body();
+        let blocks = body["content"].as_array().unwrap();
+        let value = |name: &str| {
+            blocks
+                .iter()
+                .find(|b| b["name"] == name)
+                .and_then(|b| b["value"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(
+            value("Issue"),
+            "Llamo por un cargo de ‹200 dólares› en mi factura."
+        );
+        assert_eq!(value("Language"), "es-MX");
+        assert_eq!(value("Longest hold (s)"), "540");
+        let turns = value("Recent turns");
+        assert_eq!(turns.chars().count(), FIELD_MAX);
+        assert!(turns.ends_with('…'));
+        assert!(blocks
+            .iter()
+            .all(|b| b["value"].as_str().unwrap_or_default().chars().count() <= FIELD_MAX + 7));
     }
 }

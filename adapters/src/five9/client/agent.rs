@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::session::{scalar, session_headers};
 use super::{path_id, Five9Client};
+use crate::briefing_text::{cut, joined};
 use crate::model::Briefing;
 use crate::outbound::{retry_after, CallError};
 
@@ -81,8 +82,11 @@ pub fn briefing_variables(group: &str, b: &Briefing) -> BTreeMap<String, String>
     vars
 }
 
-/// One line for the receiving agent: reference, tier, reason, verification, caller, and
-/// the quote last (it is the part cut when the line is too long).
+/// One line for the receiving agent: reference, tier, reason, verification, caller, then
+/// what the call is about (the issue summary), the caller's words that fired the trigger
+/// and the call's facts (HEARD, prior calls, amounts, hold, who is involved). The head is
+/// kept whole; the rest share what is left of [`BRIEFING_MAX_CHARS`] equally, each cut
+/// with an ellipsis, so a long quote does not push the issue out (or the other way).
 pub fn briefing_line(b: &Briefing) -> String {
     let mut parts = vec![b.reference.clone(), b.tier.clone(), b.reason.clone()];
     parts.push(
@@ -96,21 +100,47 @@ pub fn briefing_line(b: &Briefing) -> String {
     if let Some(name) = b.caller_name.as_deref().filter(|n| !n.trim().is_empty()) {
         parts.push(format!("caller: {}", name.trim()));
     }
-    if let Some(q) = b.quote.as_deref().filter(|q| !q.trim().is_empty()) {
-        parts.push(format!("said: \"{}\"", q.trim()));
-    }
-    let line = parts
+    let head = parts
         .into_iter()
         .filter(|p| !p.trim().is_empty())
         .collect::<Vec<_>>()
         .join(" | ");
-    if line.chars().count() <= BRIEFING_MAX_CHARS {
-        line
-    } else {
-        let mut cut: String = line.chars().take(BRIEFING_MAX_CHARS - 1).collect();
-        cut.push('…');
-        cut
+    let mut tail = Vec::new();
+    if let Some(s) = b
+        .context
+        .summary
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        tail.push(format!("issue: {}", s.trim()));
     }
+    if let Some(q) = b.quote.as_deref().filter(|q| !q.trim().is_empty()) {
+        tail.push(format!("said: \"{}\"", q.trim()));
+    }
+    let facts = b
+        .context
+        .present(BRIEFING_MAX_CHARS)
+        .into_iter()
+        .filter(|i| {
+            matches!(
+                i.key,
+                "involved" | "earlier" | "heard" | "priorCalls" | "amounts" | "holdSeconds"
+            )
+        })
+        .map(|i| format!("{}: {}", i.label.to_lowercase(), i.value))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !facts.is_empty() {
+        tail.push(facts);
+    }
+    if tail.is_empty() {
+        return cut(&head, BRIEFING_MAX_CHARS);
+    }
+    let room = BRIEFING_MAX_CHARS.saturating_sub(head.chars().count() + 3);
+    cut(
+        &format!("{head} | {}", joined(&tail, " | ", room)),
+        BRIEFING_MAX_CHARS,
+    )
 }
 
 /// Which call to act on. Whether the connector's `@Call.call_id@` is the Agent REST
@@ -429,6 +459,32 @@ mod tests {
         assert_eq!(line.chars().count(), BRIEFING_MAX_CHARS);
         assert!(line.starts_with("ESC-7 | hard_stop | legal threat | verification unknown"));
         assert!(!briefing_variables("G", &long).contains_key("G.CallerVerified"));
+    }
+
+    #[test]
+    fn the_briefing_line_carries_the_issue_and_the_facts_within_the_limit() {
+        let mut b = briefing();
+        b.context = crate::BriefingContext {
+            summary: Some("I'm calling about my bill, it doubled.".into()),
+            prior_calls: 2,
+            heard_given: true,
+            amounts: vec!["$600".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            briefing_line(&b),
+            "ESC-7 | hard_stop | legal threat | caller NOT verified | caller: Dana | issue: I'm \
+             calling about my bill, it doubled. | said: \"I'm calling my attorney\" | heard \
+             given: yes, prior calls: 2, amounts: $600"
+        );
+        b.quote = Some("q".repeat(1000));
+        b.context.summary = Some("my bill ".repeat(100));
+        let line = briefing_line(&b);
+        assert_eq!(line.chars().count(), BRIEFING_MAX_CHARS);
+        // Both long parts keep a share; the short facts stay whole.
+        assert!(line.contains("issue: my bill my bill"), "{line}");
+        assert!(line.contains("said: \"qqqq"), "{line}");
+        assert!(line.contains("prior calls: 2, amounts: $600"), "{line}");
     }
 
     #[test]

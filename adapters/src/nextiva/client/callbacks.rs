@@ -159,12 +159,24 @@ fn phone(number: &str, format: PhoneFormat) -> Result<String, CallError> {
     }
 }
 
+/// Longest note written to a callback lead (NCC documents no limit: UNCONFIRMED).
+pub const NOTE_MAX_CHARS: usize = 1000;
+
+/// The lead's note: reference, tier and reason, the caller's words, then the call's
+/// context ("Issue: … | Prior calls: 2 | …"); the context is cut first.
 fn briefing_line(b: &Briefing) -> String {
     let mut line = format!("{} [{}] {}", b.reference, b.tier, b.reason);
     if let Some(q) = &b.quote {
         line.push_str(&format!(" - \"{q}\""));
     }
-    line.chars().take(1000).collect()
+    let head = crate::briefing_text::cut(&line, NOTE_MAX_CHARS);
+    let room = NOTE_MAX_CHARS.saturating_sub(head.chars().count() + 3);
+    let context = b.context.line(room);
+    if context.is_empty() {
+        head
+    } else {
+        format!("{head} | {context}")
+    }
 }
 
 /// What a lead upsert answered. The shape is undocumented: ids are collected from
@@ -381,6 +393,28 @@ mod tests {
         let plain = LeadFields::default().render(&lead).unwrap();
         assert_eq!(plain.0["phone"], "+1 (239) 999-9999");
         assert!(!plain.0.contains_key("contactId"));
+    }
+
+    #[test]
+    fn the_note_carries_the_call_context_within_its_limit() {
+        let mut b = briefing();
+        b.context = crate::BriefingContext {
+            summary: Some("I'm calling about my claim, it was denied.".into()),
+            prior_calls: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            briefing_line(&b),
+            "ESC-1 [legal] legal threat - \"my lawyer\" | Issue: I'm calling about my claim, it \
+             was denied. | Prior calls: 2"
+        );
+        b.quote = Some("q".repeat(2000));
+        b.context.summary = Some("s".repeat(2000));
+        assert_eq!(briefing_line(&b).chars().count(), NOTE_MAX_CHARS);
+        b.quote = Some("q".repeat(900));
+        let line = briefing_line(&b);
+        assert!(line.chars().count() <= NOTE_MAX_CHARS);
+        assert!(line.contains("| Issue: sss"), "{line}");
     }
 
     #[test]

@@ -98,8 +98,39 @@ pub fn briefing_fields(b: &Briefing) -> Vec<ContextField> {
             n,
         ));
     }
+    // The call around the trigger: the issue first (what the call is about), then the
+    // facts; only those the call gave.
+    for item in b.context.present(CONTEXT_FIELD_MAX_CHARS) {
+        let (name, tooltip) = match item.key {
+            "summary" => (
+                "issue_summary",
+                "What the call is about, in the caller's own earlier words",
+            ),
+            "involved" => ("involved", "Who is already on the call"),
+            "earlier" => ("earlier_escalations", "Earlier escalations on this call"),
+            "heard" => (
+                "heard_given",
+                "HEARD guidance was already given to the agent",
+            ),
+            "priorCalls" => ("prior_calls", "Earlier calls from this number"),
+            "amounts" => ("amounts", "Amounts named on the call, verbatim"),
+            "holdSeconds" => ("hold_seconds", "The longest hold on the call, in seconds"),
+            "language" => ("caller_language", "The caller's language"),
+            "agent" => ("agent", "The agent who had the call"),
+            _ => (
+                "recent_turns",
+                "The caller's last turns before the escalation",
+            ),
+        };
+        fields.push(ContextField::text(name, item.label, tooltip, &item.value));
+    }
     fields
 }
+
+/// Longest value of a call-context field (issue, recent turns…). Talkdesk documents no
+/// limit for callback context fields (UNCONFIRMED); 255 characters is what a card shows
+/// without scrolling on most platforms, and what the other fields stay under.
+pub const CONTEXT_FIELD_MAX_CHARS: usize = 255;
 
 /// `POST /calls/callback`: Talkdesk offers the callback to agents like an incoming call,
 /// then dials the contact.
@@ -343,9 +374,66 @@ fn nonempty(what: &str, v: &str) -> Result<(), CallError> {
 /// One line for a callback's description.
 fn briefing_line(b: &Briefing) -> String {
     let mut line = format!("{}: {}", b.reference, b.reason);
+    if let Some(s) = b
+        .context
+        .summary
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        line.push_str(&format!(". Issue: {}", s.trim()));
+    }
     if let Some(q) = b.quote.as_deref().filter(|q| !q.trim().is_empty()) {
         line.push_str(&format!(". Caller said: \"{q}\""));
     }
     line.push_str(&format!(". Caller verified: {}", verified_text(b.verified)));
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BriefingContext;
+
+    fn briefing(context: BriefingContext) -> Briefing {
+        Briefing {
+            reference: "ESC-1".into(),
+            tier: "supervisor".into(),
+            reason: "supervisor_request".into(),
+            quote: Some("Get me a manager".into()),
+            context,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_call_context_is_shown_as_fields_within_the_limit() {
+        let b = briefing(BriefingContext {
+            summary: Some(format!("My bill doubled. {}", "blah ".repeat(200))),
+            recent_turns: vec!["It doubled.".into(), "Get me a manager".into()],
+            prior_calls: 3,
+            amounts: vec!["$600".into()],
+            ..Default::default()
+        });
+        let fields = briefing_fields(&b);
+        let get = |n: &str| fields.iter().find(|f| f.name == n).map(|f| f.value.clone());
+        let issue = get("issue_summary").unwrap_or_default();
+        assert!(issue.starts_with("My bill doubled."), "{issue}");
+        assert_eq!(issue.chars().count(), CONTEXT_FIELD_MAX_CHARS);
+        assert!(issue.ends_with('…'));
+        assert_eq!(
+            get("recent_turns").as_deref(),
+            Some("\"It doubled.\" / \"Get me a manager\"")
+        );
+        assert_eq!(get("prior_calls").as_deref(), Some("3"));
+        assert_eq!(get("amounts").as_deref(), Some("$600"));
+        assert_eq!(get("heard_given"), None);
+        assert!(fields.iter().all(
+            |f| f.value.chars().count() <= CONTEXT_FIELD_MAX_CHARS || f.name == "caller_quote"
+        ));
+        assert!(briefing_line(&b).starts_with("ESC-1: supervisor_request. Issue: My bill doubled."));
+        // Without context: the fields as before.
+        assert!(briefing_fields(&briefing(BriefingContext::default()))
+            .iter()
+            .all(|f| f.name != "issue_summary"));
+    }
 }
