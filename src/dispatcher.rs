@@ -300,8 +300,8 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// A callback booked while the caller is still on the line: the agent is given its
-    /// reference, owner and window to say, where the platform shows the agent guidance.
+    /// A callback booked while the caller is still on the line with an agent: the agent is
+    /// given its reference, owner and window to say, where the platform shows guidance.
     async fn callback_told(&self, action: &ClaimedAction) -> Vec<(Action, Duration)> {
         let (Action::NamedCallback { briefing, .. } | Action::ScheduleCallback { briefing, .. }) =
             &action.action
@@ -315,7 +315,7 @@ impl Dispatcher {
         let live = store
             .session(action.vendor, &action.call_id)
             .await
-            .is_ok_and(|s| !s.ended);
+            .is_ok_and(|s| !s.ended && s.agent_connected);
         if !live {
             return Vec::new();
         }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use escalator_adapters::outbound::CallError;
-use escalator_adapters::{Action, Briefing, Target};
+use escalator_adapters::{Action, AlertReason, Briefing, Target};
 use serde_json::Value;
 
 use super::{AlertSink, Done, Outcome, Report};
@@ -13,6 +13,9 @@ use crate::store::{ArmedState, ClaimedAction, NewCallback, Store};
 
 /// Progress key: when the armed answer lapses (epoch ms).
 const ARMED_UNTIL: &str = "armed_until_ms";
+/// Progress key: how often an alert waited for its callback's owner.
+const OWNER_WAITS: &str = "owner_waits";
+const MAX_OWNER_WAITS: u64 = 10;
 
 pub struct LocalExecutor {
     store: Store,
@@ -86,7 +89,10 @@ impl LocalExecutor {
                     .await
             }
             Action::NamedCallback { .. } => self.named_callback(claimed, report).await,
-            Action::SupervisorAlert { .. } => self.alerts.send(&claimed.action, report).await,
+            Action::SupervisorAlert { .. } => match self.with_callback_owner(claimed).await {
+                Ok(alert) => self.alerts.send(&alert, report).await,
+                Err(wait) => return wait,
+            },
             other => Err(CallError::Unactionable(format!(
                 "{} is carried out on the platform",
                 other.kind()
@@ -95,6 +101,69 @@ impl LocalExecutor {
         match result {
             Ok(done) => Outcome::Done(done),
             Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    /// An alert that goes with a callback names the callback's owner as the log recorded
+    /// it (the agent's supervisor or the roster's least loaded may differ from the team's
+    /// configured owner). While the callback is still being recorded, the alert waits a
+    /// little, a bounded number of times, then goes with the configured owner.
+    async fn with_callback_owner(&self, claimed: &mut ClaimedAction) -> Result<Action, Outcome> {
+        let mut alert = claimed.action.clone();
+        let Action::SupervisorAlert {
+            reason,
+            owner,
+            summary,
+            briefing,
+            ..
+        } = &mut alert
+        else {
+            return Ok(alert);
+        };
+        if !matches!(
+            reason,
+            AlertReason::CallbackInsteadOfTransfer
+                | AlertReason::ChainExhausted
+                | AlertReason::TransferUnanswered
+        ) {
+            return Ok(alert);
+        }
+        match self.store.callback(&briefing.reference).await {
+            Ok(Some(cb)) if cb.owner.is_some() && cb.owner != *owner => {
+                let configured = owner
+                    .as_deref()
+                    .unwrap_or("no owner configured: assign one")
+                    .to_string();
+                let recorded = cb.owner.clone().unwrap_or_default();
+                *summary = summary.replace(
+                    &format!("Owner: {configured}."),
+                    &format!("Owner: {recorded}."),
+                );
+                *owner = cb.owner;
+                Ok(alert)
+            }
+            Ok(Some(_)) => Ok(alert),
+            Ok(None) => {
+                let waited = claimed
+                    .progress
+                    .get(OWNER_WAITS)
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                if waited >= MAX_OWNER_WAITS {
+                    return Ok(alert);
+                }
+                claimed
+                    .progress
+                    .insert(OWNER_WAITS.into(), (waited + 1).into());
+                Err(Outcome::Wait(
+                    Duration::from_millis(500),
+                    "waiting for the callback's owner to be recorded".into(),
+                ))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the callback's owner could not be read; alerting with the configured one");
+                Ok(alert)
+            }
         }
     }
 

@@ -442,3 +442,35 @@ async fn a_callback_without_an_issue_stated_has_no_summary() {
     let cb = app.store.callback(&reference).await.unwrap().unwrap();
     assert_eq!(cb.issue_summary, None);
 }
+
+#[tokio::test]
+async fn the_alert_names_the_owner_the_callback_log_recorded() {
+    let alerts = wiremock::MockServer::start().await;
+    mount_alert_webhook(&alerts).await;
+    let app = spawn_app_with(Options {
+        configure: Some(Box::new(|c: &mut escalator::config::Config| {
+            let legal = c.teams.get_mut("legal").expect("legal team");
+            // The roster decides the owner, not the team's configured `callback_owner`.
+            legal.roster = vec!["Ana Lima".into()];
+        })),
+        api_secrets: vec![alert_webhook_secret(&alerts)],
+        ..Options::default()
+    })
+    .await;
+    let reference = committed(&app, "call-owner").await;
+    app.wait_for_actions_on(Vendor::Standard, "call-owner", |rows| {
+        rows.iter()
+            .any(|a| a.kind == "alert_chain_exhausted" && a.status == "succeeded")
+    })
+    .await;
+    let cb = app.store.callback(&reference).await.unwrap().unwrap();
+    assert_eq!(cb.owner.as_deref(), Some("Ana Lima"));
+    let sent = alerts_received(&alerts).await;
+    let alert = sent
+        .iter()
+        .find(|a| a["escalator"]["reason"] == "chain_exhausted")
+        .expect("chain_exhausted alert");
+    assert_eq!(alert["escalator"]["owner"], "Ana Lima", "{alert:#}");
+    let text = alert["text"].as_str().unwrap();
+    assert!(text.contains("Owner: Ana Lima."), "{text}");
+}

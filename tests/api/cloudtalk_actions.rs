@@ -222,6 +222,14 @@ fn done(kind: &'static str) -> impl Fn(&[ActionRow]) -> bool {
     }
 }
 
+/// The action of `kind` was carried out or given up on.
+fn tried(kind: &'static str) -> impl Fn(&[ActionRow]) -> bool {
+    move |rows| {
+        rows.iter()
+            .any(|a| a.kind == kind && matches!(a.status.as_str(), "succeeded" | "failed" | "dead"))
+    }
+}
+
 async fn steps_of(app: &TestApp, rows: &[ActionRow], kind: &str) -> Vec<(i64, String, String)> {
     let action = rows.iter().find(|a| a.kind == kind).expect(kind);
     app.store
@@ -395,7 +403,8 @@ async fn when_every_cloudtalk_action_fails_a_named_callback_is_logged_and_a_supe
     let alerts = MockServer::start().await;
     mount_alert_webhook(&alerts).await;
     let app = spawn(&ct, Some(&alerts)).await;
-    mount_cue_card(&ct, 403, 1).await;
+    // The transfer instruction, then (refused as well) what to tell the caller about the callback.
+    mount_cue_card(&ct, 403, 2).await;
     // The contact CloudTalk named on the call refuses the note: the key lacks the right.
     Mock::given(method("PUT"))
         .and(path(format!("/api/notes/add/{CONTACT}.json")))
@@ -409,7 +418,9 @@ async fn when_every_cloudtalk_action_fails_a_named_callback_is_logged_and_a_supe
     let reference = caller_says(&app, "utt-1", THREAT).await;
     let rows = app
         .wait_for_actions_on(Vendor::Cloudtalk, UUID, |rows| {
-            done("named_callback")(rows) && done("alert_chain_exhausted")(rows)
+            done("named_callback")(rows)
+                && done("alert_chain_exhausted")(rows)
+                && tried("agent_guidance_callback")(rows)
         })
         .await;
     for kind in ["assisted_transfer", "schedule_callback"] {
@@ -479,7 +490,8 @@ async fn a_call_cloudtalk_cannot_see_yet_gets_its_cue_card_once_it_can() {
 async fn a_rate_limited_note_and_a_failing_tag_write_are_each_applied_once() {
     let ct = CloudTalk::start().await;
     let app = spawn(&ct, None).await;
-    mount_cue_card(&ct, 400, 1).await;
+    // The transfer instruction, then (refused as well) what to tell the caller about the callback.
+    mount_cue_card(&ct, 400, 2).await;
     let note_path = format!("/api/notes/add/{CONTACT}.json");
     let reset = jiff::Timestamp::now().as_second() + 1;
     Mock::given(method("PUT"))
@@ -520,7 +532,9 @@ async fn a_rate_limited_note_and_a_failing_tag_write_are_each_applied_once() {
     intake(&app, "answered.json", true).await;
     caller_says(&app, "utt-1", THREAT).await;
     let rows = app
-        .wait_for_actions_on(Vendor::Cloudtalk, UUID, done("schedule_callback"))
+        .wait_for_actions_on(Vendor::Cloudtalk, UUID, |rows| {
+            done("schedule_callback")(rows) && tried("agent_guidance_callback")(rows)
+        })
         .await;
     let steps: Vec<String> = steps_of(&app, &rows, "schedule_callback")
         .await

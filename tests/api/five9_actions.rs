@@ -273,7 +273,8 @@ async fn a_legal_threat_briefs_the_call_then_consults_the_legal_skill_once() {
 async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
-    mount_variables(&f.five9, 1).await;
+    // The briefing, then what to tell the caller about the callback booked while they wait.
+    mount_variables(&f.five9, 2).await;
     mount_transfer(
         &f.five9,
         "skill-legal",
@@ -284,7 +285,12 @@ async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
     mount_add_record(&f.five9, list_import_result(1, 0)).await;
 
     f.caller_says(THREAT).await;
-    let rows = f.wait(has("schedule_callback", "succeeded")).await;
+    let rows = f
+        .wait(|rows| {
+            has("schedule_callback", "succeeded")(rows)
+                && has("agent_guidance_callback", "succeeded")(rows)
+        })
+        .await;
     let status = |kind: &str| {
         rows.iter()
             .find(|a| a.kind == kind)
@@ -330,7 +336,8 @@ async fn a_refused_consult_falls_back_to_a_callback_on_the_dialing_list() {
 async fn when_every_five9_action_fails_a_named_callback_is_logged_and_a_supervisor_alerted() {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
-    mount_variables(&f.five9, 1).await;
+    // The briefing, then what to tell the caller about the callback booked while they wait.
+    mount_variables(&f.five9, 2).await;
     mount_transfer(
         &f.five9,
         "skill-legal",
@@ -349,6 +356,7 @@ async fn when_every_five9_action_fails_a_named_callback_is_logged_and_a_supervis
         .wait(|rows| {
             has("named_callback", "succeeded")(rows)
                 && has("alert_chain_exhausted", "succeeded")(rows)
+                && has("agent_guidance_callback", "succeeded")(rows)
         })
         .await;
     for kind in ["warm_transfer", "schedule_callback"] {
@@ -481,7 +489,7 @@ async fn a_transfer_with_an_unknown_outcome_is_reconciled_not_repeated() {
 async fn a_tiers_refused_consult_is_never_cold_transferred_it_becomes_a_callback() {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
-    mount_variables(&f.five9, 1).await;
+    mount_variables(&f.five9, 2).await;
     mount_transfer(
         &f.five9,
         "skill-supervisor",
@@ -500,7 +508,12 @@ async fn a_tiers_refused_consult_is_never_cold_transferred_it_becomes_a_callback
     mount_add_record(&f.five9, list_import_result(1, 0)).await;
 
     f.caller_says("Can I please speak to a manager").await;
-    let rows = f.wait(has("schedule_callback", "succeeded")).await;
+    let rows = f
+        .wait(|rows| {
+            has("schedule_callback", "succeeded")(rows)
+                && has("agent_guidance_callback", "succeeded")(rows)
+        })
+        .await;
     assert!(rows.iter().all(|a| a.kind != "blind_transfer"), "{rows:#?}");
     assert!(rows.iter().any(|a| a.kind == "alert_callback"), "{rows:#?}");
     let escalation = &f.app.store.escalations(Vendor::Five9, CALL).await.unwrap()[0];
@@ -572,7 +585,8 @@ async fn an_agent_without_credentials_moves_the_chain_on_and_names_the_variable(
 async fn callback_on_the_dialing_list() -> (Five9, escalator::store::CallbackRecord) {
     let f = start(&format!("{AGENT}:agent:pw")).await;
     mount_session(&f.five9).await;
-    mount_variables(&f.five9, 1).await;
+    // The briefing, then what to tell the caller about the callback booked while they wait.
+    mount_variables(&f.five9, 2).await;
     mount_transfer(
         &f.five9,
         "skill-legal",
@@ -582,7 +596,11 @@ async fn callback_on_the_dialing_list() -> (Five9, escalator::store::CallbackRec
     .await;
     mount_add_record(&f.five9, list_import_result(1, 0)).await;
     f.caller_says(THREAT).await;
-    f.wait(has("schedule_callback", "succeeded")).await;
+    f.wait(|rows| {
+        has("schedule_callback", "succeeded")(rows)
+            && has("agent_guidance_callback", "succeeded")(rows)
+    })
+    .await;
     let cb = f.app.store.callbacks(1).await.unwrap().remove(0);
     (f, cb)
 }

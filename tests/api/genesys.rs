@@ -222,6 +222,8 @@ async fn a_refused_consult_falls_back_to_a_named_callback() {
                 .any(|a| a.kind == "alert_callback" && a.status == "succeeded")
         })
         .await;
+    // No agent has the call yet (it is in a flow): nobody to tell the caller, so no
+    // guidance about the callback.
     assert_eq!(alert.len(), 4, "{alert:#?}");
 
     let escalation = &app.store.escalations(Vendor::Genesys, CID).await.unwrap()[0];
