@@ -28,6 +28,10 @@ pub struct CallSession {
     /// The platform's latest sentiment score, when it sends one.
     #[serde(default)]
     pub sentiment: Option<f64>,
+    /// When that score was measured (its event's time): a score older than the playbook's
+    /// `sentiment_max_age_seconds` before an utterance says nothing about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_at: Option<Timestamp>,
     #[serde(default)]
     pub anger: AngerState,
     #[serde(default)]
@@ -42,6 +46,25 @@ pub struct CallSession {
     /// each is asked once.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub semantic_reviews: BTreeSet<String>,
+    /// Who holds the call after a transfer was answered (a supervisor or a specialist may
+    /// grant what the agent could not); `None` while the first agent has it. Set by the
+    /// transfer's lifecycle, read by the playbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<Tier>,
+    /// A self-harm phrase heard in a partial transcript, which never acts by itself: if
+    /// the call ends before self-harm fires on a final, the call is flagged for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_self_harm: Option<PartialHit>,
+}
+
+/// A phrase heard only in a partial transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialHit {
+    pub rule_id: String,
+    /// The partial utterance, verbatim.
+    pub quote: String,
+    pub utterance_id: String,
+    pub at: Timestamp,
 }
 
 /// HEARD first, then count the customer turns in which the anger did not fall.
@@ -80,7 +103,10 @@ impl CallSession {
         match &event.kind {
             EventKind::CallEnded { .. } => self.ended = true,
             EventKind::AgentConnected { .. } => self.agent_connected = true,
-            EventKind::Sentiment { score, .. } => self.sentiment = Some(*score),
+            EventKind::Sentiment { score, .. } => {
+                self.sentiment = Some(*score);
+                self.sentiment_at = Some(event.occurred_at);
+            }
             EventKind::HoldStarted => self.hold_started_at = Some(event.occurred_at),
             EventKind::HoldEnded { held_ms } => {
                 let started = self.hold_started_at.take();
@@ -92,6 +118,18 @@ impl CallSession {
             }
             _ => {}
         }
+    }
+
+    /// The platform's sentiment score if it was measured no more than `max_age_s` seconds
+    /// before `at` (a score sent before its time was kept has no age and counts as fresh).
+    pub fn fresh_sentiment(&self, at: Timestamp, max_age_s: u64) -> Option<f64> {
+        let score = self.sentiment?;
+        let Some(measured) = self.sentiment_at else {
+            return Some(score);
+        };
+        let age_ms = at.as_millisecond() - measured.as_millisecond();
+        let max_ms = i64::try_from(max_age_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        (age_ms <= max_ms).then_some(score)
     }
 
     /// How long the caller has been (or just was) on hold, as of `now`.

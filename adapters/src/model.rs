@@ -273,6 +273,12 @@ pub enum AlertReason {
     /// The semantic layer thinks a category may apply but is not sure enough to escalate:
     /// a supervisor listens in and decides; the call is flagged for review.
     SemanticReview,
+    /// A hard-stop heard with (or after) a stronger one that already has the call: its own
+    /// team is told at once, and nobody else is transferred.
+    SecondHardStop,
+    /// A self-harm phrase was heard only in a partial transcript and the call ended before
+    /// it was confirmed: the caller may be at risk; someone must follow up.
+    CallEndedAtRisk,
 }
 
 impl AlertReason {
@@ -282,6 +288,8 @@ impl AlertReason {
             AlertReason::ChainExhausted => "chain_exhausted",
             AlertReason::CallerAtRisk => "caller_at_risk",
             AlertReason::SemanticReview => "semantic_review",
+            AlertReason::SecondHardStop => "second_hard_stop",
+            AlertReason::CallEndedAtRisk => "call_ended_at_risk",
         }
     }
 }
@@ -396,6 +404,8 @@ impl Action {
                 AlertReason::ChainExhausted => "alert_chain_exhausted",
                 AlertReason::CallerAtRisk => "alert_caller_at_risk",
                 AlertReason::SemanticReview => "alert_semantic_review",
+                AlertReason::SecondHardStop => "alert_second_hard_stop",
+                AlertReason::CallEndedAtRisk => "alert_call_ended_at_risk",
             },
             Action::ScheduleCallback { .. } => "schedule_callback",
             Action::AttachBriefing { .. } => "attach_briefing",
