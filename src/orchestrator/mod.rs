@@ -868,9 +868,10 @@ mod tests {
 
     #[test]
     fn the_playbooks_review_rates_decide_which_escalations_are_flagged() {
-        let text = crate::playbook::file::DEFAULT_PLAYBOOK
-            .replace("supervisor_request = 25\n", "supervisor_request = 100\n")
-            .replace("supervisor_tier = 20\n", "supervisor_tier = 0\n");
+        let text = crate::playbook::file::DEFAULT_PLAYBOOK.replace(
+            "[review]\nhard_stop = 100\n",
+            "[review]\nhard_stop = 100\nsupervisor_request = 100\nsupervisor_tier = 0\n",
+        );
         let engine = Engine::from_text("p.toml", &text).expect("valid");
         let o = Orchestrator::new(PlaybookHandle::new(engine, BTreeMap::new()), 5)
             .with_review_sample(100);
