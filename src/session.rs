@@ -140,3 +140,36 @@ impl CallSession {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_stored_before_these_fields_still_load() {
+        let old: CallSession =
+            serde_json::from_str(r#"{"sentiment": -0.7, "prior_calls": 2}"#).expect("loads");
+        assert_eq!(old.held_by, None);
+        assert_eq!(old.sentiment_at, None);
+        assert_eq!(old.partial_self_harm, None);
+        // A score kept before its time was: counted as fresh, as it was before.
+        assert_eq!(old.fresh_sentiment(Timestamp::UNIX_EPOCH, 30), Some(-0.7));
+        let held: CallSession =
+            serde_json::from_str(r#"{"held_by": "supervisor"}"#).expect("loads");
+        assert_eq!(held.held_by, Some(Tier::Supervisor));
+    }
+
+    #[test]
+    fn a_score_is_fresh_up_to_the_max_age_before_the_utterance() {
+        let at = |s: i64| Timestamp::from_second(1_770_000_000 + s).expect("time");
+        let session = CallSession {
+            sentiment: Some(-0.9),
+            sentiment_at: Some(at(0)),
+            ..CallSession::default()
+        };
+        assert_eq!(session.fresh_sentiment(at(30), 30), Some(-0.9));
+        assert_eq!(session.fresh_sentiment(at(31), 30), None);
+        // Measured after the utterance (delivered out of order): it describes the turn.
+        assert_eq!(session.fresh_sentiment(at(-5), 30), Some(-0.9));
+    }
+}
