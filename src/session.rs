@@ -33,6 +33,10 @@ pub struct CallSession {
     /// The platform's latest sentiment score, when it sends one.
     #[serde(default)]
     pub sentiment: Option<f64>,
+    /// When that score was measured (its event's time): a score older than the playbook's
+    /// `sentiment_max_age_seconds` before an utterance says nothing about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_at: Option<Timestamp>,
     #[serde(default)]
     pub anger: AngerState,
     #[serde(default)]
@@ -73,6 +77,10 @@ pub struct CallSession {
     /// The caller's language, as their latest turn that named one said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// A self-harm phrase heard in a partial transcript, which never acts by itself: if
+    /// the call ends before self-harm fires on a final, the call is flagged for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_self_harm: Option<PartialHit>,
 }
 
 /// One escalation decided on the call, as later briefings tell it.
@@ -106,6 +114,16 @@ pub struct Turn {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+}
+
+/// A phrase heard only in a partial transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialHit {
+    pub rule_id: String,
+    /// The partial utterance, verbatim.
+    pub quote: String,
+    pub utterance_id: String,
+    pub at: Timestamp,
 }
 
 /// HEARD first, then count the customer turns in which the anger did not fall.
@@ -152,7 +170,10 @@ impl CallSession {
                 }
             }
             EventKind::Utterance(u) if u.is_final => self.keep_utterance(u, event.occurred_at),
-            EventKind::Sentiment { score, .. } => self.sentiment = Some(*score),
+            EventKind::Sentiment { score, .. } => {
+                self.sentiment = Some(*score);
+                self.sentiment_at = Some(event.occurred_at);
+            }
             EventKind::HoldStarted => self.hold_started_at = Some(event.occurred_at),
             EventKind::HoldEnded { held_ms } => {
                 let started = self.hold_started_at.take();
@@ -212,6 +233,18 @@ impl CallSession {
     /// gap between them when the call was longer than both).
     pub fn caller_turns(&self) -> impl Iterator<Item = &Turn> {
         self.opening_turns.iter().chain(&self.recent_turns)
+    }
+
+    /// The platform's sentiment score if it was measured no more than `max_age_s` seconds
+    /// before `at` (a score sent before its time was kept has no age and counts as fresh).
+    pub fn fresh_sentiment(&self, at: Timestamp, max_age_s: u64) -> Option<f64> {
+        let score = self.sentiment?;
+        let Some(measured) = self.sentiment_at else {
+            return Some(score);
+        };
+        let age_ms = at.as_millisecond() - measured.as_millisecond();
+        let max_ms = i64::try_from(max_age_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        (age_ms <= max_ms).then_some(score)
     }
 
     /// How long the caller has been (or just was) on hold, as of `now`.
@@ -448,5 +481,38 @@ mod verified_tests {
         // An event that says nothing about it leaves it as it was.
         s.apply(&event(EventKind::HoldStarted));
         assert_eq!(s.caller.verified, Some(false));
+    }
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+
+    #[test]
+    fn sessions_stored_before_these_fields_still_load() {
+        let old: CallSession =
+            serde_json::from_str(r#"{"sentiment": -0.7, "prior_calls": 2}"#).expect("loads");
+        assert_eq!(old.held_by, None);
+        assert_eq!(old.sentiment_at, None);
+        assert_eq!(old.partial_self_harm, None);
+        // A score kept before its time was: counted as fresh, as it was before.
+        assert_eq!(old.fresh_sentiment(Timestamp::UNIX_EPOCH, 30), Some(-0.7));
+        let held: CallSession =
+            serde_json::from_str(r#"{"held_by": "supervisor"}"#).expect("loads");
+        assert_eq!(held.held_by, Some(Tier::Supervisor));
+    }
+
+    #[test]
+    fn a_score_is_fresh_up_to_the_max_age_before_the_utterance() {
+        let at = |s: i64| Timestamp::from_second(1_770_000_000 + s).expect("time");
+        let session = CallSession {
+            sentiment: Some(-0.9),
+            sentiment_at: Some(at(0)),
+            ..CallSession::default()
+        };
+        assert_eq!(session.fresh_sentiment(at(30), 30), Some(-0.9));
+        assert_eq!(session.fresh_sentiment(at(31), 30), None);
+        // Measured after the utterance (delivered out of order): it describes the turn.
+        assert_eq!(session.fresh_sentiment(at(-5), 30), Some(-0.9));
     }
 }

@@ -48,7 +48,7 @@ impl Call {
         for t in &decision.triggers {
             self.session.fired.insert(t.kind.as_str().to_string());
         }
-        if !decision.is_guidance_only() {
+        if decision.opens_escalation() {
             self.session.escalation = Some(escalator::session::OpenEscalation {
                 id: format!("x{}", self.n),
                 reference: "ESC-TEST".into(),
@@ -105,13 +105,13 @@ fn anger_that_falls_after_heard_does_not_escalate() {
 }
 
 #[test]
-fn platform_sentiment_replaces_lexical_cues_where_present() {
+fn platform_sentiment_decides_when_the_words_say_nothing_and_angry_words_outrank_it() {
     let mut call = Call::new();
     call.event(EventKind::Sentiment {
         score: -0.8,
         trend: None,
     });
-    // No angry words, but the platform says the caller is very negative.
+    // No angry words, but the platform measured the caller very negative 10 s ago.
     let d = call
         .customer("I called yesterday about the same bill")
         .unwrap();
@@ -120,8 +120,11 @@ fn platform_sentiment_replaces_lexical_cues_where_present() {
         score: 0.4,
         trend: None,
     });
-    // Angry words no longer count: the platform's score rules.
+    // Angry words count whatever the score says: two more angry turns after HEARD bring in
+    // a supervisor even though the platform calls the caller positive.
     assert!(call.customer("this is ridiculous").is_none());
+    let d = call.customer("honestly this is unacceptable").unwrap();
+    assert_eq!(d.primary().kind, TriggerKind::SustainedAnger);
 }
 
 #[test]
@@ -252,13 +255,18 @@ fn a_long_hold_brings_in_a_supervisor() {
 }
 
 #[test]
-fn a_repeat_caller_is_brought_to_a_supervisor_when_an_agent_connects() {
+fn a_repeat_caller_is_flagged_to_the_agent_when_an_agent_connects_not_escalated() {
     let mut call = Call::new();
     call.session.prior_calls = 2;
     let d = call
         .event(EventKind::AgentConnected { agent_id: None })
         .unwrap();
     assert_eq!(d.primary().kind, TriggerKind::RepeatContact);
+    assert_eq!(d.tier, Tier::Agent);
+    assert!(d.guidance.as_deref().unwrap().contains("2 earlier calls"));
+    assert!(call.session.escalation.is_none());
+    let d = call.customer("get me a manager").unwrap();
+    assert_eq!(d.primary().kind, TriggerKind::SupervisorRequest);
     let mut first_time = Call::new();
     first_time.session.prior_calls = 1;
     assert!(first_time

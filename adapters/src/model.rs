@@ -328,6 +328,12 @@ pub enum AlertReason {
     /// A consult was placed but nobody answered in time, or the caller hung up while it
     /// rang: the caller is owed a callback (or, for self-harm, a person now).
     TransferUnanswered,
+    /// A hard-stop heard with (or after) a stronger one that already has the call: its own
+    /// team is told at once, and nobody else is transferred.
+    SecondHardStop,
+    /// A self-harm phrase was heard only in a partial transcript and the call ended before
+    /// it was confirmed: the caller may be at risk; someone must follow up.
+    CallEndedAtRisk,
 }
 
 impl AlertReason {
@@ -338,6 +344,8 @@ impl AlertReason {
             AlertReason::CallerAtRisk => "caller_at_risk",
             AlertReason::SemanticReview => "semantic_review",
             AlertReason::TransferUnanswered => "transfer_unanswered",
+            AlertReason::SecondHardStop => "second_hard_stop",
+            AlertReason::CallEndedAtRisk => "call_ended_at_risk",
         }
     }
 }
@@ -484,6 +492,8 @@ impl Action {
                 AlertReason::CallerAtRisk => "alert_caller_at_risk",
                 AlertReason::SemanticReview => "alert_semantic_review",
                 AlertReason::TransferUnanswered => "alert_transfer_unanswered",
+                AlertReason::SecondHardStop => "alert_second_hard_stop",
+                AlertReason::CallEndedAtRisk => "alert_call_ended_at_risk",
             },
             Action::ConfirmTransfer { .. } => "confirm_transfer",
             Action::ScheduleCallback { .. } => "schedule_callback",

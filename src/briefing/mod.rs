@@ -108,6 +108,8 @@ mod tests {
                 semantic: None,
             }],
             guidance: None,
+            mode: Default::default(),
+            secondary: Vec::new(),
             crisis_line: None,
         }
     }

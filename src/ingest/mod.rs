@@ -253,7 +253,13 @@ impl Pipeline {
                     scoring,
                     |session, event, scored| {
                         let decision = playbook.decide_scored(session, event, scored)?;
-                        Some(self.0.orchestrator.plan_routed(decision))
+                        let orchestrator = &self.0.orchestrator;
+                        // Alerts and reviews are sent as usual; the flow routes the rest.
+                        Some(if decision.mode.is_escalate() {
+                            orchestrator.plan_routed(decision)
+                        } else {
+                            orchestrator.plan(decision, session, event.vendor)
+                        })
                     },
                 )
                 .await?;

@@ -19,7 +19,7 @@ pub use chain::{CallState, Link, Severity};
 
 use crate::callbacks::{platform_callback_time, Address, CallbacksConfig};
 use crate::config::PlatformTarget;
-use crate::playbook::{Decision, PlaybookHandle, TriggerKind};
+use crate::playbook::{Decision, DecisionMode, FiredTrigger, PlaybookHandle, Tier, TriggerKind};
 use crate::session::CallSession;
 use crate::store::Planned;
 use crate::{reference, review};
@@ -99,6 +99,11 @@ impl Orchestrator {
 
     /// The escalation record and actions for a decision taken during a live call.
     pub fn plan(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
+        match decision.mode {
+            DecisionMode::Review => return self.plan_review(decision, session, vendor),
+            DecisionMode::AlertOnly => return self.plan_alerts(decision, session, vendor),
+            DecisionMode::Escalate => {}
+        }
         let reference = reference::generate();
         let mut briefing = briefing(&decision, session, &reference);
         if !decision.is_guidance_only() {
@@ -127,6 +132,10 @@ impl Orchestrator {
             let links = chain::chain(caps, severity_of(&briefing));
             actions.extend(self.start(&esc, &links));
         }
+        let lead = decision.team.as_str();
+        for t in &decision.secondary {
+            actions.push(self.second_hard_stop_alert(t, lead, &reference, session, vendor));
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let status = if decision.is_guidance_only() {
             "guided"
@@ -137,7 +146,7 @@ impl Orchestrator {
             "needs_person"
         };
         Planned {
-            review: review::flagged(&decision, &id, self.review_sample_percent),
+            review: review::flagged(&decision, &id, self.review_percent(&decision)),
             id,
             reference,
             status,
@@ -147,8 +156,82 @@ impl Orchestrator {
         }
     }
 
-    /// The record for a semantic review: a supervisor alert and the review flag, nothing
-    /// sent to the platform and no one brought onto the call.
+    /// The share of escalations like `decision` flagged for review: the playbook's
+    /// `[review]` rate for its kind, else the service's `review.sample_percent`.
+    fn review_percent(&self, decision: &Decision) -> u8 {
+        let playbook = self.playbook.current();
+        review::sample_percent(
+            decision,
+            playbook.review_rates(),
+            self.review_sample_percent,
+        )
+    }
+
+    /// The record for hard-stops heard while a stronger escalation has the call: an
+    /// immediate supervisor alert to each one's team, flagged for review; no transfer, and
+    /// the call's open escalation stays as it is.
+    fn plan_alerts(&self, decision: Decision, session: &CallSession, vendor: Vendor) -> Planned {
+        let reference = reference::generate();
+        let lead = session
+            .escalation
+            .as_ref()
+            .map_or("the open escalation", |e| e.team.as_str());
+        let actions = decision
+            .triggers
+            .iter()
+            .map(|t| self.second_hard_stop_alert(t, lead, &reference, session, vendor))
+            .collect();
+        Planned {
+            review: true,
+            id: uuid::Uuid::new_v4().to_string(),
+            reference,
+            status: "alerted",
+            decision,
+            actions,
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// The immediate alert to the team of a hard-stop `trigger` that does not lead: team
+    /// `lead` has the call.
+    fn second_hard_stop_alert(
+        &self,
+        trigger: &FiredTrigger,
+        lead: &str,
+        reference: &str,
+        session: &CallSession,
+        vendor: Vendor,
+    ) -> Action {
+        // Briefed as if it led: its own kind, quote and team.
+        let alone = Decision {
+            tier: Tier::Specialist,
+            team: trigger.team.clone(),
+            triggers: vec![trigger.clone()],
+            guidance: None,
+            crisis_line: None,
+            mode: DecisionMode::AlertOnly,
+            secondary: Vec::new(),
+        };
+        let briefing = briefing(&alone, session, reference);
+        let esc = Escalation {
+            team: &trigger.team,
+            briefing: &briefing,
+            number: session.caller.number.clone(),
+            address: Address::from_refs(&session.refs),
+            vendor,
+            refs: &session.refs,
+        };
+        let mut alert = self.alert(&esc, AlertReason::SecondHardStop);
+        if let Action::SupervisorAlert { summary, .. } = &mut alert {
+            summary.push_str(&format!(" Team {lead} has the call."));
+        }
+        alert
+    }
+
+    /// The record for a review: a supervisor alert and the review flag, nothing sent to
+    /// the platform and no one brought onto the call. A semantic review (the layer not
+    /// sure enough to transfer), or a self-harm phrase heard only in a partial before the
+    /// call ended.
     pub fn plan_review(
         &self,
         decision: Decision,
@@ -165,7 +248,17 @@ impl Orchestrator {
             vendor,
             refs: &session.refs,
         };
-        let mut alert = self.alert(&esc, AlertReason::SemanticReview);
+        let reason = if decision.primary().semantic.is_some() {
+            AlertReason::SemanticReview
+        } else {
+            AlertReason::CallEndedAtRisk
+        };
+        let mut alert = self.alert(&esc, reason);
+        if let (Action::SupervisorAlert { summary, .. }, Some(line)) =
+            (&mut alert, &decision.crisis_line)
+        {
+            summary.push_str(&format!(" Crisis line for the caller: {line}."));
+        }
         if let Action::SupervisorAlert { summary, .. } = &mut alert {
             for t in &decision.triggers {
                 if let Some(ev) = &t.semantic {
@@ -198,7 +291,7 @@ impl Orchestrator {
     pub fn plan_routed(&self, decision: Decision) -> Planned {
         let id = uuid::Uuid::new_v4().to_string();
         Planned {
-            review: review::flagged(&decision, &id, self.review_sample_percent),
+            review: review::flagged(&decision, &id, self.review_percent(&decision)),
             id,
             reference: reference::generate(),
             decision,
@@ -476,7 +569,11 @@ impl Orchestrator {
         let b = esc.briefing;
         let owner = self.callback_owner(esc.team);
         let hard_stop = severity_of(b) != Severity::Tier;
-        let urgency = if hard_stop || reason == AlertReason::CallerAtRisk {
+        let urgency = if hard_stop
+            || matches!(
+                reason,
+                AlertReason::CallerAtRisk | AlertReason::CallEndedAtRisk
+            ) {
             Urgency::Immediate
         } else {
             Urgency::Normal
@@ -534,6 +631,26 @@ impl Orchestrator {
                  transfer. Listen in and decide; nothing was transferred and the call is \
                  flagged for review.",
                 b.reason, esc.vendor, b.reference
+            ),
+            AlertReason::SecondHardStop => format!(
+                "{} also heard on {}, escalation {}: \"{}\". Team {} is not on the call and \
+                 nobody was transferred to it; follow up now (recorded and flagged for \
+                 review).",
+                b.reason,
+                esc.vendor,
+                b.reference,
+                b.quote.as_deref().unwrap_or(""),
+                esc.team
+            ),
+            AlertReason::CallEndedAtRisk => format!(
+                "The caller may be at risk and the call has ended: a self-harm phrase was \
+                 heard in a partial transcript on {} (\"{}\") and the caller hung up before \
+                 it was confirmed. Caller's number: {}. Call them back now or follow the \
+                 welfare protocol; escalation {} is flagged for review.",
+                esc.vendor,
+                b.quote.as_deref().unwrap_or(""),
+                esc.number.as_deref().unwrap_or("unknown"),
+                b.reference
             ),
         };
         Action::SupervisorAlert {
@@ -653,7 +770,7 @@ mod tests {
 
     use super::*;
     use crate::config::TeamConfig;
-    use crate::playbook::{Engine, FiredTrigger, Tier};
+    use crate::playbook::{Engine, FiredTrigger};
 
     fn orchestrator() -> Orchestrator {
         let target = |id: &str| {
@@ -693,6 +810,8 @@ mod tests {
             }],
             guidance: guidance.map(str::to_string),
             crisis_line: None,
+            mode: DecisionMode::Escalate,
+            secondary: Vec::new(),
         }
     }
 
@@ -919,5 +1038,153 @@ mod tests {
             panic!("{:?}", planned.actions);
         };
         assert_eq!(*speak_to, SpeakTo::Conference);
+    }
+
+    fn fraud(quote: &str) -> FiredTrigger {
+        FiredTrigger {
+            kind: TriggerKind::Fraud,
+            rule_id: "fraud.en.1".into(),
+            team: "fraud".into(),
+            span: Some("scammed".into()),
+            quote: Some(quote.into()),
+            utterance_id: Some("u2".into()),
+            at: jiff::Timestamp::UNIX_EPOCH,
+            semantic: None,
+        }
+    }
+
+    fn alerts(actions: &[Action]) -> Vec<(&str, Urgency, &str)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::SupervisorAlert {
+                    team,
+                    urgency,
+                    summary,
+                    ..
+                } => Some((team.as_str(), *urgency, summary.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_second_hard_stop_in_the_same_turn_alerts_its_team_beside_the_transfer() {
+        let mut d = decision(TriggerKind::LegalThreat, Tier::Specialist, None);
+        d.secondary = vec![fraud("I was scammed and I'll sue")];
+        let planned = orchestrator().plan(d, &session(), Vendor::Genesys);
+        assert_eq!(
+            kinds(&planned.actions),
+            ["warm_transfer", "alert_second_hard_stop"]
+        );
+        assert_eq!(planned.status, "open");
+        let alerts = alerts(&planned.actions);
+        let (team, urgency, summary) = alerts[0];
+        assert_eq!(team, "fraud");
+        assert_eq!(urgency, Urgency::Immediate);
+        assert!(summary.contains("I was scammed and I'll sue"), "{summary}");
+        assert!(summary.contains("Team legal has the call"), "{summary}");
+        let Action::SupervisorAlert { briefing, .. } = &planned.actions[1] else {
+            panic!();
+        };
+        assert_eq!(briefing.reason, "fraud");
+        assert_eq!(briefing.reference, planned.reference);
+    }
+
+    #[test]
+    fn a_weaker_hard_stop_later_is_an_alert_only_record_flagged_for_review() {
+        let d = Decision {
+            tier: Tier::Specialist,
+            team: "fraud".into(),
+            triggers: vec![fraud("someone emptied my account")],
+            guidance: None,
+            crisis_line: None,
+            mode: DecisionMode::AlertOnly,
+            secondary: Vec::new(),
+        };
+        let mut s = session();
+        s.escalation = Some(crate::session::OpenEscalation {
+            id: "e1".into(),
+            reference: "ESC-1".into(),
+            team: "legal".into(),
+            tier: Tier::Specialist,
+            rank: 90,
+        });
+        for vendor in [Vendor::Genesys, Vendor::Five9, Vendor::Talkdesk] {
+            let planned = orchestrator().plan(d.clone(), &s, vendor);
+            assert_eq!(planned.status, "alerted");
+            assert!(planned.review);
+            assert_eq!(
+                kinds(&planned.actions),
+                ["alert_second_hard_stop"],
+                "{vendor}"
+            );
+            let (team, urgency, summary) = alerts(&planned.actions)[0];
+            assert_eq!((team, urgency), ("fraud", Urgency::Immediate));
+            assert!(summary.contains("Team legal has the call"), "{summary}");
+        }
+    }
+
+    #[test]
+    fn a_self_harm_partial_before_a_hang_up_is_a_review_with_an_at_risk_alert() {
+        let d = Decision {
+            tier: Tier::Specialist,
+            team: "welfare".into(),
+            triggers: vec![FiredTrigger {
+                kind: TriggerKind::SelfHarm,
+                rule_id: "self_harm.en.0.partial".into(),
+                team: "welfare".into(),
+                span: None,
+                quote: Some("I don't want to be here anymore".into()),
+                utterance_id: Some("u1".into()),
+                at: jiff::Timestamp::UNIX_EPOCH,
+                semantic: None,
+            }],
+            guidance: None,
+            crisis_line: Some("988 Suicide & Crisis Lifeline: call or text 988".into()),
+            mode: DecisionMode::Review,
+            secondary: Vec::new(),
+        };
+        let planned = orchestrator().plan(d, &session(), Vendor::Genesys);
+        assert_eq!(planned.status, "review");
+        assert!(planned.review);
+        assert_eq!(kinds(&planned.actions), ["alert_call_ended_at_risk"]);
+        let (team, urgency, summary) = alerts(&planned.actions)[0];
+        assert_eq!((team, urgency), ("welfare", Urgency::Immediate));
+        for needed in [
+            "may be at risk",
+            "call has ended",
+            "I don't want to be here anymore",
+            "+13175551234",
+            "988",
+        ] {
+            assert!(summary.contains(needed), "{needed}: {summary}");
+        }
+    }
+
+    #[test]
+    fn the_playbooks_review_rates_decide_which_escalations_are_flagged() {
+        let text = crate::playbook::file::DEFAULT_PLAYBOOK.replace(
+            "[review]\nhard_stop = 100\n",
+            "[review]\nhard_stop = 100\nsupervisor_request = 100\nsupervisor_tier = 0\n",
+        );
+        let engine = Engine::from_text("p.toml", &text).expect("valid");
+        let o = Orchestrator::new(PlaybookHandle::new(engine, BTreeMap::new()), 5)
+            .with_review_sample(100);
+        let plan = |kind| {
+            o.plan(
+                decision(kind, Tier::Supervisor, None),
+                &session(),
+                Vendor::Genesys,
+            )
+            .review
+        };
+        assert!(plan(TriggerKind::SupervisorRequest));
+        assert!(!plan(TriggerKind::LongHold), "supervisor_tier = 0");
+        assert!(plan(TriggerKind::OverPromise));
+        // Kinds the playbook leaves out fall back to the service's sample (100 here).
+        let mut guided = decision(TriggerKind::Anger, Tier::Agent, Some("HEARD"));
+        guided.team = "agent".into();
+        assert!(o.plan(guided, &session(), Vendor::Genesys).review);
     }
 }

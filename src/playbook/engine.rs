@@ -11,11 +11,12 @@ use serde::Serialize;
 
 use super::file::{self, CategoryKind, PlaybookError, PlaybookFile, SpeakerFilter};
 use super::matcher::{Hit, Matcher};
+use super::numbers;
 use super::text::{fold, Normalized};
-use super::{Decision, FiredTrigger, Playbook, Tier, TriggerKind};
+use super::{Decision, DecisionMode, FiredTrigger, Playbook, Tier, TriggerKind};
 use crate::config::TeamConfig;
 use crate::semantic::SemanticPolicy;
-use crate::session::CallSession;
+use crate::session::{CallSession, PartialHit};
 
 pub use semantic::{SemanticDecision, SemanticTurn};
 
@@ -49,6 +50,7 @@ pub struct Evidence {
 }
 
 const SUPERVISOR: &str = "supervisor";
+const SELF_HARM: &str = "self_harm";
 
 impl Engine {
     /// The built-in playbook.
@@ -93,6 +95,11 @@ impl Engine {
 
     pub fn thresholds(&self) -> &file::Thresholds {
         &self.file.thresholds
+    }
+
+    /// The `[review]` rates per escalation kind (percent), validated.
+    pub fn review_rates(&self) -> &BTreeMap<String, i64> {
+        &self.file.review
     }
 
     /// The `[semantic]` policy; `None`: semantic scores decide nothing.
@@ -203,13 +210,33 @@ impl Engine {
         let refund_hit = hits.iter().find(|h| h.category.name == "refund_request");
         let text = &normalized.text;
         // "credit card" is a means of payment, not a credit being granted.
-        let credit = text.replace("credit card", "").contains("credit");
-        let refund = text.contains("refund");
+        let credit = text.replace("credit card", "").contains("credit")
+            || ["abono", "bonificacion", "saldo a favor"]
+                .iter()
+                .any(|w| text.contains(w));
+        let refund = ["refund", "reembols", "devolucion", "devolverle"]
+            .iter()
+            .any(|w| text.contains(w));
         let money_words =
             refund_hit.is_some() || (speaker == SpeakerFilter::Agent && (refund || credit));
-        if money_words {
+        // Who may grant what: the agent up to its limits; after an answered transfer, the
+        // supervisor or specialist holding the call up to theirs (no limit when unset).
+        let holder = matches!(session.held_by, Some(Tier::Supervisor | Tier::Specialist));
+        let agent_side = speaker == SpeakerFilter::Agent;
+        if agent_side && (holder || hits.iter().any(|h| h.category.name == "agent_decline")) {
+            // Declining ("I'm not able to refund that myself") is the agent keeping within
+            // its authority; whoever holds the call after a transfer may grant it.
+            triggers.retain(|t| t.kind != TriggerKind::OverPromise);
+        }
+        let declined = agent_side && hits.iter().any(|h| h.category.name == "agent_decline");
+        if money_words && !declined {
             if let Some(amount) = largest_amount(&u.text) {
-                let limit = if credit && !refund {
+                let limit = if agent_side && holder {
+                    self.file
+                        .authority
+                        .supervisor_refund_limit
+                        .unwrap_or(f64::INFINITY)
+                } else if credit && !refund {
                     self.file.authority.agent_credit_limit
                 } else {
                     self.file.authority.agent_refund_limit
@@ -226,12 +253,15 @@ impl Engine {
             }
         }
 
-        // Anger: the platform's sentiment where it sends one, else the caller's words.
+        // Anger: the caller's words first (angry words are anger whatever a score says),
+        // else the platform's sentiment if it was measured recently enough to describe
+        // this turn, else the semantic layer's score or calm.
         if speaker == SpeakerFilter::Customer {
             let anger_hit = hits.iter().find(|h| h.category.name == "anger");
-            let angry = match session.sentiment {
+            let fresh = self.fresh_sentiment(session, event.occurred_at);
+            let angry = match fresh {
+                _ if anger_hit.is_some() => Some(true),
                 Some(score) => Some(score <= self.file.thresholds.negative_sentiment),
-                None if anger_hit.is_some() => Some(true),
                 // The semantic layer scores this turn's anger from the words when its
                 // score arrives; counting it calm now would reset the count first.
                 None if scored && self.semantic.as_ref().is_some_and(|p| p.scores_anger()) => None,
@@ -361,10 +391,69 @@ impl Engine {
             EventKind::Utterance(u) if u.is_final => {
                 self.utterance_triggers(session, u, event, scored)
             }
-            EventKind::Utterance(_) => return None,
+            EventKind::Utterance(u) => {
+                self.note_partial(session, u, event);
+                return None;
+            }
+            EventKind::CallEnded { .. } if self.partial_at_risk(session) => {
+                return self.partial_review(session);
+            }
             _ => self.event_trigger(session, event).into_iter().collect(),
         };
         self.conclude(session, triggers)
+    }
+
+    /// Remembers a self-harm phrase in a caller's partial transcript (it never acts: the
+    /// final may say otherwise).
+    fn note_partial(&self, session: &mut CallSession, u: &Utterance, event: &CallEvent) {
+        if u.speaker != Speaker::Customer || session.fired.contains(SELF_HARM) {
+            return;
+        }
+        let normalized = Normalized::new(&u.text);
+        let hits = self.matcher.hits(&normalized, SpeakerFilter::Customer);
+        if let Some(hit) = hits.iter().find(|h| h.category.name == SELF_HARM) {
+            session.partial_self_harm = Some(PartialHit {
+                rule_id: hit.rule_id.clone(),
+                quote: u.text.clone(),
+                utterance_id: u.utterance_id.clone(),
+                at: event.occurred_at,
+            });
+        }
+    }
+
+    fn partial_at_risk(&self, session: &CallSession) -> bool {
+        session.partial_self_harm.is_some() && !session.fired.contains(SELF_HARM)
+    }
+
+    /// The review left when a self-harm phrase was heard only in a partial and the call
+    /// ended before it fired on a final: the caller may be at risk and nobody was brought
+    /// in, so a person must look at it.
+    fn partial_review(&self, session: &mut CallSession) -> Option<Decision> {
+        let hit = session.partial_self_harm.take()?;
+        let team = self
+            .file
+            .categories
+            .get(SELF_HARM)
+            .and_then(|c| c.team.clone())
+            .unwrap_or_else(|| SUPERVISOR.to_string());
+        Some(Decision {
+            tier: Tier::Specialist,
+            team: team.clone(),
+            triggers: vec![FiredTrigger {
+                kind: TriggerKind::SelfHarm,
+                rule_id: format!("{}.partial", hit.rule_id),
+                team,
+                span: None,
+                quote: Some(hit.quote),
+                utterance_id: Some(hit.utterance_id),
+                at: hit.at,
+                semantic: None,
+            }],
+            guidance: None,
+            crisis_line: self.crisis_line(session.caller.number.as_deref()),
+            mode: DecisionMode::Review,
+            secondary: Vec::new(),
+        })
     }
 
     /// The decision on the triggers one event (or one semantic score) fired: those already
@@ -382,21 +471,31 @@ impl Engine {
             // HEARD first: guidance only, and the turns start counting.
             session.anger.heard_given = true;
             session.anger.angry_turns = 0;
-            return Some(Decision {
-                tier: Tier::Agent,
-                team: "agent".into(),
-                triggers: vec![primary],
-                guidance: Some(self.file.guidance.heard.clone()),
-                crisis_line: None,
-            });
+            return Some(guidance(primary, self.file.guidance.heard.clone()));
+        }
+        if primary.kind == TriggerKind::RepeatContact {
+            // Flagged for the agent, not escalated: the caller is owned, not passed on.
+            let text = self
+                .file
+                .guidance
+                .repeat_contact
+                .replace("{calls}", &session.prior_calls.to_string())
+                .replace(
+                    "{hours}",
+                    &self.file.thresholds.repeat_contact_hours.to_string(),
+                );
+            return Some(guidance(primary, text));
         }
         triggers.retain(|t| t.kind != TriggerKind::Anger);
-        // An open escalation is only superseded by a stronger trigger.
+        // An open escalation is only superseded by a stronger trigger; a weaker hard-stop
+        // is not lost: its own team is alerted at once.
         if let Some(open) = &session.escalation {
             if open.rank >= primary.kind.rank() {
-                return None;
+                let open_team = open.team.clone();
+                return self.alert_only(triggers, &open_team);
             }
         }
+        let secondary = secondary_hard_stops(&triggers, &[&primary.team]);
         let (guidance, crisis_line) = match primary.kind {
             TriggerKind::SelfHarm => {
                 let line = self.crisis_line(session.caller.number.as_deref());
@@ -420,8 +519,61 @@ impl Engine {
             triggers,
             guidance,
             crisis_line,
+            mode: DecisionMode::Escalate,
+            secondary,
         })
     }
+
+    /// Hard-stops heard while a stronger escalation holds the call: an alert to each one's
+    /// team (other than `open_team`, already on it), recorded; nothing else fires.
+    fn alert_only(&self, triggers: Vec<FiredTrigger>, open_team: &str) -> Option<Decision> {
+        let mut alerts = secondary_hard_stops(&triggers, &[open_team]);
+        if alerts.is_empty() {
+            return None;
+        }
+        let first = alerts.remove(0);
+        Some(Decision {
+            tier: Tier::Specialist,
+            team: first.team.clone(),
+            triggers: std::iter::once(first).chain(alerts).collect(),
+            guidance: None,
+            crisis_line: None,
+            mode: DecisionMode::AlertOnly,
+            secondary: Vec::new(),
+        })
+    }
+
+    /// The platform's sentiment, if recent enough to say how the caller sounds at `at`.
+    fn fresh_sentiment(&self, session: &CallSession, at: jiff::Timestamp) -> Option<f64> {
+        session.fresh_sentiment(at, self.file.thresholds.sentiment_max_age_seconds)
+    }
+}
+
+/// A decision that only guides the agent.
+fn guidance(trigger: FiredTrigger, text: String) -> Decision {
+    Decision {
+        tier: Tier::Agent,
+        team: "agent".into(),
+        triggers: vec![trigger],
+        guidance: Some(text),
+        crisis_line: None,
+        mode: DecisionMode::Escalate,
+        secondary: Vec::new(),
+    }
+}
+
+/// The hard-stops among `triggers` (strongest first) whose teams are not in `involved`,
+/// one per team.
+fn secondary_hard_stops(triggers: &[FiredTrigger], involved: &[&str]) -> Vec<FiredTrigger> {
+    let mut teams: Vec<&str> = involved.to_vec();
+    let mut out = Vec::new();
+    for t in triggers.iter().filter(|t| t.kind.is_hard_stop()) {
+        if !teams.contains(&t.team.as_str()) {
+            teams.push(&t.team);
+            out.push(t.clone());
+        }
+    }
+    out
 }
 
 fn validate(file: &PlaybookFile, name: &str, text: &str) -> Result<(), PlaybookError> {
@@ -454,9 +606,34 @@ fn validate(file: &PlaybookFile, name: &str, text: &str) -> Result<(), PlaybookE
     for (key, v) in [
         ("authority.agent_refund_limit", a.agent_refund_limit),
         ("authority.agent_credit_limit", a.agent_credit_limit),
+        (
+            "authority.supervisor_refund_limit",
+            a.supervisor_refund_limit.unwrap_or(0.0),
+        ),
     ] {
         if !v.is_finite() || v < 0.0 {
             return Err(err(key, "must be a non-negative amount"));
+        }
+    }
+    for (key, percent) in &file.review {
+        let at_key = format!("review.{key}");
+        if !file::REVIEW_KEYS.contains(&key.as_str()) {
+            return Err(err(
+                &at_key,
+                &format!(
+                    "unknown review kind; one of: {}",
+                    file::REVIEW_KEYS.join(", ")
+                ),
+            ));
+        }
+        if !(0..=100).contains(percent) {
+            return Err(err(&at_key, "must be a percentage between 0 and 100"));
+        }
+        if key == "hard_stop" && *percent != 100 {
+            return Err(err(
+                &at_key,
+                "every hard-stop is reviewed: must be 100 (it cannot be lowered)",
+            ));
         }
     }
     for needed in [
@@ -476,13 +653,14 @@ fn validate(file: &PlaybookFile, name: &str, text: &str) -> Result<(), PlaybookE
     Ok(())
 }
 
-/// The largest money amount in the text ("$1,250.00", "500 dollars", "£80").
+/// The largest money amount in the text ("$1,250.00", "500 dollars", "£80", "six hundred
+/// dollars", "mil quinientos pesos").
 fn largest_amount(text: &str) -> Option<f64> {
     static AMOUNT: OnceLock<Option<Regex>> = OnceLock::new();
     let re = AMOUNT
         .get_or_init(|| {
             Regex::new(
-                r"(?:[$£€]\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)|(?:\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s?(?:dollars?|bucks|usd|pounds?|quid|gbp|euros?|eur|pesos?)\b)",
+                r"(?:[$£€]\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?)|(?:\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\s?(?:dollars?|dolares|dolar|bucks|usd|pounds?|libras?|quid|gbp|euros?|eur|pesos?)\b)",
             )
             .ok()
         })
@@ -491,7 +669,11 @@ fn largest_amount(text: &str) -> Option<f64> {
     re.captures_iter(&folded)
         .filter_map(|c| c.get(1).or_else(|| c.get(2)))
         .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
+        .chain(numbers::spoken_amounts(&folded))
         .fold(None, |best: Option<f64>, v| {
             Some(best.map_or(v, |b| b.max(v)))
         })
 }
+
+#[cfg(test)]
+mod tests;

@@ -29,7 +29,29 @@ pub struct PlaybookFile {
     /// layer decides nothing.
     #[serde(default)]
     pub semantic: Option<crate::semantic::SemanticPolicyFile>,
+    /// QA review: the percentage of escalations of each kind flagged for review (see
+    /// [`REVIEW_KEYS`]); kinds not listed use the service's `review.sample_percent`.
+    #[serde(default)]
+    pub review: BTreeMap<String, i64>,
 }
+
+/// The keys a `[review]` table may set: a trigger kind, or a group of them.
+/// `hard_stop` must be 100; `supervisor_tier` covers supervisor-tier kinds not listed;
+/// `policy_exception` is a caller's request for a policy exception (an authority request
+/// on a policy phrase rather than an amount).
+pub const REVIEW_KEYS: &[&str] = &[
+    "hard_stop",
+    "supervisor_tier",
+    "supervisor_request",
+    "authority_request",
+    "policy_exception",
+    "over_promise",
+    "sustained_anger",
+    "agent_request",
+    "long_hold",
+    "repeat_contact",
+    "anger",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,10 +65,18 @@ pub struct Thresholds {
     /// (the caller is then owed a callback and a supervisor is alerted).
     #[serde(default = "default_transfer_answer_seconds")]
     pub transfer_answer_seconds: u64,
+    /// A platform sentiment score measured longer than this before an utterance is too old
+    /// to say anything about it (the caller's words still do).
+    #[serde(default = "default_sentiment_max_age")]
+    pub sentiment_max_age_seconds: u64,
 }
 
 fn default_transfer_answer_seconds() -> u64 {
     60
+}
+
+fn default_sentiment_max_age() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +85,11 @@ pub struct Authority {
     pub agent_refund_limit: f64,
     pub agent_credit_limit: f64,
     pub agent_policy_exceptions: bool,
+    /// What a supervisor or specialist holding the call (after an answered transfer) may
+    /// refund or credit; above it even their offer goes to review as an over-promise.
+    /// Unset: no limit.
+    #[serde(default)]
+    pub supervisor_refund_limit: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +98,16 @@ pub struct GuidanceTexts {
     pub heard: String,
     pub authority: String,
     pub self_harm: String,
+    /// For the agent when a repeat caller connects; `{calls}` and `{hours}` are filled in.
+    #[serde(default = "default_repeat_contact")]
+    pub repeat_contact: String,
+}
+
+fn default_repeat_contact() -> String {
+    "Repeat caller: {calls} earlier calls from this number in the last {hours} hours. \
+     Acknowledge it (\"I can see you've called us before about this\"), own the issue until \
+     it is resolved, and do not send them round again."
+        .into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -124,6 +169,7 @@ pub const KNOWN_CATEGORIES: &[&str] = &[
     "refund_request",
     "policy_exception",
     "over_promise",
+    "agent_decline",
 ];
 
 /// A problem in a playbook file, located.

@@ -10,6 +10,7 @@ mod engine;
 pub mod eval;
 pub mod file;
 mod matcher;
+mod numbers;
 mod phrase_set;
 mod reload;
 mod stem;
@@ -169,7 +170,8 @@ impl TriggerKind {
     pub fn tier(self) -> Tier {
         if self.is_hard_stop() {
             Tier::Specialist
-        } else if self == TriggerKind::Anger {
+        } else if matches!(self, TriggerKind::Anger | TriggerKind::RepeatContact) {
+            // Guidance for the agent: a repeat caller is flagged, not escalated.
             Tier::Agent
         } else {
             Tier::Supervisor
@@ -216,6 +218,35 @@ pub struct Decision {
     /// Self-harm only: the crisis line for the caller's country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crisis_line: Option<String>,
+    /// What the decision does: escalate (the usual), only alert, or only ask for review.
+    #[serde(default, skip_serializing_if = "DecisionMode::is_escalate")]
+    pub mode: DecisionMode,
+    /// Other hard-stops heard with the primary whose teams are not the one brought in:
+    /// each team gets an immediate supervisor alert with this decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondary: Vec<FiredTrigger>,
+}
+
+/// What a decision sets in motion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionMode {
+    /// Escalate to the decision's tier and team (or guide the agent, at tier Agent).
+    #[default]
+    Escalate,
+    /// A hard-stop heard after a stronger one already has the call: its team gets an
+    /// immediate supervisor alert, nobody else is brought onto the line, and the call
+    /// keeps its open escalation.
+    AlertOnly,
+    /// Nothing can be done on the call any more: a supervisor alert and a review flag (a
+    /// self-harm phrase heard only in a partial transcript before the caller hung up).
+    Review,
+}
+
+impl DecisionMode {
+    pub fn is_escalate(&self) -> bool {
+        *self == DecisionMode::Escalate
+    }
 }
 
 impl Decision {
@@ -238,6 +269,12 @@ impl Decision {
     /// Guidance for the agent only: nobody else is brought in.
     pub fn is_guidance_only(&self) -> bool {
         self.tier == Tier::Agent
+    }
+
+    /// True when carrying it out brings someone onto the call, so it becomes the call's
+    /// open escalation (guidance, alert-only and review decisions do not).
+    pub fn opens_escalation(&self) -> bool {
+        !self.is_guidance_only() && self.mode.is_escalate()
     }
 }
 

@@ -369,12 +369,12 @@ impl<'a> Origin<'a> {
 }
 
 /// What a decision changes in the call's session: its triggers fired (each fires once),
-/// and unless it is guidance only, the open escalation.
+/// and when it brings someone on (not guidance, an alert or a review), the open escalation.
 fn note_decision(session: &mut CallSession, planned: &Planned) {
     for t in &planned.decision.triggers {
         session.fired.insert(t.kind.as_str().to_string());
     }
-    if !planned.decision.is_guidance_only() {
+    if planned.decision.opens_escalation() {
         let primary = planned.decision.primary();
         session.history.push(crate::session::EscalationNote {
             reference: planned.reference.clone(),

@@ -6,6 +6,7 @@ mod audit;
 mod callback_log;
 mod cloudtalk_actions;
 mod crash_points;
+mod decisions;
 mod faults;
 mod five9_actions;
 mod genesys;

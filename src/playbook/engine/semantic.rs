@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::{Engine, SpeakerFilter, SUPERVISOR};
 use crate::playbook::file::{self, PlaybookError, PlaybookFile, KNOWN_CATEGORIES};
 use crate::playbook::text::Normalized;
-use crate::playbook::{Decision, FiredTrigger, Tier, TriggerKind};
+use crate::playbook::{Decision, DecisionMode, FiredTrigger, Tier, TriggerKind};
 use crate::semantic::{Scores, SemanticAction, SemanticEvidence, SemanticPolicy};
 use crate::session::CallSession;
 
@@ -89,8 +89,10 @@ impl Engine {
                 }
             }
         }
-        // A turn the words already called angry was counted when it was committed.
-        if !turn.platform_sentiment && policy.scores_anger() && !self.words_angry(turn.text) {
+        // A turn the words already called angry was counted when it was committed, and so
+        // was one a fresh platform score described; a stale score left it to this one.
+        let counted = turn.platform_sentiment && self.fresh_sentiment(session, turn.at).is_some();
+        if !counted && policy.scores_anger() && !self.words_angry(turn.text) {
             let angry = policy.is_angry(turn.scores);
             let score = turn.scores.get("anger").unwrap_or_default();
             match self.anger_step(session, angry) {
@@ -118,6 +120,8 @@ impl Engine {
                 triggers: reviews,
                 guidance: None,
                 crisis_line: None,
+                mode: DecisionMode::Review,
+                secondary: Vec::new(),
             }),
         }
     }
@@ -297,12 +301,28 @@ legal_threat = { escalate = 0.9, review = 0.5 }
             last.expect("sustained").primary().kind,
             TriggerKind::SustainedAnger
         );
-        // With platform sentiment the score says nothing about anger.
-        let mut other = CallSession::default();
+        // With a fresh platform score the turn was the score's to decide when it was
+        // committed: the semantic score says nothing about its anger.
+        let mut other = CallSession {
+            sentiment: Some(-0.1),
+            sentiment_at: Some(Timestamp::UNIX_EPOCH),
+            ..CallSession::default()
+        };
         let mut t = turn("this is unbelievable", &angry);
         t.platform_sentiment = true;
         assert!(e.decide_semantic(&mut other, &t).escalation.is_none());
         assert!(!other.anger.heard_given);
+        // A stale one decided nothing, so the semantic score does.
+        let mut stale = CallSession {
+            sentiment: Some(0.8),
+            sentiment_at: Some(Timestamp::UNIX_EPOCH),
+            ..CallSession::default()
+        };
+        let mut t = turn("this is unbelievable", &angry);
+        t.platform_sentiment = true;
+        t.at = Timestamp::from_second(600).expect("time");
+        let d = e.decide_semantic(&mut stale, &t).escalation;
+        assert_eq!(d.map(|d| d.primary().kind), Some(TriggerKind::Anger));
     }
 
     #[test]

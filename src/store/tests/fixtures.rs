@@ -77,6 +77,8 @@ pub fn planned(id: &str) -> Planned {
             }],
             guidance: None,
             crisis_line: None,
+            mode: Default::default(),
+            secondary: Vec::new(),
         },
         status: "open",
         actions: vec![
