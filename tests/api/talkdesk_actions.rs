@@ -198,7 +198,8 @@ async fn a_hard_stop_mid_call_gets_a_direct_callback_carrying_the_verbatim_quote
 
     let rows = app
         .wait_for_actions_on(Vendor::Talkdesk, INTERACTION, |r| {
-            has(r, "schedule_callback", "succeeded")
+            // The alert names the callback's recorded owner, so it follows the callback.
+            has(r, "schedule_callback", "succeeded") && has(r, "alert_callback", "succeeded")
         })
         .await;
     // The flow never asked the routing hook within its second: the callback followed.
