@@ -252,7 +252,7 @@ impl Pipeline {
                     repeat_window(&playbook),
                     scoring,
                     |session, event, scored| {
-                        let decision = playbook.decide_scored(session, event, scored)?;
+                        let decision = playbook.decide_now(session, event, scored)?;
                         Some(self.0.orchestrator.plan_routed(decision))
                     },
                 )
