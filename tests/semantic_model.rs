@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use escalator::playbook::eval::{evaluate_with, Labelled, Split, LABELLED};
 use escalator::playbook::Engine;
 use escalator::semantic::train::{corpus_hash, embed_all, read_corpus};
-use escalator::semantic::{Heads, Scorer, SemanticAction, SemanticLayer};
+use escalator::semantic::{Heads, Scorer, SemanticLayer};
 use escalator_adapters::Speaker;
 
 fn root() -> &'static Path {
@@ -108,34 +108,42 @@ fn rules_and_model_together_hold_their_figures_on_the_validation_families() {
         .collect();
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     let embeddings = embed_all(&layer, &texts, 2).expect("embeddings");
-    let mut next = lines.iter().zip(&embeddings);
-    let report = evaluate_with(&lines, |_| {
-        let (line, embedding) = next.next().expect("one embedding a line");
-        let speaker = line.speaker.unwrap_or(Speaker::Customer);
-        let mut found: BTreeSet<String> = engine
-            .classify(&line.text, speaker)
-            .categories
-            .into_iter()
-            .collect();
-        if speaker == Speaker::Customer {
+    // Each line as a live call decides it: escalations, and escalations plus reviews.
+    let decided: Vec<(BTreeSet<String>, BTreeSet<String>)> = lines
+        .iter()
+        .zip(&embeddings)
+        .map(|(line, embedding)| {
+            let speaker = line.speaker.unwrap_or(Speaker::Customer);
+            let rules: BTreeSet<String> = engine
+                .classify(&line.text, speaker)
+                .categories
+                .into_iter()
+                .collect();
+            if speaker != Speaker::Customer {
+                return (rules.clone(), rules);
+            }
             let scores = layer.heads().score(embedding).expect("scores");
-            found.extend(
-                policy
-                    .decide(&scores)
-                    .into_iter()
-                    .filter(|h| h.action == SemanticAction::Escalate)
-                    .map(|h| h.category),
-            );
-        }
-        found
-    });
+            let (escalate, review) = policy.combine(&rules, &scores);
+            let alerted = &escalate | &review;
+            (escalate, alerted)
+        })
+        .collect();
+    let mut next = decided.iter().map(|d| d.0.clone());
+    let report = evaluate_with(&lines, |_| next.next().expect("one a line"));
+    let mut next = decided.iter().map(|d| d.1.clone());
+    let alerted = evaluate_with(&lines, |_| next.next().expect("one a line"));
     // Measured when the heads and thresholds were set (docs/playbook.md, "The semantic
-    // layer"): precision 0.843, recall 0.949, self-harm recall 0.962. A drop of more than
-    // 0.02 is a regression.
+    // layer"): precision 0.917, recall 0.943; self-harm recall 0.962 escalated, 0.987
+    // escalated or alerted. A drop of more than ~0.02 is a regression.
     let (p, r) = (report.overall.precision(), report.overall.recall());
-    assert!(p >= 0.82 && r >= 0.93, "precision {p:.3} recall {r:.3}");
+    assert!(p >= 0.89 && r >= 0.92, "precision {p:.3} recall {r:.3}");
     let self_harm = report.categories["self_harm"].recall();
     assert!(self_harm >= 0.94, "self_harm recall {self_harm:.3}");
+    let self_harm = alerted.categories["self_harm"].recall();
+    assert!(
+        self_harm >= 0.97,
+        "self_harm recall (escalated or alerted) {self_harm:.3}"
+    );
     // The scorer trait gives what the heads give.
     let direct = layer.score(&lines[0].text).expect("score");
     let via_heads = layer.heads().score(&embeddings[0]).expect("score");

@@ -145,31 +145,37 @@ pub fn eval_lines(
     let mut reports = vec![("rules", report(&lines, &rules))];
     if let Some(s) = semantic {
         let scores = score_customer_lines(s.layer, &lines)?;
-        let decided = |keep: &dyn Fn(SemanticAction) -> bool| -> Vec<BTreeSet<String>> {
-            scores
-                .iter()
-                .map(|sc| {
-                    sc.as_ref()
-                        .map(|sc| {
-                            s.policy
-                                .decide(sc)
-                                .into_iter()
-                                .filter(|h| keep(h.action))
-                                .map(|h| h.category)
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
-                .collect()
-        };
-        let model = decided(&|a| a == SemanticAction::Escalate);
-        let review = decided(&|_| true);
-        let union = |a: &[BTreeSet<String>], b: &[BTreeSet<String>]| -> Vec<BTreeSet<String>> {
-            a.iter().zip(b).map(|(x, y)| x | y).collect()
-        };
+        let model: Vec<BTreeSet<String>> = scores
+            .iter()
+            .map(|sc| {
+                sc.as_ref()
+                    .map(|sc| {
+                        s.policy
+                            .decide(sc)
+                            .into_iter()
+                            .filter(|h| h.action == SemanticAction::Escalate)
+                            .map(|h| h.category)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        // Rules and scores as a live call combines them (a vetoed phrase is a review).
+        let (combined, review): (Vec<_>, Vec<_>) = rules
+            .iter()
+            .zip(&scores)
+            .map(|(r, sc)| match sc {
+                Some(sc) => {
+                    let (escalate, review) = s.policy.combine(r, sc);
+                    let both = &escalate | &review;
+                    (escalate, both)
+                }
+                None => (r.clone(), r.clone()),
+            })
+            .unzip();
         reports.push(("model", report(&lines, &model)));
-        reports.push(("combined + review", report(&lines, &union(&rules, &review))));
-        reports.push(("combined", report(&lines, &union(&rules, &model))));
+        reports.push(("combined + review", report(&lines, &review)));
+        reports.push(("combined", report(&lines, &combined)));
     }
     writeln!(out, "{} lines ({subset:?})", lines.len()).map_err(io)?;
     for (name, r) in &reports {

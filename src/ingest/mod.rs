@@ -252,7 +252,7 @@ impl Pipeline {
                     repeat_window(&playbook),
                     scoring,
                     |session, event, scored| {
-                        let decision = playbook.decide_scored(session, event, scored)?;
+                        let decision = playbook.decide_now(session, event, scored)?;
                         let orchestrator = &self.0.orchestrator;
                         // Alerts and reviews are sent as usual; the flow routes the rest.
                         Some(if decision.mode.is_escalate() {

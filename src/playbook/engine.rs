@@ -170,6 +170,7 @@ impl Engine {
         u: &Utterance,
         event: &CallEvent,
         scored: bool,
+        hold: bool,
     ) -> Vec<FiredTrigger> {
         let speaker = match u.speaker {
             Speaker::Customer => SpeakerFilter::Customer,
@@ -198,6 +199,12 @@ impl Engine {
             }
             if h.category.name == "policy_exception" && self.file.authority.agent_policy_exceptions
             {
+                continue;
+            }
+            if hold && self.held(&h.category.name) {
+                // Its score confirms the phrase or turns it into a review
+                // (`decide_semantic`), or the rules decide alone if no score comes
+                // (`decide_unscored`).
                 continue;
             }
             if let Some(kind) = TriggerKind::from_category(&h.category.name) {
@@ -380,16 +387,40 @@ impl Playbook for Engine {
 impl Engine {
     /// [`Playbook::decide`]; `scored`: the semantic layer will score this utterance later
     /// (it is queued), so a turn the words alone do not call angry is left for its score.
+    ///
+    /// A queued utterance's phrases of a category with a `[semantic]` `veto` wait for the
+    /// score: they are decided with it.
     pub fn decide_scored(
         &self,
         session: &mut CallSession,
         event: &CallEvent,
         scored: bool,
     ) -> Option<Decision> {
+        self.decide_utterance(session, event, scored, scored)
+    }
+
+    /// [`Engine::decide_scored`] where the answer cannot wait for a score (the routing
+    /// hook): every phrase decides now, whether the utterance is queued or not.
+    pub fn decide_now(
+        &self,
+        session: &mut CallSession,
+        event: &CallEvent,
+        scored: bool,
+    ) -> Option<Decision> {
+        self.decide_utterance(session, event, scored, false)
+    }
+
+    fn decide_utterance(
+        &self,
+        session: &mut CallSession,
+        event: &CallEvent,
+        scored: bool,
+        hold: bool,
+    ) -> Option<Decision> {
         let triggers = match &event.kind {
             // Partials are revised; only final utterances fire.
             EventKind::Utterance(u) if u.is_final => {
-                self.utterance_triggers(session, u, event, scored)
+                self.utterance_triggers(session, u, event, scored, hold)
             }
             EventKind::Utterance(u) => {
                 self.note_partial(session, u, event);
@@ -454,6 +485,11 @@ impl Engine {
             mode: DecisionMode::Review,
             secondary: Vec::new(),
         })
+    }
+
+    /// Whether a phrase of `category` waits for the utterance's score.
+    fn held(&self, category: &str) -> bool {
+        self.semantic.as_ref().is_some_and(|p| p.vetoes(category))
     }
 
     /// The decision on the triggers one event (or one semantic score) fired: those already

@@ -249,7 +249,7 @@ impl Heads {
 }
 
 /// Regularization strength, learning rate and passes: chosen on the validation split.
-const L2: f32 = 1e-3;
+const L2: f32 = 1e-2;
 const LEARNING_RATE: f32 = 0.05;
 const MOMENTUM: f32 = 0.9;
 const EPOCHS: usize = 400;

@@ -1,7 +1,8 @@
 //! The scoring pool, off the acknowledgement path: it leases queued utterances, scores at
 //! most `workers` at once on blocking threads, and applies each score in one transaction
 //! through the machinery a rules trigger uses (session, playbook decision, escalation record,
-//! outbox). Rows older than `max_lag_ms` are swept unscored: the rules decided them.
+//! outbox). Rows older than `max_lag_ms` are swept unscored: the rules decided them (phrases
+//! that waited for their score decide then, as the rules alone would).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -146,6 +147,24 @@ impl SemanticWorkers {
     }
 
     async fn sweep(&self, max_lag: Duration) {
+        // Overdue rows with phrases that waited for their score: the rules decide them
+        // alone now, before the sweep removes the rest.
+        let engine = self.inner.playbook.current();
+        match self
+            .inner
+            .store
+            .claim_overdue(&self.inner.worker, LEASE, max_lag, MAX_ATTEMPTS, |text| {
+                engine.holds(text)
+            })
+            .await
+        {
+            Ok(rows) => {
+                for row in rows {
+                    self.apply_unscored(&row, "late").await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "claiming overdue utterances failed"),
+        }
         match self
             .inner
             .store
@@ -199,6 +218,10 @@ impl SemanticWorkers {
     }
 
     async fn give_up(&self, row: &ClaimedUtterance) {
+        if self.inner.playbook.current().holds(&row.text) {
+            self.apply_unscored(row, "error").await;
+            return;
+        }
         match self
             .inner
             .store
@@ -212,6 +235,42 @@ impl SemanticWorkers {
             Ok(false) => {}
             // The lease expires and the row is claimed again, up to its last attempt.
             Err(e) => tracing::error!(error = %e, "dropping an unscored utterance failed"),
+        }
+    }
+
+    /// A row that gets no score but holds phrases that waited for it: they decide as the
+    /// rules alone would (counted as skipped for `reason`).
+    async fn apply_unscored(&self, row: &ClaimedUtterance, reason: &'static str) {
+        let engine = self.inner.playbook.current();
+        let orchestrator = &self.inner.orchestrator;
+        let settled = self
+            .inner
+            .store
+            .settle_utterance(row, &self.inner.worker, |session| ScoredPlans {
+                escalation: engine
+                    .decide_unscored(session, &row.utterance_id, &row.text, row.occurred_at)
+                    .map(|d| orchestrator.plan(d, session, row.vendor)),
+                review: None,
+            })
+            .await;
+        match settled {
+            Ok(Some(plans)) => {
+                metrics::counter!("escalator_semantic_skipped_total", "reason" => reason)
+                    .increment(1);
+                if let Some(p) = &plans.escalation {
+                    let d = &p.decision;
+                    metrics::counter!("escalator_escalations_total", "trigger" => d.primary().kind.as_str(), "tier" => d.tier.as_str(), "review" => if p.review { "flagged" } else { "not_flagged" })
+                        .increment(1);
+                    tracing::info!(reference = %p.reference, trigger = d.primary().kind.as_str(), rule = %d.primary().rule_id, "escalation on the rules alone: no score came");
+                    if !p.actions.is_empty() {
+                        self.inner.dispatch.notify_one();
+                    }
+                }
+            }
+            Ok(None) => tracing::debug!("another worker took the utterance over"),
+            Err(e) => {
+                tracing::error!(error = %e, "applying the rules to an unscored utterance failed; tried again when its lease expires")
+            }
         }
     }
 

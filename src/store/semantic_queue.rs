@@ -187,28 +187,58 @@ impl Store {
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.writer)
             .await?;
-        let mut claimed: Vec<ClaimedUtterance> = rows
+        Ok(claimed_rows(&rows))
+    }
+
+    /// Leases to `worker` the overdue rows (those the next sweep would remove: older than
+    /// `max_lag`, or claimed `max_attempts` times) whose text `holds` says must still be
+    /// decided without a score — phrases that waited for it. The sweep leaves leased rows
+    /// alone; the worker settles these with the rules' decision.
+    pub async fn claim_overdue(
+        &self,
+        worker: &str,
+        lease: Duration,
+        max_lag: Duration,
+        max_attempts: u32,
+        holds: impl Fn(&str) -> bool,
+    ) -> Result<Vec<ClaimedUtterance>, StoreError> {
+        let now = now_ms();
+        let cutoff = now - i64::try_from(max_lag.as_millis()).unwrap_or(i64::MAX / 2);
+        let overdue = sqlx::query(
+            "SELECT id, text FROM semantic_queue
+             WHERE (locked_until IS NULL OR locked_until < $1)
+               AND (enqueued_ms < $2 OR attempts >= $3)",
+        )
+        .bind(now)
+        .bind(cutoff)
+        .bind(i64::from(max_attempts))
+        .fetch_all(&self.reader)
+        .await?;
+        let ids: Vec<i64> = overdue
             .iter()
-            .filter_map(|r| {
-                let vendor: &str = r.get("vendor");
-                let occurred_at: &str = r.get("occurred_at");
-                Some(ClaimedUtterance {
-                    id: r.get("id"),
-                    // Only this service writes these columns, from their own types.
-                    vendor: vendor.parse().ok()?,
-                    call_id: r.get("call_id"),
-                    event_id: r.get("event_id"),
-                    utterance_id: r.get("utterance_id"),
-                    text: r.get("text"),
-                    occurred_at: occurred_at.parse().unwrap_or_else(|_| Timestamp::now()),
-                    platform_sentiment: r.get::<i64, _>("platform_sentiment") != 0,
-                    enqueued_ms: r.get("enqueued_ms"),
-                })
-            })
+            .filter(|r| holds(r.get::<&str, _>("text")))
+            .map(|r| r.get("id"))
             .collect();
-        // RETURNING gives no order.
-        claimed.sort_by_key(|c| c.id);
-        Ok(claimed)
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        // Still unleased: another worker may have claimed one meanwhile.
+        let sql = format!(
+            "UPDATE semantic_queue SET locked_by = $1, locked_until = $2
+             WHERE id IN ({}) AND (locked_until IS NULL OR locked_until < $3)
+             RETURNING id, vendor, call_id, event_id, utterance_id, text, occurred_at,
+                platform_sentiment, enqueued_ms",
+            list.join(", ")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .fetch_all(&self.writer)
+            .await?;
+        Ok(claimed_rows(&rows))
     }
 
     /// Deletes a claimed row without applying a score (the scorer failed); `false` when the
@@ -305,4 +335,29 @@ impl Store {
             oldest_ms: row.get("oldest"),
         })
     }
+}
+
+/// Claimed rows, oldest first (RETURNING gives no order).
+fn claimed_rows(rows: &[sqlx::any::AnyRow]) -> Vec<ClaimedUtterance> {
+    let mut claimed: Vec<ClaimedUtterance> = rows
+        .iter()
+        .filter_map(|r| {
+            let vendor: &str = r.get("vendor");
+            let occurred_at: &str = r.get("occurred_at");
+            Some(ClaimedUtterance {
+                id: r.get("id"),
+                // Only this service writes these columns, from their own types.
+                vendor: vendor.parse().ok()?,
+                call_id: r.get("call_id"),
+                event_id: r.get("event_id"),
+                utterance_id: r.get("utterance_id"),
+                text: r.get("text"),
+                occurred_at: occurred_at.parse().unwrap_or_else(|_| Timestamp::now()),
+                platform_sentiment: r.get::<i64, _>("platform_sentiment") != 0,
+                enqueued_ms: r.get("enqueued_ms"),
+            })
+        })
+        .collect();
+    claimed.sort_by_key(|c| c.id);
+    claimed
 }

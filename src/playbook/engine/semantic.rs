@@ -57,7 +57,30 @@ impl Engine {
         };
         let mut triggers = Vec::new();
         let mut reviews = Vec::new();
+        // Phrases that waited for this score: confirmed, they fire as the rules would (with
+        // the score beside them); vetoed, they ask for a review.
+        let mut held = Vec::new();
+        for h in self.held_hits(turn.text) {
+            let Some(kind) = self.semantic_kind(&h.category) else {
+                continue;
+            };
+            held.push(h.category.clone());
+            let score = turn.scores.get(&h.category).unwrap_or_default();
+            let mut t = fired(kind, &h.team, h.rule_id.clone(), score);
+            t.span = Some(h.span.clone());
+            if policy.confirms(&h.category, turn.scores) {
+                triggers.push(t);
+            } else if !session.fired.contains(kind.as_str())
+                && session.semantic_reviews.insert(h.category.clone())
+            {
+                t.rule_id = format!("{}.vetoed", h.rule_id);
+                reviews.push(t);
+            }
+        }
         for hit in policy.decide(turn.scores) {
+            if held.contains(&hit.category) {
+                continue;
+            }
             let Some(kind) = self.semantic_kind(&hit.category) else {
                 continue;
             };
@@ -126,6 +149,61 @@ impl Engine {
         }
     }
 
+    /// A queued utterance that gets no score (late, or the scorer failed): the phrases that
+    /// waited for it fire as the rules alone would have fired them.
+    pub fn decide_unscored(
+        &self,
+        session: &mut CallSession,
+        utterance_id: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Option<Decision> {
+        let triggers = self
+            .held_hits(text)
+            .into_iter()
+            .filter_map(|h| {
+                Some(FiredTrigger {
+                    kind: TriggerKind::from_category(&h.category)?,
+                    rule_id: h.rule_id,
+                    team: h.team,
+                    span: Some(h.span),
+                    quote: Some(text.to_string()),
+                    utterance_id: Some(utterance_id.to_string()),
+                    at,
+                    semantic: None,
+                })
+            })
+            .collect();
+        self.conclude(session, triggers)
+    }
+
+    /// Whether a caller's utterance has a phrase that waits for its score.
+    pub fn holds(&self, text: &str) -> bool {
+        !self.held_hits(text).is_empty()
+    }
+
+    /// The caller's phrases in `text` whose category has a `veto`.
+    fn held_hits(&self, text: &str) -> Vec<HeldHit> {
+        let Some(policy) = &self.semantic else {
+            return Vec::new();
+        };
+        self.matcher
+            .hits(&Normalized::new(text), SpeakerFilter::Customer)
+            .into_iter()
+            .filter(|h| policy.vetoes(&h.category.name))
+            .map(|h| HeldHit {
+                category: h.category.name.clone(),
+                team: h
+                    .category
+                    .team
+                    .clone()
+                    .unwrap_or_else(|| SUPERVISOR.to_string()),
+                rule_id: h.rule_id,
+                span: h.span,
+            })
+            .collect()
+    }
+
     /// The trigger a scored category fires, if the policy may fire it on a caller's words.
     fn semantic_kind(&self, category: &str) -> Option<TriggerKind> {
         match TriggerKind::from_category(category)? {
@@ -142,6 +220,14 @@ impl Engine {
             .iter()
             .any(|h| h.category.name == "anger")
     }
+}
+
+/// A phrase that waits for its utterance's score.
+struct HeldHit {
+    category: String,
+    team: String,
+    rule_id: String,
+    span: String,
 }
 
 /// Categories a `[semantic]` section may set thresholds for: those that escalate on a
@@ -170,15 +256,14 @@ pub(super) fn compile(
         message,
     };
     let policy = SemanticPolicy::new(section, &categories()).map_err(|(k, m)| err(k, m))?;
-    if let Some(t) = policy.thresholds("self_harm") {
-        if t.review < t.escalate {
-            return Err(err(
-                "semantic.categories.self_harm.review".into(),
-                "must equal `escalate`: either layer is enough for self-harm, and a doubt is \
-                 never parked for review"
-                    .into(),
-            ));
-        }
+    if policy
+        .thresholds("self_harm")
+        .is_some_and(|t| t.veto.is_some())
+    {
+        return Err(err(
+            "semantic.categories.self_harm.veto".into(),
+            "not for self-harm: either layer is enough to escalate it".into(),
+        ));
     }
     Ok(Some(policy))
 }
@@ -358,6 +443,95 @@ legal_threat = { escalate = 0.9, review = 0.5 }
         assert_eq!(session.anger.angry_turns, 0);
     }
 
+    fn said(text: &str) -> escalator_adapters::CallEvent {
+        use escalator_adapters::{CallEvent, EventKind, Speaker, Utterance, Vendor};
+        CallEvent {
+            vendor: Vendor::Five9,
+            call_id: "c1".into(),
+            event_id: format!("e-{text}"),
+            occurred_at: Timestamp::UNIX_EPOCH,
+            caller: Default::default(),
+            refs: Default::default(),
+            kind: EventKind::Utterance(Utterance {
+                utterance_id: "u1".into(),
+                speaker: Speaker::Customer,
+                text: text.into(),
+                is_final: true,
+                confidence: None,
+                language: None,
+            }),
+        }
+    }
+
+    const VETO: &str = "
+[semantic.categories]
+legal_threat = { escalate = 0.9, review = 0.5, veto = 0.1 }
+self_harm = { escalate = 0.5, review = 0.5 }
+";
+
+    #[test]
+    fn a_queued_phrase_with_a_veto_waits_for_its_score_and_low_scores_make_it_a_review() {
+        let e = engine(VETO).unwrap();
+        let words = "I'm going to sue you";
+        // Queued for scoring: the phrase waits.
+        let mut session = CallSession::default();
+        assert!(e.decide_scored(&mut session, &said(words), true).is_none());
+        assert!(e.holds(words));
+        // A score below the veto: a review that names the phrase, no escalation.
+        let low = scores(&[("legal_threat", 0.04)]);
+        let d = e.decide_semantic(&mut session, &turn(words, &low));
+        assert!(d.escalation.is_none());
+        let review = d.review.expect("review");
+        let t = review.primary();
+        assert_eq!(t.kind, TriggerKind::LegalThreat);
+        assert!(
+            t.rule_id.starts_with("legal_threat.") && t.rule_id.ends_with(".vetoed"),
+            "{}",
+            t.rule_id
+        );
+        assert_eq!(t.span.as_deref(), Some("sue"));
+        assert_eq!(t.semantic.as_ref().map(|s| s.score), Some(0.04));
+        // A score at or above the veto confirms it: the phrase escalates, with its score.
+        let mut session = CallSession::default();
+        assert!(e.decide_scored(&mut session, &said(words), true).is_none());
+        let ok = scores(&[("legal_threat", 0.3)]);
+        let d = e.decide_semantic(&mut session, &turn(words, &ok));
+        assert!(d.review.is_none());
+        let esc = d.escalation.expect("escalates");
+        let t = esc.primary();
+        assert_eq!(t.kind, TriggerKind::LegalThreat);
+        assert!(!t.rule_id.starts_with("semantic."), "{}", t.rule_id);
+        assert_eq!(t.semantic.as_ref().map(|s| s.score), Some(0.3));
+        // No score comes (late, or the scorer failed): the rules decide alone.
+        let mut session = CallSession::default();
+        let d = e
+            .decide_unscored(&mut session, "u1", words, Timestamp::UNIX_EPOCH)
+            .expect("escalates");
+        assert_eq!(d.primary().kind, TriggerKind::LegalThreat);
+        assert!(d.primary().semantic.is_none());
+    }
+
+    #[test]
+    fn phrases_without_a_veto_or_unqueued_decide_at_once() {
+        let e = engine(VETO).unwrap();
+        // Not queued (no scorer, a full queue): the phrase fires now.
+        let mut session = CallSession::default();
+        let d = e.decide_scored(&mut session, &said("I'm going to sue you"), false);
+        assert_eq!(d.expect("fires").primary().kind, TriggerKind::LegalThreat);
+        // The routing hook cannot wait for a score.
+        let mut session = CallSession::default();
+        let d = e.decide_now(&mut session, &said("I'm going to sue you"), true);
+        assert_eq!(d.expect("fires").primary().kind, TriggerKind::LegalThreat);
+        // Self-harm never waits: either layer is enough.
+        let words = "I want to kill myself";
+        assert!(!e.holds(words));
+        let mut session = CallSession::default();
+        let d = e.decide_scored(&mut session, &said(words), true);
+        assert_eq!(d.expect("fires").primary().kind, TriggerKind::SelfHarm);
+        // Without a veto anywhere, nothing is held.
+        assert!(!engine(SEMANTIC).unwrap().holds("I'm going to sue you"));
+    }
+
     #[test]
     fn a_bad_section_is_refused_with_its_key_and_line() {
         let err = engine("\n[semantic.categories]\nfraud = { escalate = 0.5, review = 0.7 }\n")
@@ -367,10 +541,17 @@ legal_threat = { escalate = 0.9, review = 0.5 }
         let bad = text("\n[semantic.categories]\nfraud = { escalate = 0.5, review = 0.7 }\n");
         let line = file::line_of(&bad, bad.rfind("fraud = {").unwrap());
         assert_eq!(err.line, line, "{err}");
-        let err = engine("\n[semantic.categories]\nself_harm = { escalate = 0.5, review = 0.3 }\n")
-            .err()
-            .expect("refused");
-        assert_eq!(err.key, "semantic.categories.self_harm.review");
+        let err = engine(
+            "\n[semantic.categories]\nself_harm = { escalate = 0.5, review = 0.3, veto = 0.1 }\n",
+        )
+        .err()
+        .expect("refused");
+        assert_eq!(err.key, "semantic.categories.self_harm.veto");
+        // A self-harm review band is allowed (its review alerts at once).
+        assert!(
+            engine("\n[semantic.categories]\nself_harm = { escalate = 0.5, review = 0.3 }\n")
+                .is_ok()
+        );
         assert!(engine("\n[semantic]\nanger = 2.0\n[semantic.categories]\n").is_err());
         assert!(engine(SEMANTIC).unwrap().semantic().is_some());
         assert!(engine("").unwrap().semantic().is_none());

@@ -157,4 +157,33 @@ on_both_backends! {
         let swept = store.sweep_semantic_queue(Duration::from_secs(60), 3).await.unwrap();
         assert_eq!((swept.late, swept.failed), (0, 1));
     }
+
+    async fn overdue_rows_that_hold_phrases_are_leased_for_the_rules_not_swept(db: TestDb) {
+        let store = &db.store;
+        deliver(store, &[said("c1", "e1", Speaker::Customer, true)], INTAKE).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Nothing overdue yet, or nothing that holds a phrase: nothing leased.
+        let fresh = store.claim_overdue("w1", LEASE, Duration::from_secs(60), 3, |_| true);
+        assert!(fresh.await.unwrap().is_empty());
+        let none = store.claim_overdue("w1", LEASE, Duration::from_millis(1), 3, |_| false);
+        assert!(none.await.unwrap().is_empty());
+        // Overdue and holding: leased to the worker, so the sweep leaves it alone.
+        let held = store
+            .claim_overdue("w1", LEASE, Duration::from_millis(1), 3, |t| t.contains("emptied"))
+            .await
+            .unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].event_id, "e1");
+        let swept = store.sweep_semantic_queue(Duration::from_millis(1), 3).await.unwrap();
+        assert_eq!((swept.late, swept.failed), (0, 0));
+        // Leased rows are not claimed twice; the holder settles it.
+        let again = store.claim_overdue("w2", LEASE, Duration::from_millis(1), 3, |_| true);
+        assert!(again.await.unwrap().is_empty());
+        assert!(store
+            .settle_utterance(&held[0], "w1", |_| ScoredPlans::default())
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(store.semantic_queue_stats().await.unwrap().depth, 0);
+    }
 }
