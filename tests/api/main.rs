@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod callback_log;
 mod cloudtalk_actions;
+mod conversations;
 mod crash_points;
 mod decisions;
 mod faults;
