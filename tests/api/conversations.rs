@@ -570,6 +570,37 @@ fn table() -> Vec<Scenario> {
         )
         .absent(NO_TRANSFER),
         scenario(
+            "negated legal threat, Spanish",
+            Answers,
+            vec![
+                Caller(ISSUE_ES),
+                Caller("No voy a demandar a nadie, solo quiero que lo arreglen"),
+            ],
+        )
+        .absent(NO_TRANSFER),
+        scenario(
+            "negated self-harm, Spanish",
+            Answers,
+            vec![
+                Caller(ISSUE_ES),
+                Caller("No, no quiero hacerme daño, tranquila"),
+            ],
+        )
+        .absent(NO_TRANSFER),
+        scenario(
+            "self-harm partial then its final fires once",
+            Answers,
+            vec![
+                Caller(ISSUE),
+                Partial(SELF_HARM),
+                Caller(SELF_HARM),
+                Settle,
+                CallEnded,
+            ],
+        )
+        // The hang-up may come while the conference rings; either way, no second review.
+        .ends("welfare", &["connected", "needs_person", "stranded"]),
+        scenario(
             "self-harm disavowal taken back",
             Answers,
             vec![
