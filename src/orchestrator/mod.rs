@@ -646,11 +646,12 @@ impl Orchestrator {
                 "The caller may be at risk and the call has ended: a self-harm phrase was \
                  heard in a partial transcript on {} (\"{}\") and the caller hung up before \
                  it was confirmed. Caller's number: {}. Call them back now or follow the \
-                 welfare protocol; escalation {} is flagged for review.",
+                 welfare protocol; escalation {} is flagged for review.{}",
                 esc.vendor,
                 b.quote.as_deref().unwrap_or(""),
                 esc.number.as_deref().unwrap_or("unknown"),
-                b.reference
+                b.reference,
+                self.where_the_call_is(esc)
             ),
         };
         Action::SupervisorAlert {

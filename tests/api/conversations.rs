@@ -621,9 +621,6 @@ fn table() -> Vec<Scenario> {
         .ends("welfare", REVIEW)
         .alerts(&["call_ended_at_risk"])
         .absent(NO_TRANSFER),
-        // BUG: the same scenario expecting its `call_ended_at_risk` alert to name the call
-        // (CID) and the agent (AGENT_USER), as issue 14 asks of every self-harm alert: the
-        // text has neither (see invariant 5). Left out of the table.
         // Context.
         scenario("repeat caller is guided", Answers, vec![Caller(ISSUE)])
             .prior_calls(2)
@@ -1025,21 +1022,15 @@ async fn check_invariants(s: &Scenario, app: &TestApp, alerts: &MockServer) -> R
             }
         }
     }
-    // 5. Every caller_at_risk alert names the call and the agent.
-    // BUG: the other self-harm alert, `call_ended_at_risk` (self-harm heard only in a partial
-    // before the hang-up), names neither the platform call id nor the agent: its text gives
-    // the quote, the caller's number and the reference only (src/orchestrator/mod.rs builds it
-    // without `where_the_call_is`). Issue 14 asks every self-harm alert to name both; it is
-    // left out of this check (see the scenario table).
-    for a in sent
-        .iter()
-        .filter(|a| a["escalator"]["reason"] == "caller_at_risk")
-    {
+    // 5. Every self-harm alert (caller at risk now, or heard only in a partial before the
+    // hang-up) names the call and the agent.
+    for a in sent.iter().filter(|a| {
+        a["escalator"]["reason"] == "caller_at_risk"
+            || a["escalator"]["reason"] == "call_ended_at_risk"
+    }) {
         let text = a["text"].as_str().unwrap_or("");
         if !text.contains(CID) || !text.contains(AGENT_USER) {
-            return Err(format!(
-                "caller_at_risk alert lacks the call or agent: {text}"
-            ));
+            return Err(format!("self-harm alert lacks the call or agent: {text}"));
         }
     }
     Ok(())
