@@ -114,6 +114,8 @@ on_both_backends! {
     async fn escalations_are_listed_by_filter_newest_first(db: TestDb) {
         let store = &db.store;
         escalate(store, "c1", "esc-1").await;
+        // Decided in a later millisecond: within one, the order is the id's, not the time's.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         escalate(store, "c2", "esc-2").await;
         let all = store
             .list_escalations(&crate::store::EscalationFilter::default())
