@@ -13,10 +13,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use escalator::config::Config;
 use escalator::store::ActionRow;
-use escalator_adapters::standard::{sign, SigningKey};
-use escalator_adapters::{Secret, Vendor};
+use escalator_adapters::Vendor;
 use futures::{FutureExt, StreamExt};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
@@ -668,22 +666,6 @@ fn table() -> Vec<Scenario> {
 
 static EVENT: AtomicUsize = AtomicUsize::new(0);
 
-/// The built-in playbook with a consult answer time of `seconds`.
-fn answer_within(seconds: u64) -> Configure {
-    Box::new(move |config: &mut Config| {
-        let text = include_str!("../../playbook/default.toml").replace(
-            "transfer_answer_seconds = 60",
-            &format!("transfer_answer_seconds = {seconds}"),
-        );
-        let file = std::env::temp_dir().join(format!(
-            "escalator-conversations-{}-{seconds}.toml",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::write(&file, text).expect("playbook written");
-        config.playbook.file = Some(file);
-    })
-}
-
 /// One canonical event on the signed feed for `call_id`, with the platform refs.
 async fn feed(app: &TestApp, call_id: &str, event: Value) {
     let mut body = json!({
@@ -696,20 +678,7 @@ async fn feed(app: &TestApp, call_id: &str, event: Value) {
         body[k] = v.clone();
     }
     let id = format!("msg_{}", EVENT.fetch_add(1, Ordering::Relaxed));
-    let bytes = serde_json::to_vec(&body).expect("JSON");
-    let key = SigningKey::parse(&Secret::new(STANDARD_KEY)).expect("key");
-    let ts = jiff::Timestamp::now().as_second();
-    let r = app
-        .http
-        .post(format!("{}/webhooks/standard", app.address))
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sign(&key, &id, ts, &bytes))
-        .body(bytes)
-        .send()
-        .await
-        .expect("sent");
+    let r = app.post_signed_feed(&id, &body).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 }
 
@@ -1041,7 +1010,7 @@ async fn run(s: Scenario) -> Result<(), String> {
     mount_alert_webhook(&alerts).await;
     let app = spawn_app_with(Options {
         api_secrets: vec![alert_webhook_secret(&alerts)],
-        configure: Some(answer_within(s.answer_seconds)),
+        configure: Some(playbook_answering_within(s.answer_seconds)),
         ..Options::default()
     })
     .await;

@@ -269,16 +269,21 @@ impl TestApp {
         if platform == Vendor::Standard {
             body.as_object_mut().map(|o| o.remove("platform"));
         }
-        let bytes = serde_json::to_vec(&body).expect("JSON");
+        self.post_signed_feed(&format!("msg_{utterance_id}"), &body)
+            .await
+    }
+
+    /// `body` on the vendor-neutral feed, signed as Standard Webhooks message `id`.
+    pub async fn post_signed_feed(&self, id: &str, body: &Value) -> reqwest::Response {
+        let bytes = serde_json::to_vec(body).expect("JSON");
         let key = SigningKey::parse(&Secret::new(STANDARD_KEY)).expect("key");
-        let id = format!("msg_{utterance_id}");
         let ts = jiff::Timestamp::now().as_second();
         self.http
             .post(format!("{}/webhooks/standard", self.address))
             .header("content-type", "application/json")
-            .header("webhook-id", &id)
+            .header("webhook-id", id)
             .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", sign(&key, &id, ts, &bytes))
+            .header("webhook-signature", sign(&key, id, ts, &bytes))
             .body(bytes)
             .send()
             .await
@@ -409,4 +414,20 @@ pub fn customer_start() -> Value {
 
 fn uuid_like(seed: &str) -> String {
     format!("evt-{seed}")
+}
+
+/// The built-in playbook with a consult answer time of `seconds`, written to a temp file.
+pub fn playbook_answering_within(seconds: u64) -> Configure {
+    Box::new(move |config: &mut Config| {
+        let text = include_str!("../../playbook/default.toml").replace(
+            "transfer_answer_seconds = 60",
+            &format!("transfer_answer_seconds = {seconds}"),
+        );
+        let file = std::env::temp_dir().join(format!(
+            "escalator-playbook-{}-{seconds}.toml",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::write(&file, text).expect("playbook written");
+        config.playbook.file = Some(file);
+    })
 }

@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use escalator::config::Config;
-use escalator_adapters::standard::{sign, SigningKey};
-use escalator_adapters::{Secret, Vendor};
+use escalator_adapters::Vendor;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -16,25 +14,9 @@ use crate::helpers::*;
 const THREAT: &str = "I'm going to sue you if this isn't fixed today";
 const MANAGER: &str = "I want to speak to your supervisor right now";
 
-/// The built-in playbook with a consult answer time of `seconds`.
-fn answer_within(seconds: u64) -> Configure {
-    Box::new(move |config: &mut Config| {
-        let text = include_str!("../../playbook/default.toml").replace(
-            "transfer_answer_seconds = 60",
-            &format!("transfer_answer_seconds = {seconds}"),
-        );
-        let file = std::env::temp_dir().join(format!(
-            "escalator-lifecycle-{}-{seconds}.toml",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::write(&file, text).expect("playbook written");
-        config.playbook.file = Some(file);
-    })
-}
-
 async fn app_answering_within(seconds: u64) -> TestApp {
     spawn_app_with(Options {
-        configure: Some(answer_within(seconds)),
+        configure: Some(playbook_answering_within(seconds)),
         ..Options::default()
     })
     .await
@@ -50,20 +32,7 @@ async fn feed(app: &TestApp, id: &str, event: Value) {
     for (k, v) in event.as_object().expect("object") {
         body[k] = v.clone();
     }
-    let bytes = serde_json::to_vec(&body).expect("JSON");
-    let key = SigningKey::parse(&Secret::new(STANDARD_KEY)).expect("key");
-    let ts = jiff::Timestamp::now().as_second();
-    let r = app
-        .http
-        .post(format!("{}/webhooks/standard", app.address))
-        .header("content-type", "application/json")
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sign(&key, id, ts, &bytes))
-        .body(bytes)
-        .send()
-        .await
-        .expect("sent");
+    let r = app.post_signed_feed(id, &body).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 }
 
