@@ -148,17 +148,8 @@ impl Store {
         escalation_status: Option<&str>,
         step_detail: &str,
     ) -> Result<bool, StoreError> {
-        self.finish(
-            action,
-            worker,
-            "succeeded",
-            None,
-            escalation_status,
-            step_detail,
-            &[],
-            &[],
-        )
-        .await
+        self.succeed_action_then(action, worker, escalation_status, step_detail, &[])
+            .await
     }
 
     /// [`Store::succeed_action`], planning `later` (each due after its delay) in the same
