@@ -212,6 +212,7 @@ impl Application {
         };
         // After the recorder is installed (metrics_handle above).
         semantic::export_initial_metrics(semantic_mode.is_scoring());
+        telemetry::export_initial_metrics(&config);
         let listener = TcpListener::bind(&config.server.listen)
             .await
             .map_err(|source| AppError::Bind {

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::telemetry::LogFormat;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "escalator",
@@ -20,6 +22,23 @@ pub enum Command {
     /// Run the service (embedded defaults when no config file is given).
     Serve {
         /// TOML configuration file.
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// Log lines as JSON objects (for collectors) or text (for a terminal).
+        #[arg(long, value_enum, env = "ESCALATOR_LOG_FORMAT", default_value_t = LogFormat::Json)]
+        log_format: LogFormat,
+    },
+    /// Ask a running service whether it is up: exit 0 when it answers 200, 1 otherwise.
+    /// For container health checks in images without curl (the distroless image).
+    Healthcheck {
+        /// The service's base URL (default: from `server.listen`, 0.0.0.0 read as
+        /// 127.0.0.1).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Check /readyz (the database answers) instead of /healthz (the process answers).
+        #[arg(long)]
+        ready: bool,
+        /// TOML configuration file whose `server.listen` to ask.
         #[arg(long, short, env = "ESCALATOR_CONFIG")]
         config: Option<PathBuf>,
     },

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatcher;
 pub mod executor;
+pub mod healthcheck;
 pub mod http;
 pub mod ingest;
 pub mod intake;

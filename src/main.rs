@@ -21,7 +21,8 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { config } => serve(config).await,
+            Command::Serve { config, log_format } => serve(config, log_format).await,
+            Command::Healthcheck { url, ready, config } => healthcheck(url, ready, config).await,
             Command::CheckConfig { file } => check_config(file),
             Command::Loadgen(args) => match escalator::loadgen::run(args).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -55,8 +56,8 @@ fn main() -> ExitCode {
     })
 }
 
-async fn serve(path: Option<std::path::PathBuf>) -> ExitCode {
-    telemetry::init_logging();
+async fn serve(path: Option<std::path::PathBuf>, log_format: telemetry::LogFormat) -> ExitCode {
+    telemetry::init_logging(log_format);
     let config = match Config::load(path.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -93,6 +94,34 @@ async fn serve(path: Option<std::path::PathBuf>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn healthcheck(
+    url: Option<String>,
+    ready: bool,
+    config: Option<std::path::PathBuf>,
+) -> ExitCode {
+    let base = match url {
+        Some(url) => url,
+        None => match Config::load(config.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|c| escalator::healthcheck::base_url(&c.server.listen))
+        {
+            Ok(base) => base,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let path = if ready { "/readyz" } else { "/healthz" };
+    match escalator::healthcheck::check(&base, path, std::time::Duration::from_secs(3)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("unhealthy: {e}");
             ExitCode::FAILURE
         }
     }

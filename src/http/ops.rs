@@ -41,20 +41,23 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    // The outbox depth is read at scrape time so it is never stale.
-    if let Ok(depth) = state.pipeline.store().outbox_depth().await {
-        metrics::gauge!("escalator_outbox_depth").set(depth as f64);
-    }
-    if let Ok((flagged, reviewed)) = state.pipeline.store().review_coverage().await {
-        metrics::gauge!("escalator_reviews_flagged").set(flagged as f64);
-        metrics::gauge!("escalator_reviews_done").set(reviewed as f64);
-    }
+    let store = state.pipeline.store();
+    let depth = store.outbox_depth().await;
+    let coverage = store.review_coverage().await;
     // Sets the queue-depth gauge as it reads it.
-    let _ = state.semantic.health(state.pipeline.store()).await;
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    if state.semantic.health(store).await.is_err() {
+        metrics::gauge!("escalator_semantic_queue_depth").set(f64::NAN);
+    }
+    if depth.is_err() || coverage.is_err() {
+        tracing::warn!("/metrics: the database could not be read; escalator_store_up is 0");
+    }
+    crate::telemetry::collect_process_metrics();
+    let mut body = state.metrics.render();
+    body.push_str(&crate::telemetry::catalog::render_database_gauges(
+        depth.ok(),
+        coverage.ok(),
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 pub async fn not_found() -> ApiError {

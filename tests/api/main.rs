@@ -17,6 +17,7 @@ mod hostile;
 mod ingress;
 mod lifecycle;
 mod logs;
+mod metrics;
 mod nextiva_actions;
 mod reconcile;
 mod replay;
