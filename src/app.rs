@@ -28,6 +28,9 @@ pub enum AppError {
     Config(String),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// Start-up could not open the store: the error names which one.
+    #[error("cannot open the store ({store}): {source}")]
+    StoreOpen { store: String, source: StoreError },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -82,7 +85,11 @@ impl Application {
                 max_connections: config.store.max_connections,
             },
         )
-        .await?;
+        .await
+        .map_err(|source| AppError::StoreOpen {
+            store: crate::store::Backend::describe_url(&config.store.url),
+            source,
+        })?;
         let wake = Arc::new(Notify::new());
         let orchestrator = Orchestrator::new(playbook.clone(), config.dispatcher.max_attempts)
             .with_review_sample(config.review.sample_percent)
@@ -260,6 +267,14 @@ impl Application {
         let semantic = self
             .semantic
             .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
+        // One budget for the whole shutdown, counted from the signal: the HTTP drain and
+        // the workers stop together, so the process exits within shutdown_grace_seconds
+        // (the deploy files' kill timeouts are set above it).
+        let token = self.shutdown.clone();
+        let signalled = tokio::spawn(async move {
+            token.cancelled().await;
+            tokio::time::Instant::now()
+        });
         crate::http::serve::serve(
             self.listener,
             self.router,
@@ -267,19 +282,24 @@ impl Application {
             self.grace,
         )
         .await;
+        // Should the server stop on its own, the workers stop too (and `signalled` ends).
+        self.shutdown.cancel();
+        let deadline = signalled
+            .await
+            .unwrap_or_else(|_| tokio::time::Instant::now())
+            + self.grace;
         if let Some(handle) = dispatcher {
-            match tokio::time::timeout(self.grace, handle).await {
-                Ok(_) => {}
-                Err(_) => tracing::warn!("dispatcher did not stop within the grace period; its leases expire on their own"),
+            if tokio::time::timeout_at(deadline, handle).await.is_err() {
+                tracing::warn!("dispatcher did not stop within the grace period; its leases expire on their own");
             }
         }
         if let Some(handle) = scheduler {
             // A notification cut off here keeps its lease until it expires, then is sent.
-            let _ = tokio::time::timeout(self.grace, handle).await;
+            let _ = tokio::time::timeout_at(deadline, handle).await;
         }
         if let Some(handle) = semantic {
             // It abandons a score in flight at once and hands its rows back.
-            let _ = tokio::time::timeout(self.grace, handle).await;
+            let _ = tokio::time::timeout_at(deadline, handle).await;
         }
         tracing::info!("escalator stopped");
         Ok(())

@@ -158,9 +158,20 @@ async fn audit_verify(path: Option<std::path::PathBuf>, json: bool) -> ExitCode 
             return ExitCode::from(2);
         }
     };
+    // Opening a SQLite URL creates the file: a mistyped path would verify an empty chain.
+    if let Some(file) = escalator::store::Backend::sqlite_file(&config.store.url) {
+        if !file.exists() {
+            eprintln!(
+                "error: no database at {} (store.url or ESCALATOR_DATABASE_URL): nothing to verify",
+                file.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
     let key = Secrets::from_env()
         .api(escalator::config::ENV_AUDIT_KEY)
         .cloned();
+    let key_is_set = key.is_some();
     let store = match escalator::store::Store::connect_with_audit_key(
         &config.store.url,
         escalator::store::AuditKey::new(key),
@@ -208,10 +219,29 @@ async fn audit_verify(path: Option<std::path::PathBuf>, json: bool) -> ExitCode 
             ),
         }
     }
-    if report.first_broken.is_some() {
+    if let Some(b) = &report.first_broken {
+        if b.reason.contains("altered") {
+            eprintln!("{}", audit_key_hint(key_is_set, report.checked));
+        }
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A wrong or missing key makes records read as altered: say so before anyone hunts for
+/// tampering.
+fn audit_key_hint(key_is_set: bool, checked: u64) -> String {
+    let key = escalator::config::ENV_AUDIT_KEY;
+    let likely = if checked == 0 {
+        "The very first record fails, so the key is the likely cause: "
+    } else {
+        "The key may be the cause: "
+    };
+    if key_is_set {
+        format!("note: {likely}{key} must be the key the records were written with (a different key makes them read as altered).")
+    } else {
+        format!("note: {likely}{key} is not set; records written with a key read as altered without it.")
     }
 }
 

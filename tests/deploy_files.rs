@@ -176,3 +176,66 @@ fn the_systemd_unit_passes_check_config_with_its_environment() {
     let output = check_config(Some(&deploy("escalator.example.toml")), &env);
     assert_passes("deploy/systemd/escalator.service", &output);
 }
+
+/// `shutdown_grace_seconds` bounds the whole shutdown (HTTP drain and workers share it);
+/// each deploy file's kill timeout must leave room above it.
+#[test]
+fn the_shutdown_grace_fits_inside_every_deploy_files_kill_timeout() {
+    const MARGIN: u64 = 5;
+    let grace_in = |toml: &str| -> u64 {
+        toml.lines()
+            .find_map(|l| l.trim().strip_prefix("shutdown_grace_seconds"))
+            .and_then(|rest| {
+                rest.trim_start_matches([' ', '='])
+                    .split_whitespace()
+                    .next()
+            })
+            .map(|v| v.parse().expect("a number"))
+            .unwrap_or(20)
+    };
+    let example = std::fs::read_to_string(deploy("escalator.example.toml")).unwrap();
+    let docs = yaml_docs("kubernetes/sidecar.yaml");
+    let config_map = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("ConfigMap"))
+        .unwrap();
+    let k8s_grace = grace_in(config_map["data"]["escalator.toml"].as_str().unwrap());
+    let deployment = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Deployment"))
+        .unwrap();
+    let k8s_kill = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        .as_i64()
+        .expect("terminationGracePeriodSeconds") as u64;
+    assert!(
+        k8s_grace + MARGIN <= k8s_kill,
+        "{k8s_grace} s vs {k8s_kill} s"
+    );
+
+    // compose: the defaults (no config file), "30s".
+    let seconds = |v: &str| -> u64 { v.trim_end_matches('s').parse().expect("seconds") };
+    let single = yaml_docs("compose.yaml");
+    let stop = seconds(
+        single[0]["services"]["escalator"]["stop_grace_period"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(20 + MARGIN <= stop, "compose.yaml: {stop} s");
+    let replicas = yaml_docs("compose.replicas.yaml");
+    let stop = seconds(
+        replicas[0]["x-escalator"]["stop_grace_period"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(20 + MARGIN <= stop, "compose.replicas.yaml: {stop} s");
+
+    // systemd runs the example configuration.
+    let unit = std::fs::read_to_string(deploy("systemd/escalator.service")).unwrap();
+    let stop: u64 = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("TimeoutStopSec="))
+        .expect("TimeoutStopSec")
+        .parse()
+        .unwrap();
+    assert!(grace_in(&example) + MARGIN <= stop, "systemd: {stop} s");
+}

@@ -9,11 +9,13 @@ use escalator_adapters::genesys;
 use escalator_adapters::Vendor;
 use serde::Deserialize;
 
+mod checks;
 mod platform_api;
 mod secrets;
 mod semantic;
 mod vendors;
 
+pub use checks::plain_words;
 pub use platform_api::*;
 pub use secrets::*;
 pub use semantic::*;
@@ -282,9 +284,20 @@ impl Config {
         })
     }
 
-    /// Parses TOML; the error names the line, column and key (toml's own message).
+    /// Parses TOML; the error names the line, column and key (toml's own message, in
+    /// plain words), then the other sections' errors, so one run shows them all.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+        toml::from_str(text).map_err(|e| {
+            let first = checks::plain_words(e.to_string().trim_end());
+            let mut lines = vec![first.clone()];
+            for other in checks::section_errors(text) {
+                let said = other.split_once("]: ").map_or(other.as_str(), |(_, m)| m);
+                if !first.contains(said) {
+                    lines.push(format!("also {other}"));
+                }
+            }
+            lines.join("\n")
+        })
     }
 
     /// Every problem, each with its key; `Severity::Error` ones stop `serve`.
@@ -315,13 +328,7 @@ impl Config {
         if let Err(message) = crate::store::Backend::of_url(&self.store.url) {
             error("store.url", message);
         }
-        if self.store.max_connections == 0 {
-            error("store.max_connections", "must be at least 1".into());
-        }
         let d = &self.dispatcher;
-        if d.max_attempts == 0 {
-            error("dispatcher.max_attempts", "must be at least 1".into());
-        }
         if d.backoff_base_ms == 0 || d.backoff_base_ms > d.backoff_max_ms {
             error(
                 "dispatcher.backoff_base_ms",
@@ -399,11 +406,22 @@ impl Config {
                 );
             }
         }
+        for (key, message) in checks::range_problems(self) {
+            error(&key, message);
+        }
+        // A misspelt team is one error naming the team meant, not a missing team too.
+        let misspelt = checks::misspelt_teams(self);
+        for (name, meant) in &misspelt {
+            error(
+                &format!("teams.{name}"),
+                format!("no playbook team is called {name:?}; did you mean {meant}?"),
+            );
+        }
         for team in PLAYBOOK_TEAMS {
-            if !self.teams.contains_key(team) {
+            if !self.teams.contains_key(team) && !misspelt.iter().any(|(_, m)| *m == team) {
                 error(
                     &format!("teams.{team}"),
-                    "the playbook routes to this team; add a [teams.{team}] table".into(),
+                    format!("the playbook routes to this team; add a [teams.{team}] table"),
                 );
             }
         }

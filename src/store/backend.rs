@@ -31,6 +31,33 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The database file a `sqlite:` URL names (`None` for other URLs and in-memory ones).
+    pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+        let url = url.trim();
+        if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        Some(options.get_filename().to_path_buf())
+    }
+
+    /// What a start-up error names: the SQLite file, or the PostgreSQL host and database
+    /// (never the user or password).
+    pub fn describe_url(url: &str) -> String {
+        if let Some(file) = Self::sqlite_file(url) {
+            return format!("SQLite database {}", file.display());
+        }
+        match reqwest::Url::parse(url.trim()) {
+            Ok(u) if u.scheme().starts_with("postgres") => format!(
+                "PostgreSQL at {}:{}{}",
+                u.host_str().unwrap_or("localhost"),
+                u.port().unwrap_or(5432),
+                u.path()
+            ),
+            _ => "the store at store.url".to_string(),
+        }
+    }
+
     /// The backend of `url` (`sqlite:…`, `postgres://…` or `postgresql://…`), or what is
     /// wrong with it.
     pub fn of_url(url: &str) -> Result<Self, String> {

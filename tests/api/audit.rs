@@ -232,3 +232,48 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_record() {
         "{out}"
     );
 }
+
+#[test]
+fn audit_verify_on_a_path_with_no_database_exits_2_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.db");
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(
+        &config,
+        format!("[store]\nurl = \"sqlite://{}\"\n", db.display()),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["audit", "verify", "--config"])
+        .arg(&config)
+        .env_remove("ESCALATOR_DATABASE_URL")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no database at") && err.contains("missing.db"),
+        "{err}"
+    );
+    assert!(!db.exists(), "verify created an empty database");
+}
+
+#[tokio::test]
+async fn audit_verify_with_a_key_the_records_were_not_written_with_names_the_key() {
+    let (dir, url) = recorded().await;
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(&config, format!("[store]\nurl = \"{url}\"\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["audit", "verify", "--config"])
+        .arg(&config)
+        .env_remove("ESCALATOR_DATABASE_URL")
+        .env("ESCALATOR_AUDIT_KEY", "not-the-key-it-was-written-with")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ESCALATOR_AUDIT_KEY") && err.contains("likely cause"),
+        "{err}"
+    );
+}
