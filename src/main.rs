@@ -70,7 +70,14 @@ async fn serve(path: Option<std::path::PathBuf>, log_format: telemetry::LogForma
         escalator::redact::enable(config.people());
         tracing::info!("personal data is redacted from the logs");
     }
-    let secrets = Secrets::from_env();
+    let secrets = match Secrets::from_env_checked() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the secrets");
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     for p in config.problems(&secrets) {
         if p.severity == Severity::Warning {
             tracing::warn!(key = %p.key, "{}", p.message);
@@ -257,7 +264,14 @@ fn check_config(path: Option<std::path::PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let secrets = Secrets::from_env();
+    let secrets = match Secrets::from_env_checked() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("{source}: 1 error(s)");
+            return ExitCode::FAILURE;
+        }
+    };
     let problems = config.problems(&secrets);
     let mut errors = problems
         .iter()

@@ -239,3 +239,34 @@ fn the_shutdown_grace_fits_inside_every_deploy_files_kill_timeout() {
         .unwrap();
     assert!(grace_in(&example) + MARGIN <= stop, "systemd: {stop} s");
 }
+
+/// `/metrics`, `/healthz` and `/readyz` carry no authentication: the compose files publish
+/// the port on the host's loopback only, and the image checks itself without curl.
+#[test]
+fn compose_publishes_only_on_loopback_and_checks_health_with_the_binary() {
+    for (file, services) in [
+        ("compose.yaml", &["escalator"][..]),
+        ("compose.replicas.yaml", &["escalator-1", "escalator-2"][..]),
+    ] {
+        let docs = yaml_docs(file);
+        for name in services {
+            let service = &docs[0]["services"][*name];
+            for port in service["ports"].as_vec().expect("ports") {
+                let port = port.as_str().expect("a port string");
+                assert!(port.starts_with("127.0.0.1:"), "{file} {name}: {port}");
+            }
+            let health = if service["healthcheck"].is_badvalue() {
+                &service["<<"]["healthcheck"]
+            } else {
+                &service["healthcheck"]
+            };
+            let test: Vec<&str> = health["test"]
+                .as_vec()
+                .expect("a healthcheck")
+                .iter()
+                .filter_map(Yaml::as_str)
+                .collect();
+            assert_eq!(test[1..3], ["/usr/local/bin/escalator", "healthcheck"]);
+        }
+    }
+}

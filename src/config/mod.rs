@@ -258,7 +258,14 @@ impl Config {
         if let Some(listen) = set("ESCALATOR_LISTEN") {
             config.server.listen = listen;
         }
-        if let Some(url) = set("ESCALATOR_DATABASE_URL") {
+        // The URL may hold the PostgreSQL password: ESCALATOR_DATABASE_URL_FILE too.
+        if let Some(url) = secrets::read_env_or_file("ESCALATOR_DATABASE_URL")
+            .map_err(|message| ConfigError::Parse {
+                path: PathBuf::from("ESCALATOR_DATABASE_URL"),
+                message,
+            })?
+            .filter(|v| !v.trim().is_empty())
+        {
             config.store.url = url;
         }
         if let Some(model) = set(ENV_SEMANTIC_MODEL) {

@@ -120,8 +120,20 @@ impl Secrets {
         self.api.get(env)
     }
 
+    /// Every secret from the environment, or from the file its `<NAME>_FILE` variable names
+    /// (Kubernetes and Docker secrets mount files); a file that cannot be read is skipped
+    /// here: [`Secrets::from_env_checked`] reports it.
     pub fn from_env() -> Self {
-        Self::from_lookup(|k| std::env::var(k).ok())
+        Self::from_lookup(|k| read_env_or_file(k).ok().flatten())
+    }
+
+    /// [`Secrets::from_env`], failing on a `<NAME>_FILE` that cannot be read (and on a
+    /// secret set both ways), naming the variable and the file.
+    pub fn from_env_checked() -> Result<Self, String> {
+        for name in all_secret_env() {
+            read_env_or_file(&name)?;
+        }
+        Ok(Self::from_env())
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
@@ -148,5 +160,83 @@ impl Secrets {
                 .filter_map(|k| get(k).map(|s| (*k, Secret::new(s))))
                 .collect(),
         }
+    }
+}
+
+/// Every secret's environment name.
+pub fn all_secret_env() -> Vec<String> {
+    let mut names: Vec<String> = [
+        ENV_GENESYS_WEBHOOK_SECRET,
+        ENV_GENESYS_WEBHOOK_PASSWORD,
+        ENV_GENESYS_CLIENT_ID,
+        ENV_GENESYS_CLIENT_SECRET,
+        ENV_STANDARD_WEBHOOK_SECRETS,
+    ]
+    .iter()
+    .chain(API_SECRET_ENV.iter())
+    .map(|s| s.to_string())
+    .collect();
+    names.extend(INTAKE_VENDORS.iter().map(|v| webhook_secret_env(*v)));
+    names
+}
+
+/// `NAME` from the environment, else the contents of the file `NAME_FILE` names (one
+/// trailing newline dropped, as `echo` and editors leave one).
+pub(crate) fn read_env_or_file(name: &str) -> Result<Option<String>, String> {
+    read_secret(name, |k| std::env::var(k).ok())
+}
+
+fn read_secret(name: &str, env: impl Fn(&str) -> Option<String>) -> Result<Option<String>, String> {
+    let direct = env(name).filter(|v| !v.trim().is_empty());
+    let file_var = format!("{name}_FILE");
+    let Some(path) = env(&file_var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(direct);
+    };
+    if direct.is_some() {
+        return Err(format!(
+            "{name} and {file_var} are both set; keep one (the file is the safer place)"
+        ));
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{file_var}: cannot read {path}: {e}"))?;
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    Ok(Some(text.strip_suffix('\r').unwrap_or(text).to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_can_come_from_the_file_its_file_variable_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let path = file.display().to_string();
+        let env = |k: &str| (k == "ESCALATOR_AUDIT_KEY_FILE").then(|| path.clone());
+        assert_eq!(
+            read_secret("ESCALATOR_AUDIT_KEY", env).unwrap().as_deref(),
+            Some("s3cret")
+        );
+
+        let missing =
+            |k: &str| (k == "ESCALATOR_AUDIT_KEY_FILE").then(|| "/nonexistent/key".to_string());
+        let err = read_secret("ESCALATOR_AUDIT_KEY", missing).unwrap_err();
+        assert!(
+            err.contains("ESCALATOR_AUDIT_KEY_FILE") && err.contains("/nonexistent/key"),
+            "{err}"
+        );
+
+        let both = |k: &str| {
+            Some(if k.ends_with("_FILE") {
+                path.clone()
+            } else {
+                "x".into()
+            })
+        };
+        assert!(read_secret("ESCALATOR_AUDIT_KEY", both)
+            .unwrap_err()
+            .contains("both set"));
+        assert!(all_secret_env().contains(&"ESCALATOR_FIVE9_WEBHOOK_SECRET".to_string()));
     }
 }
