@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
-use crate::executor::{Checkpoint, Executors, Outcome, Report};
+use crate::executor::{once, Checkpoint, Executors, Outcome, Report};
 use crate::orchestrator::{CallState, Link, Orchestrator};
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
@@ -230,7 +230,20 @@ impl Dispatcher {
                 "retrying"
             }
             Outcome::Failed(error) => {
-                let status = if error.is_permanent() {
+                // A request that may have been applied is never left as a plain failure: it
+                // is parked as uncertain, and a person told to look before acting.
+                let error = if !error.is_permanent() && once::in_doubt(&action.progress) {
+                    CallError::Uncertain(format!(
+                        "a request's outcome was still unknown at the last attempt ({error}); \
+                         it is not sent again"
+                    ))
+                } else {
+                    error
+                };
+                let parked = matches!(error, CallError::Uncertain(_));
+                let status = if parked {
+                    "uncertain"
+                } else if error.is_permanent() {
                     "failed"
                 } else {
                     "dead"
@@ -284,12 +297,13 @@ impl Dispatcher {
                     )
                     .await?;
                 // An alert that could not be delivered is not alerted about again.
-                if status == "dead" && !matches!(action.action, Action::SupervisorAlert { .. }) {
-                    self.inner
-                        .executors
-                        .local
-                        .alert_dead_letter(action, &error.to_string())
-                        .await;
+                let local = &self.inner.executors.local;
+                if parked {
+                    local.alert_uncertain(action, &error.to_string()).await;
+                } else if status == "dead"
+                    && !matches!(action.action, Action::SupervisorAlert { .. })
+                {
+                    local.alert_dead_letter(action, &error.to_string()).await;
                 }
                 self.inner.wake.notify_one();
                 status

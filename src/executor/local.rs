@@ -72,6 +72,40 @@ impl LocalExecutor {
         }
     }
 
+    /// A platform request that may have been applied and could not be read back: parked,
+    /// never sent again; a person checks the platform before acting on the call.
+    pub async fn alert_uncertain(&self, action: &ClaimedAction, error: &str) {
+        let kind = action.action.kind();
+        metrics::counter!("escalator_actions_uncertain_total", "kind" => kind, "vendor" => action.vendor.as_str())
+            .increment(1);
+        tracing::error!(
+            escalation = %action.escalation_id,
+            kind,
+            attempts = action.attempt,
+            error = %error,
+            "action parked as uncertain: it may have been applied"
+        );
+        let body = serde_json::json!({
+            "text": format!(
+                "[UNCERTAIN] {kind} on {} for escalation {} may already have been applied \
+                 ({error}); it is not sent again. Check {} before acting; the fallback chain \
+                 takes over.",
+                action.vendor, action.escalation_id, action.vendor
+            ),
+            "escalator": {
+                "notification": "uncertain",
+                "action": kind,
+                "vendor": action.vendor.as_str(),
+                "escalation_id": action.escalation_id,
+                "attempts": action.attempt,
+                "error": error,
+            }
+        });
+        if let Err(e) = self.alerts.notify(&body).await {
+            tracing::error!(error = %e, "the uncertain-action alert could not be sent");
+        }
+    }
+
     pub fn handles(action: &Action) -> bool {
         matches!(
             action,

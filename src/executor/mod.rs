@@ -8,6 +8,7 @@ mod five9;
 mod genesys;
 mod local;
 mod nextiva;
+pub mod once;
 mod readback;
 mod talkdesk;
 
@@ -114,10 +115,22 @@ impl Report {
             CallError::Retryable { .. } => "retryable",
             CallError::Permanent { .. } | CallError::Unactionable(_) => "permanent",
             CallError::Transport(_) => "unknown",
+            CallError::Uncertain(_) => "uncertain",
         };
         self.steps.push(StepReport {
             step,
             outcome,
+            http_status: error.status(),
+            detail: error.to_string(),
+        });
+    }
+
+    /// A request that may have been applied although no success came back (see
+    /// [`once`]): recorded as `unknown`, with the status when the platform gave one.
+    pub(crate) fn unknown(&mut self, step: &'static str, error: &CallError) {
+        self.steps.push(StepReport {
+            step,
+            outcome: "unknown",
             http_status: error.status(),
             detail: error.to_string(),
         });

@@ -127,7 +127,7 @@ async fn the_same_delivery_three_times_consults_once() {
 }
 
 #[tokio::test]
-async fn platform_503_twice_then_200_consults_once_after_three_attempts() {
+async fn platform_503_twice_then_200_reads_the_call_before_each_retry_and_consults_once() {
     let app = spawn_app().await;
     mount_genesys_basics(&app.genesys).await;
     mount_briefing(&app, 1).await;
@@ -152,15 +152,21 @@ async fn platform_503_twice_then_200_consults_once_after_three_attempts() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|a| a.step == "consult")
-        .map(|a| (a.attempt, a.outcome, a.http_status))
+        .filter(|a| a.step == "consult" || a.step == "reconcile")
+        .map(|a| (a.attempt, a.step, a.outcome, a.http_status))
         .collect();
+    // A 503 may hide an applied consult: the call is read before each retry.
+    let step = |attempt, step: &str, outcome: &str, status| {
+        (attempt, step.to_string(), outcome.to_string(), status)
+    };
     assert_eq!(
         consults,
         vec![
-            (1, "retryable".to_string(), Some(503)),
-            (2, "retryable".to_string(), Some(503)),
-            (3, "ok".to_string(), None)
+            step(1, "consult", "unknown", Some(503)),
+            step(2, "reconcile", "ok", None),
+            step(2, "consult", "unknown", Some(503)),
+            step(3, "reconcile", "ok", None),
+            step(3, "consult", "ok", None)
         ]
     );
     app.genesys.verify().await;
