@@ -8,13 +8,14 @@ use std::time::Duration;
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::Action;
 use rand::Rng;
+use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
-use crate::executor::{once, Checkpoint, Executors, Outcome, Report};
+use crate::executor::{once, Checkpoint, Executors, Outcome, Report, AGENT_ON_CALL};
 use crate::orchestrator::{CallState, Link, Orchestrator};
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
@@ -253,7 +254,8 @@ impl Dispatcher {
                 let session = store.session(action.vendor, &action.call_id).await?;
                 let state = CallState {
                     ended: session.ended,
-                    agent_connected: session.agent_connected,
+                    agent_connected: session.agent_connected
+                        || action.progress.get(AGENT_ON_CALL) == Some(&Value::Bool(true)),
                 };
                 let fallback = self.inner.orchestrator.fallback(
                     &action.action,

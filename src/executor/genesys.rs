@@ -14,7 +14,10 @@ use serde_json::Value;
 
 use super::confirm::ConsultState;
 use super::once::{OnceRequest, Seen};
-use super::{Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, PLATFORM_CALLBACK_ID};
+use super::{
+    Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, AGENT_ON_CALL,
+    PLATFORM_CALLBACK_ID,
+};
 use crate::config::{Config, ConsultFrom, Secrets};
 use crate::store::ClaimedAction;
 
@@ -222,6 +225,11 @@ impl GenesysExecutor {
         }
 
         self.resolve_participants(claimed, report).await?;
+        if claimed.progress.contains_key(AGENT) {
+            claimed
+                .progress
+                .insert(AGENT_ON_CALL.into(), Value::Bool(true));
+        }
         let customer = self.progress_str(claimed, CUSTOMER);
         let Some(customer) = customer else {
             let e = CallError::Unactionable("the call has no connected customer".into());

@@ -25,6 +25,11 @@ pub use genesys::GenesysExecutor;
 pub use local::LocalExecutor;
 pub use readback::{Readback, Reported, PLATFORM_CALLBACK_ID};
 
+/// Progress key an executor sets when its read of the call showed an agent on it: the
+/// call is past its flow, so the fallback skips the routing hook even before the
+/// platform's own event says so.
+pub const AGENT_ON_CALL: &str = "agent_on_call";
+
 use crate::config::{Config, Secrets};
 use crate::store::{ClaimedAction, Store, StoreError};
 
