@@ -699,3 +699,5 @@ async fn the_briefing_carries_the_issue_the_caller_stated_before_the_trigger() {
     assert_eq!(a["escalation.involved"], "");
     app.genesys.verify().await;
 }
+
+mod route_wait;
