@@ -265,7 +265,8 @@ async fn a_platform_that_keeps_failing_parks_the_unknown_alerts_and_falls_back_t
     // one's outcome is unknown, so the action is parked, not failed. The chain moved on
     // at each step.
     assert_eq!(status("warm_transfer"), ("uncertain", 4));
-    assert_eq!(status("route_on_hook").0, "failed");
+    // The call shows an agent: past its flow, so no routing-hook link.
+    assert!(actions.iter().all(|a| a.kind != "route_on_hook"));
     assert_eq!(status("schedule_callback"), ("uncertain", 1));
     assert_eq!(status("alert_callback").0, "succeeded");
     assert_eq!(status("named_callback").0, "succeeded");
@@ -319,8 +320,7 @@ async fn a_platform_that_keeps_failing_parks_the_unknown_alerts_and_falls_back_t
             .position(|s| s == name)
             .unwrap_or_else(|| panic!("no {name} in {steps:?}"))
     };
-    assert!(at("warm_transfer_uncertain") < at("route_on_hook_failed"));
-    assert!(at("route_on_hook_failed") < at("schedule_callback_uncertain"));
+    assert!(at("warm_transfer_uncertain") < at("schedule_callback_uncertain"));
     assert!(at("schedule_callback_uncertain") < at("named_callback_succeeded"));
     assert!(at("schedule_callback_uncertain") < at("alert_chain_exhausted_succeeded"));
 

@@ -31,8 +31,10 @@ async fn mount_call(app: &TestApp, agent: bool) {
     let mut participants = vec![json!({"id": CUSTOMER_PID, "purpose": "customer",
         "state": "connected", "address": format!("tel:{CALLER}"), "held": false})];
     if agent {
-        participants.push(json!({"id": AGENT_PID, "purpose": "agent", "state": "connected",
-            "user": {"id": AGENT_USER}, "queue": {"id": "q-general"}}));
+        participants.push(
+            json!({"id": AGENT_PID, "purpose": "agent", "state": "connected",
+            "user": {"id": AGENT_USER}, "queue": {"id": "q-general"}}),
+        );
     }
     Mock::given(method("GET"))
         .and(path(format!("/api/v2/conversations/calls/{CID}")))
@@ -90,10 +92,7 @@ async fn with_an_agent_on_the_call_the_callback_follows_a_refused_consult_at_onc
         .await;
     let rows = app.wait_for_actions(callback_done).await;
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(
-        rows.iter().all(|a| a.kind != "route_on_hook"),
-        "{rows:#?}"
-    );
+    assert!(rows.iter().all(|a| a.kind != "route_on_hook"), "{rows:#?}");
     app.genesys.verify().await;
 }
 
