@@ -8,13 +8,14 @@ use std::time::Duration;
 use escalator_adapters::outbound::CallError;
 use escalator_adapters::Action;
 use rand::Rng;
+use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::config::DispatcherConfig;
-use crate::executor::{Checkpoint, Executors, Outcome, Report};
+use crate::executor::{once, Checkpoint, Executors, Outcome, Report, AGENT_ON_CALL};
 use crate::orchestrator::{CallState, Link, Orchestrator};
 use crate::store::{AttemptRecord, ClaimedAction, Failure, Store, StoreError};
 
@@ -230,7 +231,20 @@ impl Dispatcher {
                 "retrying"
             }
             Outcome::Failed(error) => {
-                let status = if error.is_permanent() {
+                // A request that may have been applied is never left as a plain failure: it
+                // is parked as uncertain, and a person told to look before acting.
+                let error = if !error.is_permanent() && once::in_doubt(&action.progress) {
+                    CallError::Uncertain(format!(
+                        "a request's outcome was still unknown at the last attempt ({error}); \
+                         it is not sent again"
+                    ))
+                } else {
+                    error
+                };
+                let parked = matches!(error, CallError::Uncertain(_));
+                let status = if parked {
+                    "uncertain"
+                } else if error.is_permanent() {
                     "failed"
                 } else {
                     "dead"
@@ -240,7 +254,8 @@ impl Dispatcher {
                 let session = store.session(action.vendor, &action.call_id).await?;
                 let state = CallState {
                     ended: session.ended,
-                    agent_connected: session.agent_connected,
+                    agent_connected: session.agent_connected
+                        || action.progress.get(AGENT_ON_CALL) == Some(&Value::Bool(true)),
                 };
                 let fallback = self.inner.orchestrator.fallback(
                     &action.action,
@@ -284,12 +299,13 @@ impl Dispatcher {
                     )
                     .await?;
                 // An alert that could not be delivered is not alerted about again.
-                if status == "dead" && !matches!(action.action, Action::SupervisorAlert { .. }) {
-                    self.inner
-                        .executors
-                        .local
-                        .alert_dead_letter(action, &error.to_string())
-                        .await;
+                let local = &self.inner.executors.local;
+                if parked {
+                    local.alert_uncertain(action, &error.to_string()).await;
+                } else if status == "dead"
+                    && !matches!(action.action, Action::SupervisorAlert { .. })
+                {
+                    local.alert_dead_letter(action, &error.to_string()).await;
                 }
                 self.inner.wake.notify_one();
                 status

@@ -8,7 +8,8 @@ use jiff::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CallError {
-    /// 429, 5xx or an expired token: the request was not applied; try again later.
+    /// 429, 5xx or an expired token: try again later. A 5xx may hide an applied request
+    /// ([`CallError::may_have_applied`]): one that must not be repeated is read back first.
     #[error("retryable: HTTP {status}: {message}")]
     Retryable {
         status: u16,
@@ -24,6 +25,10 @@ pub enum CallError {
     /// We could not even build the request (missing participant, unmapped team…).
     #[error("cannot act: {0}")]
     Unactionable(String),
+    /// A request that must not be repeated may have been applied, and reading the platform
+    /// could not tell: it is parked, never sent again.
+    #[error("uncertain: {0}")]
+    Uncertain(String),
 }
 
 impl CallError {
@@ -39,8 +44,41 @@ impl CallError {
     pub fn is_permanent(&self) -> bool {
         matches!(
             self,
-            CallError::Permanent { .. } | CallError::Unactionable(_)
+            CallError::Permanent { .. } | CallError::Unactionable(_) | CallError::Uncertain(_)
         )
+    }
+
+    /// The same error with its message passed through `f` (to redact it).
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
+        match self {
+            CallError::Retryable {
+                status,
+                retry_after,
+                message,
+            } => CallError::Retryable {
+                status,
+                retry_after,
+                message: f(message),
+            },
+            CallError::Permanent { status, message } => CallError::Permanent {
+                status,
+                message: f(message),
+            },
+            CallError::Transport(m) => CallError::Transport(f(m)),
+            CallError::Unactionable(m) => CallError::Unactionable(f(m)),
+            CallError::Uncertain(m) => CallError::Uncertain(f(m)),
+        }
+    }
+
+    /// Whether the request may have been applied although no success came back: no answer
+    /// at all (timeout, reset), or a server error after it was sent. A 429, a 401 or a 4xx
+    /// was refused before acting; a connection that never opened sent nothing.
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            CallError::Transport(_) | CallError::Uncertain(_) => true,
+            CallError::Retryable { status, .. } => *status >= 500,
+            CallError::Permanent { .. } | CallError::Unactionable(_) => false,
+        }
     }
 
     /// Builds the error for a non-success response. `message` is the platform's own error

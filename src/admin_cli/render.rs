@@ -24,7 +24,9 @@ pub fn text(view: View, v: &Value) -> String {
         View::ReviewQueue => review_queue(&mut out, v),
         View::Reviewed => reviewed(&mut out, v),
     }
-    out
+    // Fields are escaped where they are read; this keeps anything that slipped through
+    // from reaching the terminal either.
+    out.lines().map(|l| printable(l) + "\n").collect()
 }
 
 /// A field as text, `-` when absent or null.
@@ -32,9 +34,31 @@ fn s(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
         Value::String(s) if s.is_empty() => "-".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => printable(s),
         other => other.to_string(),
     }
+}
+
+/// `text` with every character a terminal would act on escaped (`\u{1b}`): control
+/// characters (escape sequences, a line break inside a field, a carriage return that
+/// overwrites a line) and the bidirectional overrides that reorder what is shown. Call
+/// ids, names, actors and notes come from outside; they must not clear the screen, set the
+/// window title or forge a line.
+fn printable(text: &str) -> String {
+    let acts =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(acts) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if acts(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn items(v: &Value) -> &[Value] {
@@ -103,7 +127,7 @@ fn callback(out: &mut String, v: &Value) {
             s(&h["to_status"]),
             h["reason"]
                 .as_str()
-                .map(|r| format!(": {r}"))
+                .map(|r| format!(": {}", printable(r)))
                 .unwrap_or_default()
         );
     }
@@ -185,7 +209,7 @@ fn escalation(out: &mut String, v: &Value) {
             s(&a["attempts"]),
             a["last_error"]
                 .as_str()
-                .map(|e| format!(", last error: {e}"))
+                .map(|e| format!(", last error: {}", printable(e)))
                 .unwrap_or_default()
         );
         for at in items(&a["attempt_log"]) {
@@ -229,7 +253,7 @@ fn reviews(out: &mut String, v: &Value) {
             s(&r["reviewer"]),
             r["notes"]
                 .as_str()
-                .map(|n| format!(": {n}"))
+                .map(|n| format!(": {}", printable(n)))
                 .unwrap_or_default()
         );
     }
@@ -269,4 +293,34 @@ fn reviewed(out: &mut String, v: &Value) {
         s(&v["reference"])
     );
     reviews(out, &v["reviews"]);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn control_characters_in_any_field_reach_the_terminal_escaped() {
+        let clear = "\u{1b}[2J\u{1b}]0;owned\u{7}";
+        let v = json!({"escalations": [{
+            "id": format!("esc-1{clear}"), "call_id": format!("call\r\nFAKE LINE{clear}"),
+            "vendor": "genesys", "tier": "supervisor", "team": "legal",
+            "status": "open", "reference": "ESC-1", "created_at": "2026-01-01T00:00:00Z",
+            "owner": format!("Dana\u{202e}evil{clear}")
+        }]});
+        let shown = text(View::Escalations, &v);
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        assert!(!shown.contains('\u{202e}'), "{shown:?}");
+        assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
+        assert!(
+            !shown.lines().any(|l| l.starts_with("FAKE LINE")),
+            "{shown:?}"
+        );
+        assert_eq!(printable("plain ünïcode"), "plain ünïcode");
+    }
 }

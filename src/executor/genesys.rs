@@ -13,7 +13,11 @@ use escalator_adapters::{Action, Briefing, Destination, SpeakTo, Target};
 use serde_json::Value;
 
 use super::confirm::ConsultState;
-use super::{Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, PLATFORM_CALLBACK_ID};
+use super::once::{OnceRequest, Seen};
+use super::{
+    Checkpoint, Done, PlatformExecutor, Readback, Report, Reported, AGENT_ON_CALL,
+    PLATFORM_CALLBACK_ID,
+};
 use crate::config::{Config, ConsultFrom, Secrets};
 use crate::store::ClaimedAction;
 
@@ -27,8 +31,9 @@ const BRIEFED: &str = "briefed";
 const CUSTOMER: &str = "customer_participant_id";
 const AGENT: &str = "agent_participant_id";
 const AGENT_USER: &str = "agent_user_id";
-const CONSULT_UNCERTAIN: &str = "consult_uncertain";
-const CALLBACK_UNCERTAIN: &str = "callback_uncertain";
+const CONSULT: OnceRequest = OnceRequest::new("consult_uncertain", "consult");
+const REPLACE: OnceRequest = OnceRequest::new("blind_transfer_uncertain", "blind_transfer");
+const CALLBACK: OnceRequest = OnceRequest::new("callback_uncertain", "callback");
 const CANCELLED_EARLIER: &str = "cancelled_earlier_consult";
 
 impl GenesysExecutor {
@@ -120,7 +125,7 @@ impl PlatformExecutor for GenesysExecutor {
             }
             Action::AgentGuidance { text, .. } => self.guidance(claimed, report, &text).await,
             Action::BlindTransfer { target, briefing } => {
-                self.blind_transfer(claimed, report, &target, briefing.as_ref())
+                self.blind_transfer(claimed, report, checkpoint, &target, briefing.as_ref())
                     .await
             }
             other => {
@@ -203,37 +208,28 @@ impl GenesysExecutor {
         let call_id = claimed.call_id.clone();
         // After an attempt whose outcome is unknown, look before consulting again: a
         // consult is not idempotent.
-        if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
-            let participants = self.client.participants(&call_id).await;
-            match participants {
-                // A queue consult shows the queue on a participant; for an agent or an
-                // address a running consult is all the call tells.
-                Ok(p)
-                    if p.consult_in_progress
-                        && match destination {
-                            Destination::Queue { id, .. } => p.queue_ids.contains(id),
-                            _ => true,
-                        } =>
-                {
-                    let detail = format!("consult to {place} found already running");
-                    report.ok("reconcile", &detail);
-                    return Ok(Done {
-                        escalation_status: Some("consulting"),
-                        detail,
-                    });
-                }
-                Ok(_) => {
-                    report.ok("reconcile", "no consult running; consulting again");
-                    claimed.progress.remove(CONSULT_UNCERTAIN);
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
+        if CONSULT.in_doubt(claimed) {
+            let read = self
+                .client
+                .participants(&call_id)
+                .await
+                .map(|p| consult_seen(&p, destination));
+            if CONSULT.reconcile(claimed, report, read)?.is_some() {
+                let detail = format!("consult to {place} found already placed");
+                report.ok("reconcile", &detail);
+                return Ok(Done {
+                    escalation_status: Some("consulting"),
+                    detail,
+                });
             }
         }
 
         self.resolve_participants(claimed, report).await?;
+        if claimed.progress.contains_key(AGENT) {
+            claimed
+                .progress
+                .insert(AGENT_ON_CALL.into(), Value::Bool(true));
+        }
         let customer = self.progress_str(claimed, CUSTOMER);
         let Some(customer) = customer else {
             let e = CallError::Unactionable("the call has no connected customer".into());
@@ -302,17 +298,9 @@ impl GenesysExecutor {
             SpeakTo::Conference => "CONFERENCE",
         };
         let consulting_user_id = self.progress_str(claimed, AGENT_USER);
-        // Mark the consult as possibly sent before sending it: if the process dies before
-        // the outcome is recorded, the next attempt looks before consulting again.
-        claimed
-            .progress
-            .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
-        if let Err(e) = checkpoint.save(claimed).await {
-            let e = CallError::Transport(format!("could not save progress before consulting: {e}"));
-            report.failed("consult", &e);
-            claimed.progress.remove(CONSULT_UNCERTAIN);
-            return Err(e);
-        }
+        // Marked as possibly sent before sending: if the process dies before the outcome
+        // is recorded, the next attempt looks before consulting again.
+        CONSULT.mark(claimed, report, checkpoint).await?;
         let result = match destination {
             Destination::Queue { id, name } => {
                 let request = ConsultToQueue {
@@ -342,27 +330,16 @@ impl GenesysExecutor {
             }
             Destination::Unmapped => Err(CallError::Unactionable("no destination".into())),
         };
-        if !matches!(result, Err(CallError::Transport(_))) {
-            // A definite answer: nothing to reconcile next time.
-            claimed.progress.remove(CONSULT_UNCERTAIN);
-        }
-        match result {
-            Ok(destination) => {
-                let detail = format!(
-                    "consult ({speak_to}) to {place} started; destination participant {}",
-                    destination.as_deref().unwrap_or("unknown")
-                );
-                report.ok("consult", &detail);
-                Ok(Done {
-                    escalation_status: Some("consulting"),
-                    detail,
-                })
-            }
-            Err(e) => {
-                report.failed("consult", &e);
-                Err(e)
-            }
-        }
+        let destination = CONSULT.settle(claimed, report, result)?;
+        let detail = format!(
+            "consult ({speak_to}) to {place} started; destination participant {}",
+            destination.as_deref().unwrap_or("unknown")
+        );
+        report.ok("consult", &detail);
+        Ok(Done {
+            escalation_status: Some("consulting"),
+            detail,
+        })
     }
 
     /// A callback Genesys holds. Creating one is not idempotent and Genesys cannot be
@@ -380,58 +357,36 @@ impl GenesysExecutor {
         at: Option<jiff::Timestamp>,
         briefing: &Briefing,
     ) -> Result<Done, CallError> {
-        if claimed.progress.contains_key(CALLBACK_UNCERTAIN) {
-            let e = CallError::Unactionable(
-                "an earlier callback request may have been created on Genesys (no answer); \
-                 not sent again so the caller is not called twice"
-                    .into(),
-            );
-            report.failed("callback", &e);
-            return Err(e);
+        if CALLBACK.in_doubt(claimed) {
+            return Err(CALLBACK.unreadable(report));
         }
         // Marked before sending: if the process dies before the outcome is recorded, the
         // next attempt does not send it again either.
-        claimed
-            .progress
-            .insert(CALLBACK_UNCERTAIN.into(), Value::Bool(true));
-        if let Err(e) = checkpoint.save(claimed).await {
-            claimed.progress.remove(CALLBACK_UNCERTAIN);
-            let e = CallError::Transport(format!(
-                "could not save progress before requesting the callback: {e}"
-            ));
-            report.failed("callback", &e);
-            return Err(e);
-        }
+        CALLBACK.mark(claimed, report, checkpoint).await?;
         let result = self
             .callback(claimed, &target.destination, number, at, briefing)
             .await;
-        if !matches!(result, Err(CallError::Transport(_))) {
-            // A definite answer: nothing is in doubt.
-            claimed.progress.remove(CALLBACK_UNCERTAIN);
+        let id = match CALLBACK.settle(claimed, report, result) {
+            Ok(id) => id,
+            // Genesys cannot be asked for a callback by our reference: parked now.
+            Err(e) if e.may_have_applied() => return Err(CALLBACK.unreadable(report)),
+            Err(e) => return Err(e),
+        };
+        if let Some(id) = &id {
+            claimed
+                .progress
+                .insert(PLATFORM_CALLBACK_ID.into(), Value::String(id.clone()));
         }
-        match result {
-            Ok(id) => {
-                if let Some(id) = &id {
-                    claimed
-                        .progress
-                        .insert(PLATFORM_CALLBACK_ID.into(), Value::String(id.clone()));
-                }
-                let detail = format!(
-                    "callback created for team {} (conversation {})",
-                    target.team,
-                    id.as_deref().unwrap_or("unknown")
-                );
-                report.ok("callback", &detail);
-                Ok(Done {
-                    escalation_status: Some("callback_scheduled"),
-                    detail,
-                })
-            }
-            Err(e) => {
-                report.failed("callback", &e);
-                Err(e)
-            }
-        }
+        let detail = format!(
+            "callback created for team {} (conversation {})",
+            target.team,
+            id.as_deref().unwrap_or("unknown")
+        );
+        report.ok("callback", &detail);
+        Ok(Done {
+            escalation_status: Some("callback_scheduled"),
+            detail,
+        })
     }
 
     /// A tier escalation (never a hard-stop: the chain has no blind link for those),
@@ -440,6 +395,7 @@ impl GenesysExecutor {
         &self,
         claimed: &mut ClaimedAction,
         report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
         target: &Target,
         briefing: Option<&Briefing>,
     ) -> Result<Done, CallError> {
@@ -471,23 +427,19 @@ impl GenesysExecutor {
             claimed.progress.insert(BRIEFED.into(), Value::Bool(true));
         }
         // A replace is not idempotent: after an unknown outcome, look first.
-        if claimed.progress.contains_key(CONSULT_UNCERTAIN) {
-            match self.client.participants(&claimed.call_id).await {
-                Ok(p) if p.queue_ids.contains(id) => {
-                    let detail = format!("call already in queue {id}");
-                    report.ok("reconcile", &detail);
-                    return Ok(Done {
-                        escalation_status: Some("transferred"),
-                        detail,
-                    });
-                }
-                Ok(_) => {
-                    claimed.progress.remove(CONSULT_UNCERTAIN);
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
+        if REPLACE.in_doubt(claimed) {
+            let read = self
+                .client
+                .participants(&claimed.call_id)
+                .await
+                .map(|p| replace_seen(&p, id));
+            if REPLACE.reconcile(claimed, report, read)?.is_some() {
+                let detail = format!("call already in queue {id}");
+                report.ok("reconcile", &detail);
+                return Ok(Done {
+                    escalation_status: Some("transferred"),
+                    detail,
+                });
             }
         }
         // `{pid}` is the participant being replaced: the agent's leg, never the caller's.
@@ -496,29 +448,18 @@ impl GenesysExecutor {
             report.failed("blind_transfer", &e);
             return Err(e);
         };
+        REPLACE.mark(claimed, report, checkpoint).await?;
         let result = self
             .client
             .blind_transfer_queue(&claimed.call_id, &agent, id)
             .await;
-        if matches!(result, Err(CallError::Transport(_))) {
-            claimed
-                .progress
-                .insert(CONSULT_UNCERTAIN.into(), Value::Bool(true));
-        }
-        match result {
-            Ok(()) => {
-                let detail = format!("blind transfer to queue {id} (team {})", target.team);
-                report.ok("blind_transfer", &detail);
-                Ok(Done {
-                    escalation_status: Some("transferred"),
-                    detail,
-                })
-            }
-            Err(e) => {
-                report.failed("blind_transfer", &e);
-                Err(e)
-            }
-        }
+        REPLACE.settle(claimed, report, result)?;
+        let detail = format!("blind transfer to queue {id} (team {})", target.team);
+        report.ok("blind_transfer", &detail);
+        Ok(Done {
+            escalation_status: Some("transferred"),
+            detail,
+        })
     }
 
     /// Guidance reaches the agent as participant data their Script shows
@@ -655,6 +596,36 @@ impl GenesysExecutor {
             .get(key)
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+}
+
+/// Whether a conversation read after a consult of unknown outcome shows it placed. A
+/// running consult to the team's queue (or to the agent or address, which the call shows
+/// only as a running consult), or the agent on the call at all, is the consult; a consult
+/// running to another queue cannot say.
+fn consult_seen(p: &genesys::Participants, destination: &Destination) -> Seen<()> {
+    match destination {
+        Destination::Queue { id, .. } if p.consult_in_progress && p.queue_ids.contains(id) => {
+            Seen::Applied(())
+        }
+        Destination::Queue { id, .. } if p.consult_in_progress => {
+            Seen::Undecided(format!("a consult is running but not to queue {id}"))
+        }
+        Destination::Agent { id } if p.all.iter().any(|a| a.user_id.as_deref() == Some(id)) => {
+            Seen::Applied(())
+        }
+        _ if p.consult_in_progress => Seen::Applied(()),
+        _ => Seen::Absent,
+    }
+}
+
+/// Whether a conversation read after a blind transfer of unknown outcome shows the call in
+/// the team's queue.
+fn replace_seen(p: &genesys::Participants, queue_id: &str) -> Seen<()> {
+    if p.queue_ids.iter().any(|q| q == queue_id) {
+        Seen::Applied(())
+    } else {
+        Seen::Absent
     }
 }
 

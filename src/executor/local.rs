@@ -13,6 +13,9 @@ use crate::store::{ArmedState, ClaimedAction, NewCallback, Store};
 
 /// Progress key: when the armed answer lapses (epoch ms).
 const ARMED_UNTIL: &str = "armed_until_ms";
+/// How often an armed answer looks at its call while it waits: a call that ended or that
+/// an agent took stops the wait within this long.
+const ROUTE_RECHECK: Duration = Duration::from_secs(2);
 /// Progress key: how often an alert waited for its callback's owner.
 const OWNER_WAITS: &str = "owner_waits";
 const MAX_OWNER_WAITS: u64 = 10;
@@ -69,6 +72,40 @@ impl LocalExecutor {
         });
         if let Err(e) = self.alerts.notify(&body).await {
             tracing::error!(error = %e, "the dead-letter alert could not be sent");
+        }
+    }
+
+    /// A platform request that may have been applied and could not be read back: parked,
+    /// never sent again; a person checks the platform before acting on the call.
+    pub async fn alert_uncertain(&self, action: &ClaimedAction, error: &str) {
+        let kind = action.action.kind();
+        metrics::counter!("escalator_actions_uncertain_total", "kind" => kind, "vendor" => action.vendor.as_str())
+            .increment(1);
+        tracing::error!(
+            escalation = %action.escalation_id,
+            kind,
+            attempts = action.attempt,
+            error = %error,
+            "action parked as uncertain: it may have been applied"
+        );
+        let body = serde_json::json!({
+            "text": format!(
+                "[UNCERTAIN] {kind} on {} for escalation {} may already have been applied \
+                 ({error}); it is not sent again. Check {} before acting; the fallback chain \
+                 takes over.",
+                action.vendor, action.escalation_id, action.vendor
+            ),
+            "escalator": {
+                "notification": "uncertain",
+                "action": kind,
+                "vendor": action.vendor.as_str(),
+                "escalation_id": action.escalation_id,
+                "attempts": action.attempt,
+                "error": error,
+            }
+        });
+        if let Err(e) = self.alerts.notify(&body).await {
+            tracing::error!(error = %e, "the uncertain-action alert could not be sent");
         }
     }
 
@@ -220,7 +257,7 @@ impl LocalExecutor {
                 self.route_ttl.as_secs()
             );
             report.ok("route_on_hook", &detail);
-            return Outcome::Wait(self.route_ttl, detail);
+            return Outcome::Wait(self.route_ttl.min(ROUTE_RECHECK), detail);
         };
         let state = match self.store.armed_state(&claimed.escalation_id).await {
             Ok(s) => s,
@@ -234,20 +271,42 @@ impl LocalExecutor {
                 detail,
             })
         };
-        match state {
-            ArmedState::Consumed => consumed(report),
+        // A call that ended, or that an agent took, can no longer reach a flow: the next
+        // link follows now instead of at the end of the wait.
+        let gone = match state {
             ArmedState::Armed if until > now => {
+                match self.store.session(claimed.vendor, &claimed.call_id).await {
+                    Ok(s) if s.ended => Some("it ended"),
+                    Ok(s) if s.agent_connected => Some("an agent has it"),
+                    Ok(_) => None,
+                    Err(e) => return store_failed(report, e),
+                }
+            }
+            _ => None,
+        };
+        match (state, gone) {
+            (ArmedState::Consumed, _) => consumed(report),
+            (ArmedState::Armed, None) if until > now => {
                 let left = Duration::from_millis(u64::try_from(until - now).unwrap_or(0));
-                Outcome::Wait(left, "still waiting for the flow to ask".into())
+                Outcome::Wait(
+                    left.min(ROUTE_RECHECK),
+                    "still waiting for the flow to ask".into(),
+                )
             }
             _ => match self.store.expire_route(&claimed.escalation_id).await {
                 // The flow took it between the two reads.
                 Ok(false) if state == ArmedState::Armed => consumed(report),
                 Ok(_) => {
-                    let e = CallError::Unactionable(format!(
-                        "the flow did not ask within {} s",
-                        self.route_ttl.as_secs()
-                    ));
+                    let why = match gone {
+                        Some(why) => format!(
+                            "the call can no longer reach a flow ({why}), so no routing hook \
+                             will ask"
+                        ),
+                        None => {
+                            format!("the flow did not ask within {} s", self.route_ttl.as_secs())
+                        }
+                    };
+                    let e = CallError::Unactionable(why);
                     report.failed("route_on_hook", &e);
                     Outcome::Failed(e)
                 }

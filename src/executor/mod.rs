@@ -8,6 +8,7 @@ mod five9;
 mod genesys;
 mod local;
 mod nextiva;
+pub mod once;
 mod readback;
 mod talkdesk;
 
@@ -23,6 +24,11 @@ pub use cloudtalk::client as cloudtalk_client;
 pub use genesys::GenesysExecutor;
 pub use local::LocalExecutor;
 pub use readback::{Readback, Reported, PLATFORM_CALLBACK_ID};
+
+/// Progress key an executor sets when its read of the call showed an agent on it: the
+/// call is past its flow, so the fallback skips the routing hook even before the
+/// platform's own event says so.
+pub const AGENT_ON_CALL: &str = "agent_on_call";
 
 use crate::config::{Config, Secrets};
 use crate::store::{ClaimedAction, Store, StoreError};
@@ -114,10 +120,22 @@ impl Report {
             CallError::Retryable { .. } => "retryable",
             CallError::Permanent { .. } | CallError::Unactionable(_) => "permanent",
             CallError::Transport(_) => "unknown",
+            CallError::Uncertain(_) => "uncertain",
         };
         self.steps.push(StepReport {
             step,
             outcome,
+            http_status: error.status(),
+            detail: error.to_string(),
+        });
+    }
+
+    /// A request that may have been applied although no success came back (see
+    /// [`once`]): recorded as `unknown`, with the status when the platform gave one.
+    pub(crate) fn unknown(&mut self, step: &'static str, error: &CallError) {
+        self.steps.push(StepReport {
+            step,
+            outcome: "unknown",
             http_status: error.status(),
             detail: error.to_string(),
         });

@@ -436,7 +436,7 @@ async fn a_429_then_a_503_then_success_transfers_exactly_once() {
         steps,
         [
             s("transfer", "retryable", Some(429)),
-            s("transfer", "retryable", Some(503)),
+            s("transfer", "unknown", Some(503)),
             s("reconcile", "ok", None),
             s("transfer", "ok", None),
         ]
@@ -693,3 +693,5 @@ async fn an_unanswered_dialer_call_leaves_the_callback_owed() {
         Some("call 300000000888888 ended: No Answer")
     );
 }
+
+mod unknown_outcomes;

@@ -449,7 +449,7 @@ async fn a_transfer_answered_with_a_5xx_is_not_repeated_when_the_workitem_alread
     assert_eq!(
         steps,
         vec![
-            (1, "blind_transfer".into(), "retryable".into()),
+            (1, "blind_transfer".into(), "unknown".into()),
             (2, "reconcile".into(), "ok".into()),
         ]
     );
@@ -525,3 +525,5 @@ async fn a_lead_upsert_answered_with_a_5xx_is_retried_and_saved_once() {
     assert_eq!(leads[0], leads[1]);
     t.ncc.verify().await;
 }
+
+mod unknown_outcomes;

@@ -93,10 +93,14 @@
 //!   success and the body, if any, is ignored.
 //! - **Direct callback value limits**: none documented; the caller's quote is sent verbatim,
 //!   untruncated. A refusal is a `Permanent` 4xx and the fallback chain moves on.
-//! - **Scheduled callback queue field**: the OpenAPI's `queues: [{queue}]` with
-//!   `assign_type: SPECIFIC_QUEUE` is sent; older responses' `ring_groups: [{ring_group}]`,
-//!   `assign_type_v2` and camelCase keys are read too. Whether `queue` takes a ring-group
-//!   name or a queue id is not settled: the team's configured `queue_id` is sent as it is.
+//! - **Scheduled callback body** ([`ScheduleReading`]): the OpenAPI's `assign_type:
+//!   SPECIFIC_QUEUE`, `from_call_type: API`, `queues: [{queue}]` is sent first; the API
+//!   reference pages' `SPECIFIC_RING_GROUP`, `from_call_type: INBOUND` (the call the
+//!   callback follows up) and `ring_groups: [{ring_group}]` is sent at once if Talkdesk
+//!   refuses the first with a 400 or 422 (refused, so not applied), and the reading taken
+//!   is kept for the next. `ring_groups`, `assign_type_v2` and camelCase keys are read
+//!   too. Whether the value is a ring-group name or a queue id is not settled: the team's
+//!   configured `queue_id` is sent as it is.
 //! - **JSON-Patch media type**: `application/json-patch+json` (RFC 6902) is sent first. If
 //!   Talkdesk answers 415, the client switches to `application/json` for the next PATCH (and
 //!   back again on another 415) and returns `Retryable` 415: the PATCH was not applied, so a
@@ -162,7 +166,7 @@ use response::{error_message, first_text, path_id, redact, redact_error};
 pub use auth::{Region, TalkdeskConfig, TalkdeskCredentials, DEFAULT_SCOPES};
 pub use callback::{
     briefing_fields, AssignType, Assignment, ContextDataType, ContextField, DirectCallback,
-    ScheduledCallbackRequest,
+    ScheduleReading, ScheduledCallbackRequest,
 };
 pub use custom_fields::{CustomFields, CustomFieldsAck};
 pub use registration::{
@@ -197,6 +201,8 @@ pub struct TalkdeskClient {
     patch_paths: PatchPaths,
     /// The JSON-Patch media type to send: `false` = `application/json-patch+json`.
     patch_as_plain_json: AtomicBool,
+    /// The scheduled-callback body reading to send first: `false` = the OpenAPI's.
+    schedule_as_reference: AtomicBool,
     budget: Option<crate::ratelimit::RequestBudget>,
 }
 
@@ -213,6 +219,7 @@ impl TalkdeskClient {
             api_base: config.api_base.trim().trim_end_matches('/').to_string(),
             patch_paths: config.patch_paths,
             patch_as_plain_json: AtomicBool::new(false),
+            schedule_as_reference: AtomicBool::new(false),
             budget: None,
         }
     }
@@ -243,20 +250,32 @@ impl TalkdeskClient {
     }
 
     /// Schedules a callback. Not idempotent: after `Transport`, list before creating again.
+    ///
+    /// Sent in the reading that last worked ([`ScheduleReading`], the OpenAPI's first); a
+    /// 400 or 422 was refused unapplied, so the other reading is sent at once, and kept
+    /// when it is taken.
     pub async fn schedule_callback(
         &self,
         request: &ScheduledCallbackRequest,
     ) -> Result<ScheduledCallback, CallError> {
-        let body = request.body()?;
-        let reply = self
-            .send(
-                Method::POST,
-                "/schedule-callbacks",
-                &[],
-                Payload::Json(&body),
-                &[],
-            )
-            .await?;
+        let first = self.schedule_reading();
+        let reply = match self.create_scheduled(request, first).await {
+            Err(CallError::Permanent {
+                status: 400 | 422,
+                message,
+            }) => {
+                let other = first.other();
+                let reply = self.create_scheduled(request, other).await.map_err(|e| {
+                    e.map_message(|m| {
+                        response::bounded(&format!("{m} (the other body reading: {message})"))
+                    })
+                })?;
+                self.schedule_as_reference
+                    .store(other == ScheduleReading::Reference, Ordering::Relaxed);
+                reply
+            }
+            other => other?,
+        };
         // Without an id the callback may exist unknown to us: the caller must re-read.
         json(&reply.body)
             .as_ref()
@@ -266,6 +285,31 @@ impl TalkdeskClient {
                     "scheduled callback created but no callback_id returned".into(),
                 )
             })
+    }
+
+    /// The body reading sent first.
+    pub fn schedule_reading(&self) -> ScheduleReading {
+        if self.schedule_as_reference.load(Ordering::Relaxed) {
+            ScheduleReading::Reference
+        } else {
+            ScheduleReading::OpenApi
+        }
+    }
+
+    async fn create_scheduled(
+        &self,
+        request: &ScheduledCallbackRequest,
+        reading: ScheduleReading,
+    ) -> Result<Reply, CallError> {
+        let body = request.body_as(reading)?;
+        self.send(
+            Method::POST,
+            "/schedule-callbacks",
+            &[],
+            Payload::Json(&body),
+            &[],
+        )
+        .await
     }
 
     /// One scheduled callback; `None` when Talkdesk has no such id.

@@ -75,9 +75,9 @@ mod template;
 pub use client::{
     briefing_fields, registration_requests, AssignType, Assignment, CallbackChange, CallbackPage,
     CallbackQuery, CallbackStatus, ContextDataType, ContextField, CustomFields, CustomFieldsAck,
-    DirectCallback, PatchPaths, PlannedRequest, Region, RegisteredTrigger, ScheduledCallback,
-    ScheduledCallbackRequest, TalkdeskClient, TalkdeskConfig, TalkdeskCredentials, DEFAULT_SCOPES,
-    TOKEN_PLACEHOLDER,
+    DirectCallback, PatchPaths, PlannedRequest, Region, RegisteredTrigger, ScheduleReading,
+    ScheduledCallback, ScheduledCallbackRequest, TalkdeskClient, TalkdeskConfig,
+    TalkdeskCredentials, DEFAULT_SCOPES, TOKEN_PLACEHOLDER,
 };
 pub use normalize::normalize;
 pub use route::{parse_route_request, route_response};

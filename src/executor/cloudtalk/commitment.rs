@@ -18,20 +18,21 @@ use escalator_adapters::{phone, Briefing, Destination, Target};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::progress::{mark_sent, progress_str, settle_sent};
+use super::progress::progress_str;
 use super::CloudTalkExecutor;
+use crate::executor::once::{OnceRequest, Seen};
 use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
 
 // Progress keys: what earlier attempts did (ids), and creates sent without a known outcome.
 const DUE_MS: &str = "callback_due_ms";
 const CONTACT: &str = "contact_id";
-const CONTACT_SENT: &str = "contact_create_sent";
+const CONTACT_CREATE: OnceRequest = OnceRequest::new("contact_create_uncertain", "create_contact");
 const NOTE: &str = "note_id";
-const NOTE_SENT: &str = "note_sent";
+const NOTE_ADD: OnceRequest = OnceRequest::new("note_uncertain", "note");
 const TAGGED: &str = "tags_added";
 const ACTIVITY: &str = "activity_id";
-const ACTIVITY_SENT: &str = "activity_sent";
+const ACTIVITY_ADD: OnceRequest = OnceRequest::new("activity_uncertain", "task");
 
 /// What a `ScheduleCallback` asks for.
 pub(super) struct Request<'a> {
@@ -182,21 +183,33 @@ impl CloudTalkExecutor {
             report.failed("contact", &e);
             return Err(e);
         };
-        let reconciling = claimed.progress.contains_key(CONTACT_SENT);
-        if let Some(found) = self.find_contact(report, number).await? {
-            let step = if reconciling { "reconcile" } else { "contact" };
+        if CONTACT_CREATE.in_doubt(claimed) {
+            let read = self
+                .find_contact(report, number)
+                .await
+                .map(|found| match found {
+                    Some(c) => Seen::Applied(c),
+                    None => Seen::Absent,
+                });
+            if let Some(found) = CONTACT_CREATE.reconcile(claimed, report, read)? {
+                report.ok(
+                    "reconcile",
+                    format!("contact {} found by the caller's number", found.id),
+                );
+                claimed
+                    .progress
+                    .insert(CONTACT.into(), Value::String(found.id.clone()));
+                return Ok(found.id);
+            }
+        } else if let Some(found) = self.find_contact(report, number).await? {
             report.ok(
-                step,
+                "contact",
                 format!("contact {} found by the caller's number", found.id),
             );
-            claimed.progress.remove(CONTACT_SENT);
             claimed
                 .progress
                 .insert(CONTACT.into(), Value::String(found.id.clone()));
             return Ok(found.id);
-        }
-        if reconciling {
-            report.ok("reconcile", "no contact was created; creating it again");
         }
         let contact = NewContact {
             name: briefing
@@ -208,22 +221,14 @@ impl CloudTalkExecutor {
             tags: Vec::new(),
             external_url: None,
         };
-        mark_sent(claimed, report, checkpoint, CONTACT_SENT, "create_contact").await?;
+        CONTACT_CREATE.mark(claimed, report, checkpoint).await?;
         let result = self.client.create_contact(&contact).await;
-        settle_sent(claimed, CONTACT_SENT, &result);
-        match result {
-            Ok(id) => {
-                report.ok("create_contact", format!("contact {id} created"));
-                claimed
-                    .progress
-                    .insert(CONTACT.into(), Value::String(id.clone()));
-                Ok(id)
-            }
-            Err(e) => {
-                report.failed("create_contact", &e);
-                Err(e)
-            }
-        }
+        let id = CONTACT_CREATE.settle(claimed, report, result)?;
+        report.ok("create_contact", format!("contact {id} created"));
+        claimed
+            .progress
+            .insert(CONTACT.into(), Value::String(id.clone()));
+        Ok(id)
     }
 
     /// The contact holding exactly `number`: searched in E.164, then by its digits alone
@@ -257,39 +262,30 @@ impl CloudTalkExecutor {
         text: &str,
         reference: &str,
     ) -> Result<String, CallError> {
-        if claimed.progress.contains_key(NOTE_SENT) {
-            match self.client.notes(contact, Some(reference)).await {
-                Ok(notes) => {
-                    if let Some(n) = notes.into_iter().find(|n| n.note.contains(reference)) {
-                        report.ok("reconcile", format!("note {} found on the contact", n.id));
-                        claimed.progress.remove(NOTE_SENT);
-                        return Ok(n.id);
-                    }
-                    report.ok("reconcile", "no note was added; adding it again");
-                    claimed.progress.remove(NOTE_SENT);
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
-            }
-        }
-        mark_sent(claimed, report, checkpoint, NOTE_SENT, "note").await?;
-        let result = self.client.add_note(contact, text, None).await;
-        settle_sent(claimed, NOTE_SENT, &result);
-        match result {
-            Ok(id) => {
-                report.ok(
-                    "note",
-                    format!("note {id} with the briefing added to the contact"),
+        if NOTE_ADD.in_doubt(claimed) {
+            let read = self
+                .client
+                .notes(contact, Some(reference))
+                .await
+                .map(
+                    |notes| match notes.into_iter().find(|n| n.note.contains(reference)) {
+                        Some(n) => Seen::Applied(n.id),
+                        None => Seen::Absent,
+                    },
                 );
-                Ok(id)
-            }
-            Err(e) => {
-                report.failed("note", &e);
-                Err(e)
+            if let Some(id) = NOTE_ADD.reconcile(claimed, report, read)? {
+                report.ok("reconcile", format!("note {id} found on the contact"));
+                return Ok(id);
             }
         }
+        NOTE_ADD.mark(claimed, report, checkpoint).await?;
+        let result = self.client.add_note(contact, text, None).await;
+        let id = NOTE_ADD.settle(claimed, report, result)?;
+        report.ok(
+            "note",
+            format!("note {id} with the briefing added to the contact"),
+        );
+        Ok(id)
     }
 
     async fn activity(
@@ -301,40 +297,27 @@ impl CloudTalkExecutor {
         activity: &Activity,
         reference: &str,
     ) -> Result<String, CallError> {
-        if claimed.progress.contains_key(ACTIVITY_SENT) {
-            match self
+        if ACTIVITY_ADD.in_doubt(claimed) {
+            let read = self
                 .client
                 .activities(contact, Some(ActivityType::Task))
                 .await
-            {
-                Ok(found) => {
-                    if let Some(a) = found.into_iter().find(|a| a.name.contains(reference)) {
-                        report.ok("reconcile", format!("task {} found on the contact", a.id));
-                        claimed.progress.remove(ACTIVITY_SENT);
-                        return Ok(a.id);
-                    }
-                    report.ok("reconcile", "no task was added; adding it again");
-                    claimed.progress.remove(ACTIVITY_SENT);
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
+                .map(
+                    |found| match found.into_iter().find(|a| a.name.contains(reference)) {
+                        Some(a) => Seen::Applied(a.id),
+                        None => Seen::Absent,
+                    },
+                );
+            if let Some(id) = ACTIVITY_ADD.reconcile(claimed, report, read)? {
+                report.ok("reconcile", format!("task {id} found on the contact"));
+                return Ok(id);
             }
         }
-        mark_sent(claimed, report, checkpoint, ACTIVITY_SENT, "task").await?;
+        ACTIVITY_ADD.mark(claimed, report, checkpoint).await?;
         let result = self.client.add_activity(contact, activity).await;
-        settle_sent(claimed, ACTIVITY_SENT, &result);
-        match result {
-            Ok(id) => {
-                report.ok("task", format!("callback task {id} added to the contact"));
-                Ok(id)
-            }
-            Err(e) => {
-                report.failed("task", &e);
-                Err(e)
-            }
-        }
+        let id = ACTIVITY_ADD.settle(claimed, report, result)?;
+        report.ok("task", format!("callback task {id} added to the contact"));
+        Ok(id)
     }
 }
 

@@ -16,6 +16,7 @@ use escalator_adapters::ratelimit::RequestBudget;
 use escalator_adapters::{Action, SpeakTo, Vendor};
 use serde_json::Value;
 
+use super::once::OnceRequest;
 use super::{Checkpoint, Done, PlatformExecutor, Report};
 use crate::config::{
     Config, Secrets, ENV_FIVE9_ADMIN_PASSWORD, ENV_FIVE9_ADMIN_USER, ENV_FIVE9_AGENT_CREDENTIALS,
@@ -27,7 +28,7 @@ use crate::store::ClaimedAction;
 const CALL_ID: &str = "five9_call_id";
 const BRIEFED: &str = "briefed";
 /// A transfer was (maybe) sent and its outcome is not known.
-const TRANSFER_UNCERTAIN: &str = "transfer_uncertain";
+const TRANSFER: OnceRequest = OnceRequest::new("transfer_uncertain", "transfer");
 
 /// The ref the Call Accepted connector fills with `@Agent.user_name@` (normalize.rs).
 const AGENT_REF: &str = "agent_user_name";

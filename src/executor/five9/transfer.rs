@@ -8,7 +8,8 @@ use escalator_adapters::outbound::CallError;
 use escalator_adapters::{Briefing, Destination, Target};
 use serde_json::Value;
 
-use super::{Five9Executor, BRIEFED, TRANSFER_UNCERTAIN};
+use super::{Five9Executor, BRIEFED, TRANSFER};
+use crate::executor::once::Seen;
 use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
 
@@ -37,30 +38,22 @@ impl Five9Executor {
 
         // An earlier attempt may have sent the transfer without learning the outcome:
         // look at the call before sending it again.
-        if claimed.progress.contains_key(TRANSFER_UNCERTAIN) {
-            match self.client.call(&agent, &call_id).await {
-                Ok(call) if transfer_evident(&call, skill) => {
-                    let detail = format!("transfer to skill {skill} found under way on the call");
-                    report.ok("reconcile", &detail);
-                    return Ok(transferred(detail));
-                }
-                Ok(_) => {
-                    report.ok("reconcile", "no transfer under way; transferring again");
-                    claimed.progress.remove(TRANSFER_UNCERTAIN);
-                }
-                Err(CallError::Permanent { status: 404, .. }) => {
-                    // The agent no longer holds the call: the transfer took it away (or the
-                    // caller left). Sending it again cannot help either way.
-                    let detail = format!(
-                        "call no longer with the agent after the transfer to skill {skill}"
-                    );
-                    report.ok("reconcile", &detail);
-                    return Ok(transferred(detail));
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
+        if TRANSFER.in_doubt(claimed) {
+            let read = match self.client.call(&agent, &call_id).await {
+                Ok(call) if transfer_evident(&call, skill) => Ok(Seen::Applied(format!(
+                    "transfer to skill {skill} found under way on the call"
+                ))),
+                Ok(_) => Ok(Seen::Absent),
+                // The agent no longer holds the call: the transfer took it away (or the
+                // caller left). Sending it again cannot help either way.
+                Err(CallError::Permanent { status: 404, .. }) => Ok(Seen::Applied(format!(
+                    "call no longer with the agent after the transfer to skill {skill}"
+                ))),
+                Err(e) => Err(e),
+            };
+            if let Some(detail) = TRANSFER.reconcile(claimed, report, read)? {
+                report.ok("reconcile", &detail);
+                return Ok(transferred(detail));
             }
         }
 
@@ -77,41 +70,22 @@ impl Five9Executor {
             }
         }
 
-        claimed
-            .progress
-            .insert(TRANSFER_UNCERTAIN.into(), Value::Bool(true));
-        if let Err(e) = checkpoint.save(claimed).await {
-            let e =
-                CallError::Transport(format!("could not save progress before transferring: {e}"));
-            report.failed(STEP, &e);
-            claimed.progress.remove(TRANSFER_UNCERTAIN);
-            return Err(e);
-        }
+        TRANSFER.mark(claimed, report, checkpoint).await?;
         let result = self
             .client
             .transfer_to_skill(&agent, &call_id, skill, mode)
             .await;
-        if !outcome_unknown(&result) {
-            claimed.progress.remove(TRANSFER_UNCERTAIN);
-        }
+        TRANSFER.settle(claimed, report, result)?;
         let label = match mode {
             TransferMode::Warm => "warm (consult)",
             TransferMode::Blind => "cold",
         };
-        match result {
-            Ok(()) => {
-                let detail = format!(
-                    "{label} transfer to skill {skill} (team {}) started",
-                    target.team
-                );
-                report.ok(STEP, &detail);
-                Ok(transferred(detail))
-            }
-            Err(e) => {
-                report.failed(STEP, &e);
-                Err(e)
-            }
-        }
+        let detail = format!(
+            "{label} transfer to skill {skill} (team {}) started",
+            target.team
+        );
+        report.ok(STEP, &detail);
+        Ok(transferred(detail))
     }
 }
 
@@ -119,16 +93,6 @@ fn transferred(detail: String) -> Done {
     Done {
         escalation_status: Some("transferred"),
         detail,
-    }
-}
-
-/// The request may have been applied: no answer at all, or a server error (the client's
-/// docs ask for a re-read after a 5xx). A 4xx, 401 or 435 was refused before acting.
-fn outcome_unknown(result: &Result<(), CallError>) -> bool {
-    match result {
-        Err(CallError::Transport(_)) => true,
-        Err(CallError::Retryable { status, .. }) => *status >= 500,
-        _ => false,
     }
 }
 
@@ -172,23 +136,5 @@ mod tests {
             "7"
         ));
         assert!(!transfer_evident(&Value::Null, "7"));
-    }
-
-    #[test]
-    fn server_errors_and_silence_leave_the_outcome_unknown() {
-        let retry = |status| {
-            Err(CallError::Retryable {
-                status,
-                retry_after: None,
-                message: String::new(),
-            })
-        };
-        assert!(outcome_unknown(&Err(CallError::Transport(
-            "timeout".into()
-        ))));
-        assert!(outcome_unknown(&retry(503)));
-        assert!(!outcome_unknown(&retry(429)));
-        assert!(!outcome_unknown(&retry(435)));
-        assert!(!outcome_unknown(&Ok(())));
     }
 }

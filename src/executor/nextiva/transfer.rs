@@ -9,6 +9,7 @@ use escalator_adapters::{Briefing, Destination, Target};
 use serde_json::Value;
 
 use super::NextivaExecutor;
+use crate::executor::once::{OnceRequest, Seen as Found};
 use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
 
@@ -16,6 +17,9 @@ use crate::store::ClaimedAction;
 // earlier attempt may have moved the call.
 const SENT_AT: &str = "transfer_sent_at_ms";
 const AGENT_BEFORE: &str = "agent_before_transfer";
+/// The last transfer's outcome is unknown (kept beside `SENT_AT`, which every later
+/// attempt reconciles against, whatever the answer was).
+const TRANSFER: OnceRequest = OnceRequest::new("transfer_uncertain", "blind_transfer");
 
 /// Allowance for NCC's clock being behind ours when comparing `modifiedAt` with the
 /// moment we sent: better to take a recent change as the transfer than to move the call
@@ -88,32 +92,26 @@ impl NextivaExecutor {
         }
 
         if let Some(sent_at_ms) = claimed.progress.get(SENT_AT).and_then(Value::as_i64) {
-            let read = match self.client.workitem(&claimed.call_id).await {
-                Ok(w) => w,
-                Err(e) => {
-                    // Unknown state: never transfer blind. The next attempt reads again.
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
-            };
             let before = Before {
                 sent_at_ms,
                 agent: claimed.progress.get(AGENT_BEFORE).and_then(Value::as_str),
                 queue: claimed.refs.get("queue_id").map(String::as_str),
             };
-            match reconcile(read.as_ref(), &queue_id, &before) {
-                Seen::Ended(why) => return fail_reconcile(report, why),
-                Seen::Transferred(why) => {
-                    report.ok("reconcile", &why);
-                    return Ok(Done {
-                        escalation_status: Some("transferred"),
-                        detail: format!("{why} (team {})", target.team),
-                    });
-                }
-                Seen::Unchanged => report.ok(
-                    "reconcile",
-                    "workitem unchanged since the last attempt; transferring again",
-                ),
+            // A failed read is never a reason to transfer: the next attempt reads again.
+            let read = match self.client.workitem(&claimed.call_id).await {
+                Ok(w) => match reconcile(w.as_ref(), &queue_id, &before) {
+                    Seen::Ended(why) => return fail_reconcile(report, why),
+                    Seen::Transferred(why) => Ok(Found::Applied(why)),
+                    Seen::Unchanged => Ok(Found::Absent),
+                },
+                Err(e) => Err(e),
+            };
+            if let Some(why) = TRANSFER.reconcile(claimed, report, read)? {
+                report.ok("reconcile", &why);
+                return Ok(Done {
+                    escalation_status: Some("transferred"),
+                    detail: format!("{why} (team {})", target.team),
+                });
             }
         }
 
@@ -128,36 +126,29 @@ impl NextivaExecutor {
                 .entry(AGENT_BEFORE)
                 .or_insert_with(|| Value::String(agent.clone()));
         }
-        if let Err(e) = checkpoint.save(claimed).await {
+        if let Err(e) = TRANSFER.mark(claimed, report, checkpoint).await {
             match previous {
                 Some(v) => claimed.progress.insert(SENT_AT.into(), v),
                 None => claimed.progress.remove(SENT_AT),
             };
-            return fail(
-                report,
-                CallError::Transport(format!("could not save progress before transferring: {e}")),
-            );
+            return Err(e);
         }
         let options = QueueTransfer {
             event_name: briefing.map(event_name),
             ring_all: false,
             recording: Recording::KeepCurrent,
         };
-        match self
+        let result = self
             .client
             .queue_transfer(&claimed.call_id, &queue_id, &options)
-            .await
-        {
-            Ok(()) => {
-                let detail = format!("blind transfer to queue {queue_id} (team {})", target.team);
-                report.ok("blind_transfer", &detail);
-                Ok(Done {
-                    escalation_status: Some("transferred"),
-                    detail,
-                })
-            }
-            Err(e) => fail(report, e),
-        }
+            .await;
+        TRANSFER.settle(claimed, report, result)?;
+        let detail = format!("blind transfer to queue {queue_id} (team {})", target.team);
+        report.ok("blind_transfer", &detail);
+        Ok(Done {
+            escalation_status: Some("transferred"),
+            detail,
+        })
     }
 }
 

@@ -12,19 +12,21 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::TalkdeskExecutor;
+use crate::executor::once::{OnceRequest, Seen};
 use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
 
 // Progress keys.
 /// The callback exists on Talkdesk (its detail): never place it again.
 const PLACED: &str = "callback_placed";
-/// A direct callback was (perhaps) sent and no answer recorded.
-const DIRECT_UNCERTAIN: &str = "direct_callback_uncertain";
-/// A scheduled callback was (perhaps) created and no answer recorded.
-const SCHEDULE_UNCERTAIN: &str = "scheduled_callback_uncertain";
+/// A direct callback, (perhaps) sent and no answer recorded. Talkdesk cannot read one back.
+const DIRECT: OnceRequest = OnceRequest::new("direct_callback_uncertain", "direct_callback");
+/// A scheduled callback, (perhaps) created and no answer (or no id) recorded.
+const SCHEDULED: OnceRequest =
+    OnceRequest::new("scheduled_callback_uncertain", "scheduled_callback");
 
-/// Pages of our own API-made callbacks for one number read when reconciling; beyond that
-/// the callback is treated as not found rather than reading without end.
+/// Pages of callbacks to one number read when reconciling; beyond that the read cannot
+/// decide, and the callback is parked as uncertain rather than created again.
 const MAX_PAGES: u32 = 5;
 const PER_PAGE: u32 = 50;
 
@@ -45,16 +47,9 @@ impl TalkdeskExecutor {
         if let Some(done) = already_placed(claimed) {
             return Ok(done);
         }
-        if claimed.progress.contains_key(DIRECT_UNCERTAIN) {
-            // A direct callback has no id and no read API: nothing can tell whether the
-            // earlier one reached Talkdesk, and sending again could call the customer twice.
-            let e = CallError::Unactionable(
-                "an earlier direct callback request's outcome is unknown and Talkdesk cannot \
-                 read direct callbacks back; not sending it again (the named callback follows)"
-                    .into(),
-            );
-            report.failed("reconcile", &e);
-            return Err(e);
+        if DIRECT.in_doubt(claimed) {
+            // No id and no read API: sending again could call the customer twice.
+            return Err(DIRECT.unreadable(report));
         }
         let mut callback = DirectCallback::with_briefing(&self.from_number, number, briefing);
         // A direct callback is not routed to the team: the agent who takes it learns which
@@ -69,38 +64,19 @@ impl TalkdeskExecutor {
             report.failed("direct_callback", &e);
             return Err(e);
         }
-        mark_uncertain(
-            claimed,
-            report,
-            checkpoint,
-            DIRECT_UNCERTAIN,
-            "direct_callback",
-        )
-        .await?;
+        DIRECT.mark(claimed, report, checkpoint).await?;
         let result = self.client.request_callback(&callback).await;
-        match result {
+        match DIRECT.settle(claimed, report, result) {
             Ok(()) => {
-                claimed.progress.remove(DIRECT_UNCERTAIN);
                 let detail = format!(
                     "direct callback requested from {} for team {}, reference {}",
                     self.from_number, target.team, briefing.reference
                 );
                 Ok(placed(claimed, report, "direct_callback", detail))
             }
-            Err(CallError::Transport(m)) => {
-                // The marker stays: a later attempt must not resend either.
-                report.failed("direct_callback", &CallError::Transport(m.clone()));
-                Err(CallError::Unactionable(format!(
-                    "the direct callback request's outcome is unknown ({m}); Talkdesk cannot \
-                     read it back, so it is not sent again (the named callback follows)"
-                )))
-            }
-            Err(e) => {
-                // A definite answer: Talkdesk did not take it, so a retry is safe.
-                claimed.progress.remove(DIRECT_UNCERTAIN);
-                report.failed("direct_callback", &e);
-                Err(e)
-            }
+            // Parked now: no later attempt could tell whether it reached Talkdesk.
+            Err(e) if e.may_have_applied() => Err(DIRECT.unreadable(report)),
+            Err(e) => Err(e),
         }
     }
 
@@ -119,31 +95,15 @@ impl TalkdeskExecutor {
         if let Some(done) = already_placed(claimed) {
             return Ok(done);
         }
-        if claimed.progress.contains_key(SCHEDULE_UNCERTAIN) {
-            match self.find_scheduled(number, &briefing.reference).await {
-                Ok(Some(found)) => {
-                    claimed.progress.remove(SCHEDULE_UNCERTAIN);
-                    keep_callback_id(claimed, &found.callback_id);
-                    let detail = format!(
-                        "scheduled callback {} for reference {} found on Talkdesk; not created again",
-                        found.callback_id, briefing.reference
-                    );
-                    return Ok(placed(claimed, report, "reconcile", detail));
-                }
-                Ok(None) => {
-                    report.ok(
-                        "reconcile",
-                        format!(
-                            "no scheduled callback carries reference {}; creating it",
-                            briefing.reference
-                        ),
-                    );
-                    claimed.progress.remove(SCHEDULE_UNCERTAIN);
-                }
-                Err(e) => {
-                    report.failed("reconcile", &e);
-                    return Err(e);
-                }
+        if SCHEDULED.in_doubt(claimed) {
+            let read = self.find_scheduled(number, &briefing.reference).await;
+            if let Some(found) = SCHEDULED.reconcile(claimed, report, read)? {
+                keep_callback_id(claimed, &found.callback_id);
+                let detail = format!(
+                    "scheduled callback {} for reference {} found on Talkdesk; not created again",
+                    found.callback_id, briefing.reference
+                );
+                return Ok(placed(claimed, report, "reconcile", detail));
             }
         }
         let request = match self.schedule_request(claimed, target, number, at, briefing) {
@@ -153,33 +113,15 @@ impl TalkdeskExecutor {
                 return Err(e);
             }
         };
-        mark_uncertain(
-            claimed,
-            report,
-            checkpoint,
-            SCHEDULE_UNCERTAIN,
-            "scheduled_callback",
-        )
-        .await?;
+        SCHEDULED.mark(claimed, report, checkpoint).await?;
         let result = self.client.schedule_callback(&request).await;
-        if !matches!(result, Err(CallError::Transport(_))) {
-            // A definite answer: nothing to reconcile next time.
-            claimed.progress.remove(SCHEDULE_UNCERTAIN);
-        }
-        match result {
-            Ok(cb) => {
-                keep_callback_id(claimed, &cb.callback_id);
-                let detail = format!(
-                    "scheduled callback {} at {at} for team {}, reference {}",
-                    cb.callback_id, target.team, briefing.reference
-                );
-                Ok(placed(claimed, report, "scheduled_callback", detail))
-            }
-            Err(e) => {
-                report.failed("scheduled_callback", &e);
-                Err(e)
-            }
-        }
+        let cb = SCHEDULED.settle(claimed, report, result)?;
+        keep_callback_id(claimed, &cb.callback_id);
+        let detail = format!(
+            "scheduled callback {} at {at} for team {}, reference {}",
+            cb.callback_id, target.team, briefing.reference
+        );
+        Ok(placed(claimed, report, "scheduled_callback", detail))
     }
 
     fn schedule_request(
@@ -210,37 +152,51 @@ impl TalkdeskExecutor {
         Ok(request)
     }
 
-    /// Our callback for `reference` among the API-made callbacks to `number`, if any.
+    /// Our callback for `reference` among the API-made callbacks to `number`. Absent only
+    /// when every page was read and none carries it: a page that is not a list, items
+    /// that are not callbacks, or more pages than are read cannot say it is absent.
     async fn find_scheduled(
         &self,
         number: &str,
         reference: &str,
-    ) -> Result<Option<ScheduledCallback>, CallError> {
+    ) -> Result<Seen<ScheduledCallback>, CallError> {
         for page in 1..=MAX_PAGES {
             let query = CallbackQuery {
                 phone_number: Some(number.to_string()),
-                from_call_type: Some("API".into()),
                 page: Some(page),
                 per_page: Some(PER_PAGE),
                 ..CallbackQuery::default()
             };
             let listed = self.client.list_scheduled_callbacks(&query).await?;
+            if let Some(found) = listed
+                .callbacks
+                .iter()
+                .find(|c| c.reference() == Some(reference))
+            {
+                return Ok(Seen::Applied(found.clone()));
+            }
+            if !listed.readable {
+                return Ok(Seen::Undecided(
+                    "Talkdesk's callback list could not be read".into(),
+                ));
+            }
+            if listed.unreadable_items > 0 {
+                return Ok(Seen::Undecided(format!(
+                    "{} items of Talkdesk's callback list are not callbacks",
+                    listed.unreadable_items
+                )));
+            }
             let more = listed.has_next
                 || listed
                     .total_pages
                     .is_some_and(|total| u64::from(page) < total);
-            if let Some(found) = listed
-                .callbacks
-                .into_iter()
-                .find(|c| c.reference() == Some(reference))
-            {
-                return Ok(Some(found));
-            }
             if !more {
-                break;
+                return Ok(Seen::Absent);
             }
         }
-        Ok(None)
+        Ok(Seen::Undecided(format!(
+            "more than {MAX_PAGES} pages of callbacks to this number"
+        )))
     }
 }
 
@@ -279,23 +235,4 @@ fn placed(
         escalation_status: Some(STATUS),
         detail,
     }
-}
-
-/// Saves "perhaps sent" before a request that cannot be repeated: if the process dies
-/// before the answer is recorded, the next attempt reconciles instead of resending.
-async fn mark_uncertain(
-    claimed: &mut ClaimedAction,
-    report: &mut Report,
-    checkpoint: &Checkpoint<'_>,
-    key: &str,
-    step: &'static str,
-) -> Result<(), CallError> {
-    claimed.progress.insert(key.into(), Value::Bool(true));
-    if let Err(e) = checkpoint.save(claimed).await {
-        claimed.progress.remove(key);
-        let e = CallError::Transport(format!("could not save progress before sending: {e}"));
-        report.failed(step, &e);
-        return Err(e);
-    }
-    Ok(())
 }

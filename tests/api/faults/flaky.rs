@@ -41,11 +41,14 @@ pub enum Fate {
     ResetBefore,
     /// The platform applies the request; the connection is reset before the answer.
     ResetAfter,
+    /// The platform applies the request, then answers 503 (a gateway that lost the answer).
+    AppliedThen503,
 }
 
 impl Fate {
     /// One character per fate, for scripts: `.` ok, `5` 503, `R` 429, `T` late and
-    /// applied, `t` late and lost, `X` reset before, `A` reset after applying.
+    /// applied, `t` late and lost, `X` reset before, `A` reset after applying, `E` a 503
+    /// after applying.
     pub fn from_code(c: char) -> Fate {
         match c {
             '.' => Fate::Ok,
@@ -55,6 +58,7 @@ impl Fate {
             't' => Fate::LateLost,
             'X' => Fate::ResetBefore,
             'A' => Fate::ResetAfter,
+            'E' => Fate::AppliedThen503,
             other => panic!("unknown fate code {other:?}"),
         }
     }
@@ -68,12 +72,16 @@ impl Fate {
             Fate::LateLost => 't',
             Fate::ResetBefore => 'X',
             Fate::ResetAfter => 'A',
+            Fate::AppliedThen503 => 'E',
         }
     }
 
     /// Whether the platform carries the request out.
     pub fn applies(self) -> bool {
-        matches!(self, Fate::Ok | Fate::LateApplied | Fate::ResetAfter)
+        matches!(
+            self,
+            Fate::Ok | Fate::LateApplied | Fate::ResetAfter | Fate::AppliedThen503
+        )
     }
 }
 
@@ -324,6 +332,10 @@ impl Respond for Responder {
                 .set_body_json(json!({
                     "status": 429, "code": "too.many.requests", "message": "slow down"})),
             Fate::LateLost => unavailable().set_delay(platform.late_by),
+            Fate::AppliedThen503 => {
+                platform.apply(route, &conversation, request);
+                unavailable()
+            }
             Fate::LateApplied => platform
                 .apply(route, &conversation, request)
                 .set_delay(platform.late_by),

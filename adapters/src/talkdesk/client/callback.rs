@@ -256,6 +256,29 @@ impl Assignment {
     }
 }
 
+/// The two published readings of a scheduled callback's body (vendor doc §3b). Talkdesk's
+/// OpenAPI (`createScheduledCallback`) has `assign_type: SPECIFIC_QUEUE`,
+/// `from_call_type: API` and `queues: [{queue}]`; its API reference pages
+/// (docs.talkdesk.com/reference/update-a-callback, …/cancel-a-callback-) list
+/// `SPECIFIC_RING_GROUP`, `INBOUND | MANUAL_OUTBOUND | PROACTIVE_OUTBOUND` and
+/// `ring_groups: [{ring_group}]`, and the support article speaks of "queue(s)/ring
+/// group(s)". Which one the create validates is UNCONFIRMED, so both are sent in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScheduleReading {
+    #[default]
+    OpenApi,
+    Reference,
+}
+
+impl ScheduleReading {
+    pub fn other(self) -> Self {
+        match self {
+            ScheduleReading::OpenApi => ScheduleReading::Reference,
+            ScheduleReading::Reference => ScheduleReading::OpenApi,
+        }
+    }
+}
+
 /// `POST /schedule-callbacks` (`createScheduledCallback`, §3b).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduledCallbackRequest {
@@ -310,28 +333,47 @@ impl ScheduledCallbackRequest {
         })
     }
 
-    /// The request body, with the constants the support article prescribes for API-made
-    /// callbacks (`from_call_type: API`, `dialing_model: PREVIEW`).
+    /// The request body in the OpenAPI's reading ([`ScheduleReading::OpenApi`]).
     pub fn body(&self) -> Result<Value, CallError> {
+        self.body_as(ScheduleReading::OpenApi)
+    }
+
+    /// The request body in `reading` (§3b: the two public sources disagree), with
+    /// `dialing_model: PREVIEW` as the support article prescribes for API-made callbacks.
+    pub fn body_as(&self, reading: ScheduleReading) -> Result<Value, CallError> {
         if self.timezone.trim().is_empty() {
             return Err(CallError::Unactionable(
                 "a scheduled callback needs a timezone".into(),
             ));
         }
+        let assign_type = match (&self.assignment, reading) {
+            (Assignment::Queue(_), ScheduleReading::Reference) => AssignType::SpecificRingGroup,
+            (a, _) => a.assign_type(),
+        };
+        let from_call_type = match reading {
+            ScheduleReading::OpenApi => "API",
+            // The call the callback follows up: Escalator books it during an inbound call.
+            ScheduleReading::Reference => "INBOUND",
+        };
         let mut body = json!({
             "interaction_id": self.interaction_id.clone().unwrap_or_default(),
             "caller_id": e164("caller_id", &self.caller_id)?,
             "time_to_call": utc(self.time_to_call),
             "timezone": self.timezone.trim(),
-            "assign_type": self.assignment.assign_type().as_str(),
-            "from_call_type": "API",
+            "assign_type": assign_type.as_str(),
+            "from_call_type": from_call_type,
             "dialing_model": "PREVIEW",
             "phone_number": e164("phone_number", &self.phone_number)?,
         });
         match &self.assignment {
             Assignment::Queue(q) => {
                 nonempty("queue", q)?;
-                body["queues"] = json!([{ "queue": q }]);
+                match reading {
+                    ScheduleReading::OpenApi => body["queues"] = json!([{ "queue": q }]),
+                    ScheduleReading::Reference => {
+                        body["ring_groups"] = json!([{ "ring_group": q }])
+                    }
+                }
             }
             Assignment::Agent {
                 agent_id,

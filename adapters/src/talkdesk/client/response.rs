@@ -69,23 +69,7 @@ pub(super) fn redact(message: String, secrets: &[&str]) -> String {
 
 /// Redacts a whole [`CallError`] message in place.
 pub(super) fn redact_error(err: CallError, secrets: &[&str]) -> CallError {
-    match err {
-        CallError::Retryable {
-            status,
-            retry_after,
-            message,
-        } => CallError::Retryable {
-            status,
-            retry_after,
-            message: redact(message, secrets),
-        },
-        CallError::Permanent { status, message } => CallError::Permanent {
-            status,
-            message: redact(message, secrets),
-        },
-        CallError::Transport(m) => CallError::Transport(redact(m, secrets)),
-        CallError::Unactionable(m) => CallError::Unactionable(redact(m, secrets)),
-    }
+    err.map_message(|m| redact(m, secrets))
 }
 
 /// Ids from events and from earlier answers go into URL paths; anything but an id-shaped

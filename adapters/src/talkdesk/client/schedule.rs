@@ -181,6 +181,12 @@ pub struct CallbackPage {
     pub total_pages: Option<u64>,
     /// `_links.next` is present.
     pub has_next: bool,
+    /// Whether the answer was a list at all (an array of callbacks was found, or it said
+    /// `total: 0`). A page that is not cannot say a callback is absent.
+    pub readable: bool,
+    /// Items of the list that are not callbacks (no id): a page with any cannot say a
+    /// callback is absent either.
+    pub unreadable_items: usize,
 }
 
 impl CallbackPage {
@@ -196,16 +202,21 @@ impl CallbackPage {
             .or_else(|| v["data"].as_array())
             .or_else(|| v.as_array());
         let number = |k: &str| v[k].as_u64().or_else(|| v[k].as_str()?.parse().ok());
+        let total = number("total").or_else(|| number("count"));
+        let listed = items.map(Vec::len).unwrap_or(0);
+        let callbacks: Vec<ScheduledCallback> = items
+            .into_iter()
+            .flatten()
+            .filter_map(ScheduledCallback::from_json)
+            .collect();
         Self {
-            callbacks: items
-                .into_iter()
-                .flatten()
-                .filter_map(ScheduledCallback::from_json)
-                .collect(),
+            unreadable_items: listed - callbacks.len(),
+            callbacks,
             page: number("page"),
-            total: number("total").or_else(|| number("count")),
+            total,
             total_pages: number("total_pages"),
             has_next: !v["_links"]["next"].is_null(),
+            readable: items.is_some() || total == Some(0),
         }
     }
 }
