@@ -40,7 +40,7 @@ pub struct Window {
     pub deadline: Timestamp,
     /// The callee zones the window holds in.
     pub zones: Vec<String>,
-    /// The calling-hours region applied ("US", "US-FL"...).
+    /// The calling-hours regions applied, space-separated ("US-FL", "US-FL US-NY"...).
     pub region: String,
 }
 
@@ -107,7 +107,7 @@ pub fn commit_window(
     if policy.business_minutes == 0 {
         return Err(WindowError::ZeroPolicy);
     }
-    let hours = calling.for_region(&callee.region)?;
+    let rules = calling.for_regions(callee.regions.iter().map(String::as_str))?;
     let zones = callee.time_zones()?;
 
     let search_end = now.checked_add(SignedDuration::from_hours(DEADLINE_SEARCH_DAYS * 24))?;
@@ -124,7 +124,7 @@ pub fn commit_window(
         .take_while(|i| i.start < report_end)
         .collect();
     for tz in &zones {
-        allowed = intersect(&allowed, &daily(tz, now, report_end, |_| Some(hours))?);
+        allowed = intersect(&allowed, &daily(tz, now, report_end, |d| rules.on(d))?);
     }
 
     // A window can never be longer than the policy itself.
@@ -142,7 +142,7 @@ pub fn commit_window(
                     end,
                     deadline,
                     zones: callee.zones.clone(),
-                    region: callee.region.clone(),
+                    region: callee.region_label(),
                 });
             }
         }
