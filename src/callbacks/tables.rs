@@ -366,6 +366,17 @@ pub(crate) fn area_code(code: &str) -> Option<&'static AreaCode> {
         .get(code)
 }
 
+/// Every area code in the table.
+#[cfg(test)]
+pub(crate) fn area_codes() -> Vec<&'static str> {
+    let mut codes: Vec<&str> = parse_area_codes(AREA_CODE_DATA)
+        .expect("table parses")
+        .into_keys()
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
 pub(crate) fn parse_area_codes(
     text: &'static str,
 ) -> Result<HashMap<&'static str, AreaCode>, String> {
