@@ -3,7 +3,8 @@
 //! falling on a weekend moves to a weekday, both the day itself and the substitute are
 //! holidays here: a callback held a day longer is lawful, one placed on a holiday may not be.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use jiff::civil::{date, Date, Weekday};
 use jiff::ToSpan;
@@ -42,7 +43,16 @@ impl HolidayCalendar {
 
     /// Whether `day` is a public holiday (or its weekday substitute) in this calendar.
     pub fn contains(self, day: Date) -> bool {
-        self.holidays(day.year()).contains(&day)
+        // Asked once per day per zone for every window: computed once per year and kept.
+        type Cache = Mutex<HashMap<(HolidayCalendar, i16), BTreeSet<Date>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Cache::default);
+        // A poisoned lock only means another thread panicked mid-insert; the map is intact.
+        let mut years = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        years
+            .entry((self, day.year()))
+            .or_insert_with(|| self.holidays(day.year()))
+            .contains(&day)
     }
 
     /// The year's holidays, substitutes included.

@@ -29,3 +29,6 @@ pub use hours::{BusinessCalendar, CallingHoursTable, CallingRules, HoursError, O
 pub use number::{CallbackNumber, NumberError};
 pub use window::{commit_window, Policy, Window, WindowError};
 pub use zone::{Address, CalleeZones, ZoneError, ZoneSource};
+
+#[cfg(test)]
+mod property_tests;

@@ -20,6 +20,8 @@ use super::zone::{CalleeZones, ZoneError};
 
 /// How far ahead the business calendar is searched for the deadline.
 const DEADLINE_SEARCH_DAYS: i64 = 366;
+/// How far it is searched first (most deadlines fall within days).
+const FIRST_SEARCH_DAYS: i64 = 42;
 /// How far past the deadline to look for the earliest possible time, to report it.
 pub const EARLIEST_SEARCH_DAYS: i64 = 21;
 
@@ -110,15 +112,31 @@ pub fn commit_window(
     let rules = calling.for_regions(callee.regions.iter().map(String::as_str))?;
     let zones = callee.time_zones()?;
 
-    let search_end = now.checked_add(SignedDuration::from_hours(DEADLINE_SEARCH_DAYS * 24))?;
-    let business = daily(team.zone(), now, search_end, |d| team.hours_on(d))?;
-    let deadline = count_business_minutes(&business, policy.business_minutes).ok_or_else(|| {
-        WindowError::NoBusinessHours {
-            team_zone: team.zone_name().to_string(),
+    // The business calendar over a few weeks first, a year only when that holds too few
+    // business minutes: a year of days for every commitment is most of the work.
+    let business_until = |days: i64| -> Result<Vec<Interval>, WindowError> {
+        let end = now.checked_add(SignedDuration::from_hours(days * 24))?;
+        Ok(daily(team.zone(), now, end, |d| team.hours_on(d))?)
+    };
+    let mut searched = FIRST_SEARCH_DAYS;
+    let mut business = business_until(searched)?;
+    let deadline = match count_business_minutes(&business, policy.business_minutes) {
+        Some(deadline) => deadline,
+        None => {
+            searched = DEADLINE_SEARCH_DAYS;
+            business = business_until(searched)?;
+            count_business_minutes(&business, policy.business_minutes).ok_or_else(|| {
+                WindowError::NoBusinessHours {
+                    team_zone: team.zone_name().to_string(),
+                }
+            })?
         }
-    })?;
+    };
 
     let report_end = deadline.checked_add(SignedDuration::from_hours(EARLIEST_SEARCH_DAYS * 24))?;
+    if report_end > now.checked_add(SignedDuration::from_hours(searched * 24))? {
+        business = daily(team.zone(), now, report_end, |d| team.hours_on(d))?;
+    }
     let mut allowed: Vec<Interval> = business
         .into_iter()
         .take_while(|i| i.start < report_end)
