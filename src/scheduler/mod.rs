@@ -186,20 +186,33 @@ impl Scheduler {
         if n.kind == "dial" {
             return self.dial(n).await;
         }
-        let overdue = n.kind == "overdue";
         let owner = n.owner.as_deref().unwrap_or("unassigned");
         let supervisor = self.supervisors.get(&n.team).map(String::as_str);
-        let (recipient, text) = if overdue {
-            (
+        let (recipient, text) = match n.kind.as_str() {
+            "overdue" => (
                 supervisor.unwrap_or("team supervisor"),
                 format!(
                     "[OVERDUE] Callback {} ({} team, {}) was owed by {} and its window ended at {} \
                      with the caller not reached. Reassign or call now, and record the outcome.",
                     n.reference, n.team, n.reason, owner, n.window_end
                 ),
-            )
-        } else {
-            (
+            ),
+            "no_window" => (
+                supervisor.unwrap_or("team supervisor"),
+                format!(
+                    "[NO WINDOW] Callback {} ({} team, {}, owner {}) has no lawful window: {} \
+                     Find out where the caller is and give their address or zone with \
+                     `escalator callbacks reschedule`, or agree a time with them.",
+                    n.reference,
+                    n.team,
+                    n.reason,
+                    owner,
+                    n.no_window_reason
+                        .as_deref()
+                        .unwrap_or("no window was recorded for it.")
+                ),
+            ),
+            _ => (
                 owner,
                 format!(
                     "[DUE SOON] Callback {} ({} team, {}) is yours: call between {} and {}.",
@@ -209,7 +222,7 @@ impl Scheduler {
                     n.window_start.as_deref().unwrap_or("now"),
                     n.window_end
                 ),
-            )
+            ),
         };
         // Operators see the reference and people, never the caller's number or words.
         tracing::warn!(
@@ -219,7 +232,12 @@ impl Scheduler {
             recipient = %recipient,
             "callback notification"
         );
+        // Stable across retries, restarts and replicas: the notification row is planned
+        // once per commitment, kind and window, and keeps its id.
+        let webhook_id = format!("msg_escalator_notice_{}", n.id);
         let body = json!({
+            "type": format!("callback.{}", n.kind),
+            "timestamp": jiff::Timestamp::now().to_string(),
             "text": text,
             "escalator": {
                 "notification": n.kind,
@@ -230,9 +248,11 @@ impl Scheduler {
                 "recipient": recipient,
                 "window_start": n.window_start,
                 "window_end": n.window_end,
+                "deadline": n.deadline,
+                "no_window_reason": n.no_window_reason,
             }
         });
-        let result = self.sink.notify(&body).await;
+        let result = self.sink.notify_notice(&webhook_id, &body).await;
         let outcome = match &result {
             Ok(_) => Ok(()),
             Err(e) => Err((e.to_string(), backoff(n.attempts))),
