@@ -31,6 +31,9 @@ pub struct SchedulerConfig {
     pub reminder_lead_minutes: u64,
     /// Attempts per notification before it is left `failed` (and logged as an error).
     pub max_attempts: u32,
+    /// How long a notification being sent is held by one scheduler: after a crash
+    /// mid-send, it is sent again (same `webhook-id`) once this has passed.
+    pub lease_seconds: u64,
 }
 
 impl Default for SchedulerConfig {
@@ -40,6 +43,7 @@ impl Default for SchedulerConfig {
             interval_seconds: 30,
             reminder_lead_minutes: 15,
             max_attempts: 10,
+            lease_seconds: 60,
         }
     }
 }
@@ -113,7 +117,11 @@ impl Scheduler {
         }
         let due = match self
             .store
-            .claim_notifications(&self.worker, Duration::from_secs(60), 50)
+            .claim_notifications(
+                &self.worker,
+                Duration::from_secs(self.config.lease_seconds.max(1)),
+                50,
+            )
             .await
         {
             Ok(d) => d,
