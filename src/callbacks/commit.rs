@@ -103,6 +103,65 @@ fn window(
     commit_window(now, policy, &callee, &calling, &calendar).map_err(Refused::Window)
 }
 
+/// Checks when a window a person commits (a reschedule) is, before where: not past, at
+/// least the shortest window worth promising, within the horizon, and on a day and in hours
+/// the owning team is open (when it has a calendar). The error names what is wrong.
+pub fn check_reschedule(
+    config: &CallbacksConfig,
+    team: &str,
+    now: Timestamp,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(), String> {
+    if end <= now {
+        return Err(format!(
+            "the window ending {end} is in the past: choose a window that ends after now"
+        ));
+    }
+    let min = jiff::SignedDuration::from_mins(i64::from(config.min_window_minutes));
+    if end.duration_since(start) < min {
+        return Err(format!(
+            "the window is shorter than the minimum of {} minutes (callbacks.min_window_minutes): \
+             make it longer",
+            config.min_window_minutes
+        ));
+    }
+    let horizon = jiff::SignedDuration::from_hours(24 * i64::from(config.reschedule_horizon_days));
+    if start.duration_since(now) > horizon {
+        return Err(format!(
+            "{start} is past the horizon of {} days (callbacks.reschedule_horizon_days): choose \
+             a nearer date",
+            config.reschedule_horizon_days
+        ));
+    }
+    if !config.teams.contains_key(team) {
+        return Ok(());
+    }
+    let calendar = config.team_calendar(team).map_err(|e| e.to_string())?;
+    let (s, e) = (
+        start.to_zoned(calendar.zone().clone()),
+        end.to_zoned(calendar.zone().clone()),
+    );
+    let Some(hours) = calendar.hours_on(s.date()) else {
+        return Err(format!(
+            "{} is a day team {team} is closed (a holiday or a day without business hours in \
+             callbacks.teams.{team}): choose another day",
+            s.strftime("%A %Y-%m-%d")
+        ));
+    };
+    if !(s.date() == e.date() && s.time() >= hours.open && e.time() <= hours.close) {
+        return Err(format!(
+            "{} to {} is outside team {team}'s business hours that day ({} to {}, {})",
+            s.strftime("%H:%M"),
+            e.strftime("%H:%M"),
+            hours.open.strftime("%H:%M"),
+            hours.close.strftime("%H:%M"),
+            calendar.zone_name()
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a window a person commits (a reschedule): it must lie inside the callee's calling
 /// hours on one day in every zone they may be in — the zones and region recorded on the
 /// commitment when it has them (they came from the address where one was known), else the
@@ -357,6 +416,75 @@ mod tests {
         assert_eq!(w.start, now);
         assert_eq!(w.end, w.deadline, "{w:?}");
         assert_eq!(w.end, "2026-11-26T01:50:00Z".parse::<Timestamp>().unwrap());
+    }
+
+    #[test]
+    fn a_reschedule_names_what_is_wrong_with_when_it_is() {
+        let mut config: CallbacksConfig = toml::from_str(
+            r#"
+[teams.legal]
+zone = "America/Chicago"
+holidays = ["2026-12-25"]
+"#,
+        )
+        .expect("config");
+        config.min_window_minutes = 15;
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let now = at("2026-12-08T15:00:00Z");
+        let check = |team: &str, start: &str, end: &str| {
+            check_reschedule(&config, team, now, at(start), at(end))
+        };
+        // Wednesday 9 December, 10:00–11:00 Chicago: fine.
+        assert_eq!(
+            check("legal", "2026-12-09T16:00:00Z", "2026-12-09T17:00:00Z"),
+            Ok(())
+        );
+        for (team, start, end, needle) in [
+            (
+                "legal",
+                "2026-12-07T16:00:00Z",
+                "2026-12-07T17:00:00Z",
+                "in the past",
+            ),
+            (
+                "legal",
+                "2026-12-09T16:00:00Z",
+                "2026-12-09T16:10:00Z",
+                "shorter than the minimum of 15",
+            ),
+            (
+                "legal",
+                "2027-06-09T16:00:00Z",
+                "2027-06-09T17:00:00Z",
+                "past the horizon of 90 days",
+            ),
+            (
+                "legal",
+                "2026-12-25T16:00:00Z",
+                "2026-12-25T17:00:00Z",
+                "Friday 2026-12-25 is a day team legal is closed",
+            ),
+            (
+                "legal",
+                "2026-12-12T16:00:00Z",
+                "2026-12-12T17:00:00Z",
+                "Saturday 2026-12-12 is a day team legal is closed",
+            ),
+            (
+                "legal",
+                "2026-12-09T23:00:00Z",
+                "2026-12-09T23:30:00Z",
+                "outside team legal's business hours",
+            ),
+        ] {
+            let err = check(team, start, end).expect_err(needle);
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        // A team without a calendar is open whenever the callee may be called.
+        assert_eq!(
+            check("support", "2026-12-12T16:00:00Z", "2026-12-12T17:00:00Z"),
+            Ok(())
+        );
     }
 
     #[test]

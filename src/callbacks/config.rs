@@ -34,6 +34,8 @@ pub struct CallbacksConfig {
     pub default_region: String,
     /// The shortest window worth promising.
     pub min_window_minutes: u32,
+    /// How far ahead a person may reschedule a callback.
+    pub reschedule_horizon_days: u32,
     pub policies: PoliciesConfig,
     /// Region (`US`, `US-FL`, `GB`...) → hours, over the built-in table.
     pub calling_hours: BTreeMap<String, CallingHoursConfig>,
@@ -49,6 +51,7 @@ impl Default for CallbacksConfig {
         Self {
             default_region: "US".into(),
             min_window_minutes: 15,
+            reschedule_horizon_days: 90,
             policies: PoliciesConfig::default(),
             calling_hours: BTreeMap::new(),
             teams: BTreeMap::new(),

@@ -22,7 +22,9 @@ mod tables;
 pub mod window;
 pub mod zone;
 
-pub use commit::{check_window, platform_callback_time, window_for, PlatformCallbackTime};
+pub use commit::{
+    check_reschedule, check_window, platform_callback_time, window_for, PlatformCallbackTime,
+};
 pub use config::{CallbacksConfig, ConfigError};
 pub use holidays::HolidayCalendar;
 pub use hours::{BusinessCalendar, CallingHoursTable, CallingRules, HoursError, OpenHours};

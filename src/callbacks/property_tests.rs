@@ -63,7 +63,11 @@ fn numbers(rng: &mut StdRng) -> Vec<Numbered> {
             places: Some(places_of(&zones, entry.region)),
         });
     }
-    let abroad: [(&str, Option<(&str, &[&str])>); 8] = [
+    type Abroad = (
+        &'static str,
+        Option<(&'static str, &'static [&'static str])>,
+    );
+    let abroad: [Abroad; 8] = [
         ("+44 20 7183 8750", Some(("GB", &["Europe/London"]))),
         ("+44 161 496 0000", Some(("GB", &["Europe/London"]))),
         ("+353 1 234 5678", Some(("IE", &["Europe/Dublin"]))),

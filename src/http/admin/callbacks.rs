@@ -141,12 +141,20 @@ async fn lawful(
         // Unknown references are answered by the change itself (404).
         return Ok(());
     };
-    let Some(number) = &record.number else {
-        return Ok(());
-    };
     if end <= start {
         return Ok(()); // the store names `window_end`
     }
+    crate::callbacks::check_reschedule(
+        &state.callbacks,
+        &record.team,
+        jiff::Timestamp::now(),
+        start,
+        end,
+    )
+    .map_err(|why| AdminError::invalid("window_start", why))?;
+    let Some(number) = &record.number else {
+        return Ok(());
+    };
     let recorded = record.zone.as_deref().zip(record.region.as_deref());
     crate::callbacks::check_window(&state.callbacks, number, recorded, start, end)
         .map_err(|why| AdminError::invalid("window_start", why))
