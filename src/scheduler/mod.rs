@@ -220,6 +220,22 @@ impl Scheduler {
                         .unwrap_or("no window was recorded for it.")
                 ),
             ),
+            "reassigned" => (
+                owner,
+                format!(
+                    "[YOURS NOW] Callback {} ({} team, {}) was reassigned to you: call between \
+                     {} and {}{}.",
+                    n.reference,
+                    n.team,
+                    n.reason,
+                    n.window_start.as_deref().unwrap_or("now"),
+                    n.callback_window_end.as_deref().unwrap_or("-"),
+                    n.no_window_reason
+                        .as_deref()
+                        .map(|why| format!(" (it has no window: {why})"))
+                        .unwrap_or_default()
+                ),
+            ),
             _ => (
                 owner,
                 format!(

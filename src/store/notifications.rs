@@ -22,6 +22,8 @@ pub enum NotificationKind {
     Dial,
     /// No window could be promised: to the supervisor at once, with why.
     NoWindow,
+    /// The commitment was given to someone else: to the new owner at once.
+    Reassigned,
 }
 
 impl NotificationKind {
@@ -31,6 +33,7 @@ impl NotificationKind {
             NotificationKind::Overdue => "overdue",
             NotificationKind::Dial => "dial",
             NotificationKind::NoWindow => "no_window",
+            NotificationKind::Reassigned => "reassigned",
         }
     }
 }
@@ -49,6 +52,8 @@ pub struct DueNotification {
     pub window_start: Option<String>,
     pub window_end: String,
     pub number: Option<String>,
+    /// The commitment's window end now (`window_end` is the one the notice was planned for).
+    pub callback_window_end: Option<String>,
     /// Why the commitment has no window (`no_window` notices).
     pub no_window_reason: Option<String>,
     /// The policy deadline, where recorded.
@@ -200,7 +205,7 @@ impl Store {
             let r = sqlx::query(
                 "SELECT n.id, n.kind, n.attempts, n.window_end, c.reference, c.team, c.owner,
                         c.tier, c.reason, c.window_start, c.number, c.vendor,
-                        c.no_window_reason, c.deadline
+                        c.no_window_reason, c.deadline, c.window_end AS callback_window_end
                  FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = $1",
             )
             .bind(id)
@@ -219,6 +224,7 @@ impl Store {
                 window_end: r.get("window_end"),
                 number: r.get("number"),
                 vendor: r.get("vendor"),
+                callback_window_end: r.get("callback_window_end"),
                 no_window_reason: r.get("no_window_reason"),
                 deadline: r.get("deadline"),
             });

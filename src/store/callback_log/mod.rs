@@ -317,6 +317,23 @@ impl Store {
         Ok(id)
     }
 
+    /// Which of `references` (canonical form) are commitments in the log.
+    pub async fn existing_references(
+        &self,
+        references: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut found = Vec::new();
+        for reference in references {
+            let hit: Option<String> =
+                sqlx::query_scalar("SELECT reference FROM callbacks WHERE reference = $1")
+                    .bind(reference)
+                    .fetch_optional(&self.reader)
+                    .await?;
+            found.extend(hit);
+        }
+        Ok(found)
+    }
+
     /// One commitment by its reference (case and dashes as people type them).
     pub async fn callback(&self, reference: &str) -> Result<Option<CallbackRecord>, StoreError> {
         let row = sqlx::query(&format!(

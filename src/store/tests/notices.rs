@@ -187,3 +187,50 @@ async fn each_notice_is_acted_on_once_across_a_kill_at_every_point() {
         }
     }
 }
+
+#[tokio::test]
+async fn reassignment_tells_the_new_owner_once_and_the_same_owner_is_a_no_op() {
+    let db = sqlite().await;
+    let alerts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&alerts)
+        .await;
+    let now = Timestamp::now();
+    let hour = SignedDuration::from_hours(1);
+    let reference = commit_callback(&db.store, "c1", "e1", &window(now + hour * 3, now + hour * 4)).await;
+    let reassign = |owner: &str| crate::store::CallbackChange::Reassign {
+        owner: owner.into(),
+        reason: "shift change".into(),
+    };
+    let same = db
+        .store
+        .change_callback(&reference, "lead", &reassign("Owner of legal"))
+        .await
+        .expect("no-op");
+    assert_eq!(same.status, "pending");
+    let history = db.store.callback_history(&same.id).await.expect("history");
+    assert_eq!(history.len(), 1, "nothing recorded: {history:?}");
+
+    db.store
+        .change_callback(&reference, "lead", &reassign("Sam Ortiz"))
+        .await
+        .expect("reassigned");
+    let s = scheduler(&db.store, &alerts);
+    s.tick().await;
+    s.tick().await;
+    let wire = received(&alerts, &reference).await;
+    let told: Vec<&(String, String)> = wire.iter().filter(|(_, k)| k == "reassigned").collect();
+    assert_eq!(told.len(), 1, "{wire:?}");
+    let body: serde_json::Value = alerts
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).expect("json"))
+        .find(|b| b["escalator"]["notification"] == "reassigned")
+        .expect("sent");
+    assert_eq!(body["escalator"]["recipient"], "Sam Ortiz");
+    assert!(body["text"].as_str().unwrap_or("").contains("reassigned to you"), "{body}");
+}
