@@ -199,7 +199,13 @@ async fn reassignment_tells_the_new_owner_once_and_the_same_owner_is_a_no_op() {
         .await;
     let now = Timestamp::now();
     let hour = SignedDuration::from_hours(1);
-    let reference = commit_callback(&db.store, "c1", "e1", &window(now + hour * 3, now + hour * 4)).await;
+    let reference = commit_callback(
+        &db.store,
+        "c1",
+        "e1",
+        &window(now + hour * 3, now + hour * 4),
+    )
+    .await;
     let reassign = |owner: &str| crate::store::CallbackChange::Reassign {
         owner: owner.into(),
         reason: "shift change".into(),
@@ -232,5 +238,11 @@ async fn reassignment_tells_the_new_owner_once_and_the_same_owner_is_a_no_op() {
         .find(|b| b["escalator"]["notification"] == "reassigned")
         .expect("sent");
     assert_eq!(body["escalator"]["recipient"], "Sam Ortiz");
-    assert!(body["text"].as_str().unwrap_or("").contains("reassigned to you"), "{body}");
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reassigned to you"),
+        "{body}"
+    );
 }
