@@ -964,8 +964,24 @@ mod tests {
             ended: false,
             agent_connected: true,
         };
+        // (No number is known for this call, so no lawful time is either: Escalator holds
+        // the callback rather than have the platform dial at once.)
         let next = o.fallback(&tier.actions[0], Vendor::Genesys, &refs, with_agent);
+        assert_eq!(kinds(&next), ["named_callback", "alert_callback"]);
+        let Some(Action::SupervisorAlert { summary, .. }) = next.get(1) else {
+            panic!("{next:?}");
+        };
+        assert!(
+            summary.contains("the platform was not asked to call back: no callback number"),
+            "{summary}"
+        );
+        let with_number =
+            BTreeMap::from([("caller_number".to_string(), "+13175551234".to_string())]);
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &with_number, with_agent);
         assert_eq!(kinds(&next), ["schedule_callback", "alert_callback"]);
+        let abroad = BTreeMap::from([("caller_number".to_string(), "+61293744000".to_string())]);
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &abroad, with_agent);
+        assert_eq!(kinds(&next), ["named_callback", "alert_callback"]);
         let hard = o.plan(
             decision(TriggerKind::MediaMention, Tier::Specialist, None),
             &session(),
