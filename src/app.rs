@@ -171,6 +171,16 @@ impl Application {
             config.callbacks.clone(),
         );
         let executors = Executors { platforms, local };
+        let notice_key = secrets
+            .api(crate::config::ENV_ALERT_WEBHOOK_SECRET)
+            .map(escalator_adapters::standard::SigningKey::parse)
+            .transpose()
+            .map_err(|_| {
+                AppError::Config(format!(
+                    "{} must be whsec_ followed by base64 (a Standard Webhooks secret)",
+                    crate::config::ENV_ALERT_WEBHOOK_SECRET
+                ))
+            })?;
         let scheduler = config.scheduler.enabled.then(|| {
             let supervisors = config
                 .teams
@@ -182,7 +192,8 @@ impl Application {
                 AlertSink::new(
                     http.clone(),
                     secrets.api(crate::config::ENV_ALERT_WEBHOOK_URL).cloned(),
-                ),
+                )
+                .with_signing_key(notice_key.clone()),
                 config.scheduler.clone(),
                 supervisors,
             )

@@ -240,34 +240,46 @@ async fn callbacks_reschedule_moves_the_window_and_names_a_bad_time() {
     let run = l.run(&bad).await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--start"), "{}", run.stderr);
-    // 04:00 at the caller's (Indianapolis) end: outside calling hours, refused.
+    // Tomorrow at the caller's (Indianapolis) end; reschedules reach 90 days ahead at most.
+    let tomorrow = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("America/Indiana/Indianapolis").unwrap())
+        .date()
+        .tomorrow()
+        .unwrap();
+    let at = |h: i8| {
+        tomorrow
+            .at(h, 0, 0, 0)
+            .in_tz("America/Indiana/Indianapolis")
+            .unwrap()
+            .timestamp()
+            .to_string()
+    };
+    let (four, five, ten, eleven) = (at(4), at(5), at(10), at(11));
+    // 04:00 there: outside calling hours, refused.
     let mut night = base.to_vec();
-    night.extend([
-        "--start",
-        "2030-01-01T09:00:00Z",
-        "--end",
-        "2030-01-01T10:00:00Z",
-    ]);
+    night.extend(["--start", &four, "--end", &five]);
     let run = l.run(&night).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--start"), "{}", run.stderr);
     assert!(run.stderr.contains("calling hours"), "{}", run.stderr);
     // 10:00–11:00 there.
     let mut good = base.to_vec();
-    good.extend([
-        "--start",
-        "2030-01-01T15:00:00Z",
-        "--end",
-        "2030-01-01T16:00:00Z",
-    ]);
+    good.extend(["--start", &ten, "--end", &eleven]);
     let run = l.run(&good).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("(rescheduled)"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("2030-01-01T16:00:00Z"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains(&eleven), "{}", run.stdout);
+    // Years ahead: past the horizon, named.
+    let mut far = base.to_vec();
+    far.extend([
+        "--start",
+        "2030-01-02T15:00:00Z",
+        "--end",
+        "2030-01-02T16:00:00Z",
+    ]);
+    let run = l.run(&far).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("horizon"), "{}", run.stderr);
 }
 
 #[tokio::test]

@@ -108,12 +108,11 @@ fn callback(out: &mut String, v: &Value) {
         ("Escalation", "escalation_id"),
         ("Created", "created_at"),
     ] {
-        let value = if key == "window_start" {
-            format!("{} to {}", s(&c["window_start"]), s(&c["window_end"]))
-        } else {
-            s(&c[key])
-        };
-        let _ = writeln!(out, "  {label:<11} {value}");
+        if key == "window_start" {
+            window(out, c);
+            continue;
+        }
+        let _ = writeln!(out, "  {label:<11} {}", s(&c[key]));
     }
     out.push_str("History:\n");
     for h in items(&v["history"]) {
@@ -130,6 +129,38 @@ fn callback(out: &mut String, v: &Value) {
                 .map(|r| format!(": {}", printable(r)))
                 .unwrap_or_default()
         );
+    }
+}
+
+/// The window in UTC and as the callee reads it in each zone they may be in, the policy
+/// deadline, or why there is no window.
+fn window(out: &mut String, c: &Value) {
+    let (Some(start), Some(end)) = (c["window_start"].as_str(), c["window_end"].as_str()) else {
+        let why = c["no_window_reason"]
+            .as_str()
+            .unwrap_or("none was recorded (a commitment from before reasons were kept)");
+        let _ = writeln!(out, "  {:<11} none: {why}", "Window");
+        return;
+    };
+    let _ = writeln!(out, "  {:<11} {start} to {end} (UTC)", "Window");
+    let parse = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    if let (Some(start), Some(end)) = (parse(start), parse(end)) {
+        for zone in c["zone"].as_str().unwrap_or("").split_whitespace() {
+            let Ok(tz) = jiff::tz::TimeZone::get(zone) else {
+                continue;
+            };
+            let (a, b) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
+            let _ = writeln!(
+                out,
+                "  {:<11} {} to {} callee time ({zone})",
+                "",
+                a.strftime("%a %Y-%m-%d %H:%M %Z"),
+                b.strftime("%H:%M %Z")
+            );
+        }
+    }
+    if let Some(deadline) = c["deadline"].as_str() {
+        let _ = writeln!(out, "  {:<11} {deadline} (UTC)", "Deadline");
     }
 }
 
@@ -322,5 +353,45 @@ mod tests {
             "{shown:?}"
         );
         assert_eq!(printable("plain ünïcode"), "plain ünïcode");
+    }
+
+    #[test]
+    fn a_callback_shows_its_window_in_utc_and_callee_time_or_why_it_has_none() {
+        let shown = text(
+            View::Callback,
+            &json!({"callback": {
+                "reference": "ESC-1", "status": "pending",
+                "window_start": "2026-11-26T14:00:00Z", "window_end": "2026-11-26T16:00:00Z",
+                "deadline": "2026-11-26T18:00:00Z",
+                "zone": "America/New_York America/Chicago",
+            }}),
+        );
+        assert!(
+            shown.contains("2026-11-26T14:00:00Z to 2026-11-26T16:00:00Z (UTC)"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Thu 2026-11-26 09:00 EST to 11:00 EST callee time (America/New_York)"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("08:00 CST to 10:00 CST callee time (America/Chicago)"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Deadline    2026-11-26T18:00:00Z (UTC)"),
+            "{shown}"
+        );
+        let none = text(
+            View::Callback,
+            &json!({"callback": {
+                "reference": "ESC-2", "status": "pending",
+                "no_window_reason": "cannot tell the callee's time zone (+61)",
+            }}),
+        );
+        assert!(
+            none.contains("Window      none: cannot tell the callee's time zone (+61)"),
+            "{none}"
+        );
     }
 }

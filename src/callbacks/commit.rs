@@ -1,19 +1,30 @@
 //! The window of a callback Escalator commits to itself: from the escalation's tier policy,
 //! the caller's address or number (their zone) and the team's business calendar.
 
-use jiff::civil::Time;
 use jiff::Timestamp;
 
 use super::{
     commit_window, Address, CallbackNumber, CallbacksConfig, CalleeZones, OpenHours, Window,
-    WindowError, ZoneError,
+    WindowError,
 };
 use crate::playbook::Tier;
 
-/// When the callback time asked of a platform should be, for a callback committed now: the
-/// window's start when it opens later, `None` (at once) when it is open now, and the first
-/// lawful time when the policy's deadline cannot be met (late beats unlawful). `None` too
-/// when nothing is known to compute with, so the platform's own rules apply.
+/// When a platform may be asked to place a callback committed now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformCallbackTime {
+    /// Calling hours are open where the callee may be: at once.
+    Now,
+    /// Not before this instant: the window's start, or the first lawful time when the
+    /// policy's deadline cannot be met (late beats unlawful).
+    At(Timestamp),
+    /// No lawful time can be known (the callee's place is unknown, or their number is):
+    /// the platform is not asked to dial; the callback goes to a supervisor with this why.
+    Unplaceable(String),
+}
+
+/// When the callback asked of a platform should be placed (see [`PlatformCallbackTime`]).
+/// A tier that makes no commitment of its own is held to the callback tier's policy: the
+/// law where the callee is applies all the same.
 pub fn platform_callback_time(
     config: &CallbacksConfig,
     now: Timestamp,
@@ -21,15 +32,28 @@ pub fn platform_callback_time(
     team: &str,
     number: Option<&str>,
     address: Option<&Address>,
-) -> Option<Timestamp> {
+) -> PlatformCallbackTime {
+    let tier = match tier_named(tier) {
+        Some(_) => tier,
+        None => Tier::Callback.as_str(),
+    };
     match window(config, now, tier, team, number, address) {
-        Ok(w) if w.start > now + jiff::SignedDuration::from_mins(1) => Some(w.start),
-        Ok(_) => None,
+        Ok(w) if w.start > now + jiff::SignedDuration::from_mins(1) => {
+            PlatformCallbackTime::At(w.start)
+        }
+        Ok(_) => PlatformCallbackTime::Now,
         Err(Refused::Window(WindowError::CannotBeMet {
             earliest_possible, ..
-        })) => Some(earliest_possible),
-        Err(_) => None,
+        })) => PlatformCallbackTime::At(earliest_possible),
+        Err(Refused::Window(e)) => PlatformCallbackTime::Unplaceable(e.to_string()),
+        Err(Refused::Other(why)) => PlatformCallbackTime::Unplaceable(why),
     }
+}
+
+fn tier_named(tier: &str) -> Option<Tier> {
+    [Tier::Supervisor, Tier::Specialist, Tier::Callback]
+        .into_iter()
+        .find(|t| t.as_str() == tier)
 }
 
 enum Refused {
@@ -62,16 +86,14 @@ fn window(
     address: Option<&Address>,
 ) -> Result<Window, Refused> {
     let other = |e: &dyn std::fmt::Display| Refused::Other(e.to_string());
-    let tier = [Tier::Supervisor, Tier::Specialist, Tier::Callback]
-        .into_iter()
-        .find(|t| t.as_str() == tier)
+    let tier = tier_named(tier)
         .ok_or_else(|| Refused::Other(format!("tier {tier:?} makes no callback commitment")))?;
     let policy = config.policy(tier).map_err(|e| other(&e))?;
     let number = number.ok_or_else(|| {
         Refused::Other("no callback number is known: take it from the call record".into())
     })?;
     let number = CallbackNumber::parse(number, &config.default_region).map_err(|e| other(&e))?;
-    let callee = callee(address, &number).map_err(|e| other(&e))?;
+    let callee = CalleeZones::resolve(address, &number).map_err(|e| other(&e))?;
     let calling = config.calling_hours_table().map_err(|e| other(&e))?;
     let calendar = match config.teams.contains_key(team) {
         true => config.team_calendar(team).map_err(|e| other(&e))?,
@@ -81,18 +103,63 @@ fn window(
     commit_window(now, policy, &callee, &calling, &calendar).map_err(Refused::Window)
 }
 
-/// The callee's zones: from their address when a platform gave one that names a place
-/// Escalator knows, else from the number. An address that does not resolve (a state
-/// spelled out, an unknown country) is logged and the number used instead, so a platform's
-/// free-text field never blocks a callback.
-fn callee(address: Option<&Address>, number: &CallbackNumber) -> Result<CalleeZones, ZoneError> {
-    match CalleeZones::resolve(address, number) {
-        Err(e) if address.is_some() => {
-            tracing::warn!(error = %e, "the caller's address names no known zone; using the number");
-            CalleeZones::resolve(None, number)
-        }
-        other => other,
+/// Checks when a window a person commits (a reschedule) is, before where: not past, at
+/// least the shortest window worth promising, within the horizon, and on a day and in hours
+/// the owning team is open (when it has a calendar). The error names what is wrong.
+pub fn check_reschedule(
+    config: &CallbacksConfig,
+    team: &str,
+    now: Timestamp,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(), String> {
+    if end <= now {
+        return Err(format!(
+            "the window ending {end} is in the past: choose a window that ends after now"
+        ));
     }
+    let min = jiff::SignedDuration::from_mins(i64::from(config.min_window_minutes));
+    if end.duration_since(start) < min {
+        return Err(format!(
+            "the window is shorter than the minimum of {} minutes (callbacks.min_window_minutes): \
+             make it longer",
+            config.min_window_minutes
+        ));
+    }
+    let horizon = jiff::SignedDuration::from_hours(24 * i64::from(config.reschedule_horizon_days));
+    if start.duration_since(now) > horizon {
+        return Err(format!(
+            "{start} is past the horizon of {} days (callbacks.reschedule_horizon_days): choose \
+             a nearer date",
+            config.reschedule_horizon_days
+        ));
+    }
+    if !config.teams.contains_key(team) {
+        return Ok(());
+    }
+    let calendar = config.team_calendar(team).map_err(|e| e.to_string())?;
+    let (s, e) = (
+        start.to_zoned(calendar.zone().clone()),
+        end.to_zoned(calendar.zone().clone()),
+    );
+    let Some(hours) = calendar.hours_on(s.date()) else {
+        return Err(format!(
+            "{} is a day team {team} is closed (a holiday or a day without business hours in \
+             callbacks.teams.{team}): choose another day",
+            s.strftime("%A %Y-%m-%d")
+        ));
+    };
+    if !(s.date() == e.date() && s.time() >= hours.open && e.time() <= hours.close) {
+        return Err(format!(
+            "{} to {} is outside team {team}'s business hours that day ({} to {}, {})",
+            s.strftime("%H:%M"),
+            e.strftime("%H:%M"),
+            hours.open.strftime("%H:%M"),
+            hours.close.strftime("%H:%M"),
+            calendar.zone_name()
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a window a person commits (a reschedule): it must lie inside the callee's calling
@@ -116,10 +183,10 @@ pub fn check_window(
             CalleeZones::resolve(None, &number).map_err(|e| e.to_string())?
         }
     };
-    let hours = config
+    let rules = config
         .calling_hours_table()
         .map_err(|e| e.to_string())?
-        .for_region(&callee.region)
+        .for_regions(callee.regions.iter().map(String::as_str))
         .map_err(|e| e.to_string())?;
     for (zone, tz) in callee
         .zones
@@ -127,6 +194,14 @@ pub fn check_window(
         .zip(callee.time_zones().map_err(|e| e.to_string())?)
     {
         let (s, e) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
+        let Some(hours) = rules.on(s.date()) else {
+            return Err(format!(
+                "{} in {zone} is a day the callee may not be called (a Sunday, weekend or \
+                 public holiday under the rules of {}): choose another day",
+                s.strftime("%A %Y-%m-%d"),
+                callee.region_label(),
+            ));
+        };
         let inside = s.date() == e.date() && s.time() >= hours.open && e.time() <= hours.close;
         if !inside {
             return Err(format!(
@@ -143,8 +218,7 @@ pub fn check_window(
 }
 
 fn always_open() -> Result<super::BusinessCalendar, super::HoursError> {
-    let day = OpenHours::new(Time::midnight(), Time::constant(23, 59, 0, 0))?;
-    super::BusinessCalendar::new("UTC", [Some(day); 7], [])
+    super::BusinessCalendar::new("UTC", [Some(OpenHours::all_day()); 7], [])
 }
 
 #[cfg(test)]
@@ -178,18 +252,55 @@ mod tests {
         let day: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
         assert_eq!(
             platform_callback_time(&config, day, "supervisor", "supervisor", number, None),
-            None
+            PlatformCallbackTime::Now
         );
         // 23:30 New York: not now, and not before 08:00 even though that is late.
         let night: Timestamp = "2026-11-26T04:30:00Z".parse().unwrap();
         assert_eq!(
             platform_callback_time(&config, night, "specialist", "legal", number, None),
-            Some("2026-11-26T13:00:00Z".parse().unwrap())
+            PlatformCallbackTime::At("2026-11-26T13:00:00Z".parse().unwrap())
         );
-        // No number: the platform's own rules.
+        // A tier without a commitment of its own is held to the same law.
         assert_eq!(
-            platform_callback_time(&config, night, "specialist", "legal", None, None),
-            None
+            platform_callback_time(&config, night, "agent", "legal", number, None),
+            PlatformCallbackTime::At("2026-11-26T13:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_platform_callback_to_an_unknown_place_is_never_dialled_at_once() {
+        let config = CallbacksConfig::default();
+        // 04:11 in Sydney.
+        let now: Timestamp = "2026-11-25T17:11:00Z".parse().unwrap();
+        for (number, needle) in [
+            (
+                Some("+61 2 9374 4000"),
+                "cannot tell the callee's time zone",
+            ),
+            (None, "no callback number"),
+        ] {
+            let got = platform_callback_time(&config, now, "supervisor", "legal", number, None);
+            let PlatformCallbackTime::Unplaceable(why) = got else {
+                panic!("{number:?}: {got:?}");
+            };
+            assert!(why.contains(needle), "{why}");
+        }
+        // A state nobody knows is refused, not replaced by the number's place.
+        let narnia = Address {
+            country: String::new(),
+            subdivision: Some("Narnia".into()),
+        };
+        let got = platform_callback_time(
+            &config,
+            now,
+            "supervisor",
+            "legal",
+            Some("+12125551234"),
+            Some(&narnia),
+        );
+        assert!(
+            matches!(&got, PlatformCallbackTime::Unplaceable(why) if why.contains("NARNIA")),
+            "{got:?}"
         );
     }
 
@@ -228,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn the_callers_address_decides_the_zone_before_the_number() {
+    fn the_callers_address_and_number_both_bind_the_window() {
         let config = CallbacksConfig::default();
         // 19:30 in New York and Miami (Eastern); a New York number.
         let now: Timestamp = "2026-11-26T00:30:00Z".parse().unwrap();
@@ -238,36 +349,42 @@ mod tests {
         assert_eq!(new_york.region, "US-NY");
         assert_eq!(new_york.start, now);
         // The same number, the caller living in Florida (calls end at 20:00, and the
-        // panhandle is Central): the window must hold in both of Florida's zones.
+        // panhandle is Central): the window must hold in every zone under both laws.
+        for florida in ["FL", "Florida", "US-FL", " florida "] {
+            let address = Address {
+                country: String::new(),
+                subdivision: Some(florida.into()),
+            };
+            let w = window_for(
+                &config,
+                now,
+                "supervisor",
+                "supervisor",
+                number,
+                Some(&address),
+            )
+            .expect("a window");
+            assert_eq!(w.region, "US-NY US-FL", "{florida}");
+            assert_eq!(
+                w.zones,
+                vec![
+                    "America/New_York".to_string(),
+                    "America/Chicago".to_string()
+                ]
+            );
+            // Calls to Florida end at 20:00 Eastern; New York's run on to 21:00.
+            assert_eq!(w.end, "2026-11-26T01:00:00Z".parse::<Timestamp>().unwrap());
+            assert!(new_york.end > w.end, "{new_york:?}");
+        }
         let florida = Address {
-            country: String::new(),
-            subdivision: Some("FL".into()),
+            country: "US".into(),
+            subdivision: Some("Florida".into()),
         };
-        let w = window_for(
-            &config,
-            now,
-            "supervisor",
-            "supervisor",
-            number,
-            Some(&florida),
-        )
-        .expect("a window");
-        assert_eq!(w.region, "US-FL");
-        assert_eq!(
-            w.zones,
-            vec![
-                "America/New_York".to_string(),
-                "America/Chicago".to_string()
-            ]
-        );
-        // Calls to Florida end at 20:00 Eastern; New York's run on to 21:00.
-        assert_eq!(w.end, "2026-11-26T01:00:00Z".parse::<Timestamp>().unwrap());
-        assert!(new_york.end > w.end, "{new_york:?}");
         // At 20:30 Eastern a platform is asked for tomorrow 08:00 Eastern for Florida.
         let late: Timestamp = "2026-11-26T01:30:00Z".parse().unwrap();
         assert_eq!(
             platform_callback_time(&config, late, "supervisor", "supervisor", number, None),
-            None
+            PlatformCallbackTime::Now
         );
         assert_eq!(
             platform_callback_time(
@@ -278,23 +395,96 @@ mod tests {
                 number,
                 Some(&florida)
             ),
-            Some("2026-11-26T14:00:00Z".parse().unwrap())
+            PlatformCallbackTime::At("2026-11-26T14:00:00Z".parse().unwrap())
         );
-        // A state spelled out is no zone Escalator knows: the number decides.
-        let spelled = Address {
-            country: "US".into(),
-            subdivision: Some("Florida".into()),
-        };
-        let fallback = window_for(
+    }
+
+    #[test]
+    fn a_team_without_a_calendar_is_never_closed_at_midnight_utc() {
+        let config = CallbacksConfig::default();
+        // 18:50 in Los Angeles is 02:50 UTC next day; the window runs across 00:00Z.
+        let now: Timestamp = "2026-11-25T23:50:00Z".parse().unwrap();
+        let w = window_for(
             &config,
             now,
             "supervisor",
-            "supervisor",
-            number,
-            Some(&spelled),
+            "no-calendar",
+            Some("+1 415 555 0142"),
+            None,
         )
         .expect("a window");
-        assert_eq!(fallback.region, "US-NY");
+        assert_eq!(w.start, now);
+        assert_eq!(w.end, w.deadline, "{w:?}");
+        assert_eq!(w.end, "2026-11-26T01:50:00Z".parse::<Timestamp>().unwrap());
+    }
+
+    #[test]
+    fn a_reschedule_names_what_is_wrong_with_when_it_is() {
+        let mut config: CallbacksConfig = toml::from_str(
+            r#"
+[teams.legal]
+zone = "America/Chicago"
+holidays = ["2026-12-25"]
+"#,
+        )
+        .expect("config");
+        config.min_window_minutes = 15;
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let now = at("2026-12-08T15:00:00Z");
+        let check = |team: &str, start: &str, end: &str| {
+            check_reschedule(&config, team, now, at(start), at(end))
+        };
+        // Wednesday 9 December, 10:00–11:00 Chicago: fine.
+        assert_eq!(
+            check("legal", "2026-12-09T16:00:00Z", "2026-12-09T17:00:00Z"),
+            Ok(())
+        );
+        for (team, start, end, needle) in [
+            (
+                "legal",
+                "2026-12-07T16:00:00Z",
+                "2026-12-07T17:00:00Z",
+                "in the past",
+            ),
+            (
+                "legal",
+                "2026-12-09T16:00:00Z",
+                "2026-12-09T16:10:00Z",
+                "shorter than the minimum of 15",
+            ),
+            (
+                "legal",
+                "2027-06-09T16:00:00Z",
+                "2027-06-09T17:00:00Z",
+                "past the horizon of 90 days",
+            ),
+            (
+                "legal",
+                "2026-12-25T16:00:00Z",
+                "2026-12-25T17:00:00Z",
+                "Friday 2026-12-25 is a day team legal is closed",
+            ),
+            (
+                "legal",
+                "2026-12-12T16:00:00Z",
+                "2026-12-12T17:00:00Z",
+                "Saturday 2026-12-12 is a day team legal is closed",
+            ),
+            (
+                "legal",
+                "2026-12-09T23:00:00Z",
+                "2026-12-09T23:30:00Z",
+                "outside team legal's business hours",
+            ),
+        ] {
+            let err = check(team, start, end).expect_err(needle);
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        // A team without a calendar is open whenever the callee may be called.
+        assert_eq!(
+            check("support", "2026-12-12T16:00:00Z", "2026-12-12T17:00:00Z"),
+            Ok(())
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, Time};
 use serde::Deserialize;
 
-use super::hours::{BusinessCalendar, CallingHoursTable, HoursError, OpenHours};
+use super::holidays::HolidayCalendar;
+use super::hours::{BusinessCalendar, CallingHoursTable, CallingRules, HoursError, OpenHours};
 use super::window::Policy;
 use crate::playbook::Tier;
 
@@ -33,9 +34,11 @@ pub struct CallbacksConfig {
     pub default_region: String,
     /// The shortest window worth promising.
     pub min_window_minutes: u32,
+    /// How far ahead a person may reschedule a callback.
+    pub reschedule_horizon_days: u32,
     pub policies: PoliciesConfig,
     /// Region (`US`, `US-FL`, `GB`...) → hours, over the built-in table.
-    pub calling_hours: BTreeMap<String, HoursConfig>,
+    pub calling_hours: BTreeMap<String, CallingHoursConfig>,
     /// Team name (as in `[teams]`) → its business calendar.
     pub teams: BTreeMap<String, TeamCalendarConfig>,
     /// An agent (as the platform names them on the call: user id, user name or agent id)
@@ -48,6 +51,7 @@ impl Default for CallbacksConfig {
         Self {
             default_region: "US".into(),
             min_window_minutes: 15,
+            reschedule_horizon_days: 90,
             policies: PoliciesConfig::default(),
             calling_hours: BTreeMap::new(),
             teams: BTreeMap::new(),
@@ -75,12 +79,36 @@ impl Default for PoliciesConfig {
     }
 }
 
-/// `open`/`close` as "HH:MM", local to the zone they apply in.
+/// `open`/`close` as "HH:MM", local to the zone they apply in; `close = "24:00"` is midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoursConfig {
     pub open: String,
     pub close: String,
+}
+
+/// A region's calling hours: `open`/`close` every day unless `saturday` or `sunday` says
+/// otherwise (`"closed"` or `{ open, close }`); `closed_on_holidays` closes the country's
+/// public holidays (US, CA, GB, IE, ES, MX calendars).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallingHoursConfig {
+    pub open: String,
+    pub close: String,
+    #[serde(default)]
+    pub saturday: Option<DayConfig>,
+    #[serde(default)]
+    pub sunday: Option<DayConfig>,
+    #[serde(default)]
+    pub closed_on_holidays: bool,
+}
+
+/// A weekend day's hours, or `"closed"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum DayConfig {
+    Closed(String),
+    Hours(HoursConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -180,6 +208,16 @@ pub enum ConfigError {
          ISO 3166 code such as \"US\" or \"GB\""
     )]
     BadDefaultRegion(String),
+    #[error(
+        "callbacks.{field}: `{value}` is neither \"closed\" nor {{ open, close }}; write \
+         sunday = \"closed\" or sunday = {{ open = \"12:00\", close = \"21:00\" }}"
+    )]
+    BadDay { field: String, value: String },
+    #[error(
+        "callbacks.calling_hours.{0}.closed_on_holidays: Escalator has no public-holiday \
+         calendar for this country (it has US, CA, GB, IE, ES, MX); leave it out"
+    )]
+    NoHolidayCalendar(String),
     #[error("callbacks.policies.{0} must be at least 1 business minute")]
     ZeroPolicy(&'static str),
     #[error(
@@ -243,10 +281,7 @@ impl CallbacksConfig {
             if !is_region(region) {
                 return Err(ConfigError::BadRegion(region.clone()));
             }
-            overrides.push((
-                region.clone(),
-                hours.parse(&format!("calling_hours.{region}"))?,
-            ));
+            overrides.push((region.clone(), hours.rules(region)?));
         }
         Ok(CallingHoursTable::with_overrides(overrides))
     }
@@ -274,6 +309,38 @@ impl CallbacksConfig {
     }
 }
 
+impl CallingHoursConfig {
+    fn rules(&self, region: &str) -> Result<CallingRules, ConfigError> {
+        let field = format!("calling_hours.{region}");
+        let every = HoursConfig {
+            open: self.open.clone(),
+            close: self.close.clone(),
+        }
+        .parse(&field)?;
+        let day = |name: &str, day: &Option<DayConfig>| match day {
+            None => Ok(Some(every)),
+            Some(DayConfig::Hours(h)) => h.parse(&format!("{field}.{name}")).map(Some),
+            Some(DayConfig::Closed(word)) if word.trim().eq_ignore_ascii_case("closed") => Ok(None),
+            Some(DayConfig::Closed(word)) => Err(ConfigError::BadDay {
+                field: format!("{field}.{name}"),
+                value: word.clone(),
+            }),
+        };
+        let mut rules = CallingRules::week(
+            Some(every),
+            day("saturday", &self.saturday)?,
+            day("sunday", &self.sunday)?,
+        );
+        if self.closed_on_holidays {
+            let country = region.split('-').next().unwrap_or(region);
+            let calendar = HolidayCalendar::of_country(country)
+                .ok_or_else(|| ConfigError::NoHolidayCalendar(region.to_string()))?;
+            rules = rules.closed_on(calendar);
+        }
+        Ok(rules)
+    }
+}
+
 impl HoursConfig {
     fn parse(&self, field: &str) -> Result<OpenHours, ConfigError> {
         let time = |name: &str, value: &str| {
@@ -282,11 +349,14 @@ impl HoursConfig {
                 value: value.to_string(),
             })
         };
-        OpenHours::new(time("open", &self.open)?, time("close", &self.close)?).map_err(|source| {
-            ConfigError::Hours {
-                field: field.to_string(),
-                source,
-            }
+        // "24:00" closes at midnight, so an all-day rule leaves no gap between days.
+        let close = match self.close.trim() {
+            "24:00" => Time::MAX,
+            other => time("close", other)?,
+        };
+        OpenHours::new(time("open", &self.open)?, close).map_err(|source| ConfigError::Hours {
+            field: field.to_string(),
+            source,
         })
     }
 }

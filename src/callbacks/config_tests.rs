@@ -51,11 +51,21 @@ zone = "Europe/London"
     assert_eq!(cfg.policies.specialist, 240, "unnamed tiers keep defaults");
     let table = cfg.calling_hours_table().expect("table");
     assert_eq!(
-        table.for_region("US-TX").expect("tx").open,
+        table
+            .for_region("US-TX")
+            .expect("tx")
+            .weekdays
+            .expect("open")
+            .open,
         time(9, 0, 0, 0)
     );
     assert_eq!(
-        table.for_region("US-FL").expect("fl").close,
+        table
+            .for_region("US-FL")
+            .expect("fl")
+            .weekdays
+            .expect("open")
+            .close,
         time(20, 0, 0, 0)
     );
 

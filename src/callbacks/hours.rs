@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 
+use super::holidays::HolidayCalendar;
+
 /// A daily clock interval `[open, close)`, local to some zone. Overnight spans are not
 /// supported: `open` must be before `close`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,9 +15,6 @@ pub struct OpenHours {
     pub open: Time,
     pub close: Time,
 }
-
-/// Calling hours are just daily open hours in the callee's zone.
-pub type CallingHours = OpenHours;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HoursError {
@@ -26,13 +25,8 @@ pub enum HoursError {
     )]
     CloseNotAfterOpen { open: Time, close: Time },
     #[error(
-        "no calling hours for region `{region}`: add [callbacks.calling_hours.{country}] with \
-         open and close (see docs/callbacks.md for what the law says)"
-    )]
-    NoCallingHours { region: String, country: String },
-    #[error(
-        "the calling hours that apply in `{region}` do not overlap (its own and its \
-         subdivisions'): fix callbacks.calling_hours"
+        "the calling hours that apply in `{region}` never allow a call (its own, its \
+         country's and its subdivisions' together): fix callbacks.calling_hours"
     )]
     NoCommonHours { region: String },
     #[error("zone `{0}` is not in the tz database; use an IANA name such as America/Chicago")]
@@ -48,10 +42,18 @@ impl OpenHours {
         }
     }
 
-    fn hm(open: (i8, i8), close: (i8, i8)) -> Self {
+    pub(crate) const fn hm(open: (i8, i8), close: (i8, i8)) -> Self {
         Self {
             open: Time::constant(open.0, open.1, 0, 0),
             close: Time::constant(close.0, close.1, 0, 0),
+        }
+    }
+
+    /// Midnight to midnight: `close` is `Time::MAX`, read as the next midnight, so days join.
+    pub const fn all_day() -> Self {
+        Self {
+            open: Time::MIN,
+            close: Time::MAX,
         }
     }
 
@@ -61,27 +63,89 @@ impl OpenHours {
     }
 }
 
-/// Calling hours by region: `US`, `US-FL`, `GB`... Defaults (domain.md §3):
-/// - `US` 08:00–21:00: TCPA 47 CFR 64.1200(c)(1), TSR, FDCPA/Reg F;
-/// - `US-FL` 08:00–20:00: Florida §501.616(6) as amended in 2021;
-/// - `CA` 08:00–21:00: Escalator's conservative default, matching the US floor;
-/// - `GB` 08:00–21:00: Escalator's conservative default: UK law sets no hours, the FCA
-///   (CONC 7.9.4R) only forbids "unreasonable times".
+/// What the law of one jurisdiction allows, callee-local, by kind of day. `None` is "no
+/// calls that day".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallingRules {
+    pub weekdays: Option<OpenHours>,
+    pub saturday: Option<OpenHours>,
+    pub sunday: Option<OpenHours>,
+    /// Public holidays with no calls at all, by whose calendar.
+    pub closed_on: BTreeSet<HolidayCalendar>,
+}
+
+impl CallingRules {
+    /// The same hours every day, holidays included.
+    pub fn every_day(hours: OpenHours) -> Self {
+        Self::week(Some(hours), Some(hours), Some(hours))
+    }
+
+    pub fn week(
+        weekdays: Option<OpenHours>,
+        saturday: Option<OpenHours>,
+        sunday: Option<OpenHours>,
+    ) -> Self {
+        Self {
+            weekdays,
+            saturday,
+            sunday,
+            closed_on: BTreeSet::new(),
+        }
+    }
+
+    /// These rules, with no calls on `calendar`'s public holidays.
+    pub fn closed_on(mut self, calendar: HolidayCalendar) -> Self {
+        self.closed_on.insert(calendar);
+        self
+    }
+
+    /// Escalator's rule where no law is known: 10:00–18:00 Monday to Friday, no weekend
+    /// calls (inside every rule in the built-in table; docs/callbacks.md).
+    pub fn conservative_default() -> Self {
+        Self::week(Some(OpenHours::hm((10, 0), (18, 0))), None, None)
+    }
+
+    /// The hours on `date` (callee-local), `None` when no call is allowed that day.
+    pub fn on(&self, date: Date) -> Option<OpenHours> {
+        if self.closed_on.iter().any(|c| c.contains(date)) {
+            return None;
+        }
+        match date.weekday() {
+            Weekday::Saturday => self.saturday,
+            Weekday::Sunday => self.sunday,
+            _ => self.weekdays,
+        }
+    }
+
+    /// Only what both allow: a callee under both laws (a state and its country, or every
+    /// place they may be).
+    pub fn intersect(&self, other: &Self) -> Self {
+        let both = |a: Option<OpenHours>, b: Option<OpenHours>| a?.intersect(b?);
+        Self {
+            weekdays: both(self.weekdays, other.weekdays),
+            saturday: both(self.saturday, other.saturday),
+            sunday: both(self.sunday, other.sunday),
+            closed_on: self.closed_on.union(&other.closed_on).copied().collect(),
+        }
+    }
+
+    /// Whether a call is allowed on some day of the week.
+    pub fn ever_open(&self) -> bool {
+        self.weekdays.is_some() || self.saturday.is_some() || self.sunday.is_some()
+    }
+}
+
+/// Calling rules by jurisdiction: `US`, `US-FL`, `GB`... The built-in table and its
+/// sources are in [`super::jurisdictions`] and docs/callbacks.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallingHoursTable {
-    regions: BTreeMap<String, CallingHours>,
+    regions: BTreeMap<String, CallingRules>,
 }
 
 impl Default for CallingHoursTable {
     fn default() -> Self {
-        let regions = [
-            ("US", OpenHours::hm((8, 0), (21, 0))),
-            ("US-FL", OpenHours::hm((8, 0), (20, 0))),
-            ("CA", OpenHours::hm((8, 0), (21, 0))),
-            ("GB", OpenHours::hm((8, 0), (21, 0))),
-        ];
         Self {
-            regions: regions
+            regions: super::jurisdictions::builtin()
                 .into_iter()
                 .map(|(r, h)| (r.to_string(), h))
                 .collect(),
@@ -90,41 +154,77 @@ impl Default for CallingHoursTable {
 }
 
 impl CallingHoursTable {
-    /// The defaults with `overrides` replacing or adding regions.
-    pub fn with_overrides(overrides: impl IntoIterator<Item = (String, CallingHours)>) -> Self {
+    /// The built-in table with `overrides` replacing or adding regions.
+    pub fn with_overrides(overrides: impl IntoIterator<Item = (String, CallingRules)>) -> Self {
         let mut table = Self::default();
-        for (region, hours) in overrides {
-            table.regions.insert(region.to_ascii_uppercase(), hours);
+        for (region, rules) in overrides {
+            table.regions.insert(region.to_ascii_uppercase(), rules);
         }
         table
     }
 
-    /// The hours for a callee in `region`. A subdivision without its own entry uses its
-    /// country's. A bare country (state unknown) gets the strictest of the country and every
-    /// configured subdivision of it: a callee we cannot place may be in Florida.
-    pub fn for_region(&self, region: &str) -> Result<CallingHours, HoursError> {
+    /// The rules for a callee in `region`: its country's (a country without any is given
+    /// [`CallingRules::conservative_default`]) and, for a subdivision, its own too. A bare
+    /// country (subdivision unknown) gets its own and every subdivision's together: a
+    /// callee we cannot place may be in Rhode Island.
+    pub fn for_region(&self, region: &str) -> Result<CallingRules, HoursError> {
         let region = region.trim().to_ascii_uppercase();
-        if let Some(hours) = self.regions.get(&region) {
-            if region.contains('-') {
-                return Ok(*hours);
-            }
-        }
         let country = region
             .split_once('-')
             .map_or(region.as_str(), |(c, _)| c)
             .to_string();
-        let Some(country_hours) = self.regions.get(&country) else {
-            return Err(HoursError::NoCallingHours { region, country });
+        let base = self
+            .regions
+            .get(&country)
+            .cloned()
+            .unwrap_or_else(CallingRules::conservative_default);
+        let rules = if region.contains('-') {
+            match self.regions.get(&region) {
+                Some(own) => base.intersect(own),
+                None => base,
+            }
+        } else {
+            let prefix = format!("{country}-");
+            self.regions
+                .iter()
+                .filter(|(r, _)| r.starts_with(&prefix))
+                .fold(base, |acc, (_, own)| acc.intersect(own))
         };
-        if region.contains('-') {
-            return Ok(*country_hours);
+        if rules.ever_open() {
+            Ok(rules)
+        } else {
+            Err(HoursError::NoCommonHours { region })
         }
-        let prefix = format!("{country}-");
-        self.regions
-            .iter()
-            .filter(|(r, _)| r.starts_with(&prefix))
-            .try_fold(*country_hours, |acc, (_, h)| acc.intersect(*h))
-            .ok_or(HoursError::NoCommonHours { region })
+    }
+
+    /// The regions with rules of their own.
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        self.regions.keys().map(String::as_str)
+    }
+
+    /// The rules that hold in every one of `regions` (a callee who may be in any of them).
+    pub fn for_regions<'a>(
+        &self,
+        regions: impl IntoIterator<Item = &'a str>,
+    ) -> Result<CallingRules, HoursError> {
+        let mut all: Option<(CallingRules, Vec<&str>)> = None;
+        for region in regions {
+            let rules = self.for_region(region)?;
+            all = Some(match all {
+                None => (rules, vec![region]),
+                Some((acc, mut names)) => {
+                    names.push(region);
+                    (acc.intersect(&rules), names)
+                }
+            });
+        }
+        match all {
+            Some((rules, _)) if rules.ever_open() => Ok(rules),
+            Some((_, names)) => Err(HoursError::NoCommonHours {
+                region: names.join(" "),
+            }),
+            None => Ok(CallingRules::conservative_default()),
+        }
     }
 }
 
@@ -184,38 +284,88 @@ mod tests {
     use super::*;
     use jiff::civil::{date, time};
 
-    #[test]
-    fn defaults_follow_domain_notes() {
-        let t = CallingHoursTable::default();
-        let us = t.for_region("US-NY").expect("state falls back to US");
-        assert_eq!((us.open, us.close), (time(8, 0, 0, 0), time(21, 0, 0, 0)));
-        let fl = t.for_region("us-fl").expect("florida");
-        assert_eq!(fl.close, time(20, 0, 0, 0));
-        assert_eq!(t.for_region("GB").expect("uk").close, time(21, 0, 0, 0));
-        assert_eq!(t.for_region("US-PR").expect("territory uses US"), us);
+    fn hours(open: i8, close: i8) -> Option<OpenHours> {
+        Some(OpenHours::hm((open, 0), (close, 0)))
     }
 
     #[test]
-    fn an_unplaced_us_callee_gets_the_strictest_state_hours() {
+    fn a_state_is_held_to_its_own_rules_and_the_federal_floor() {
         let t = CallingHoursTable::default();
-        assert_eq!(t.for_region("US").expect("us").close, time(20, 0, 0, 0));
-        let stricter = CallingHoursTable::with_overrides([(
-            "us-tx".to_string(),
-            OpenHours::new(time(9, 0, 0, 0), time(21, 0, 0, 0)).expect("valid"),
-        )]);
-        let us = stricter.for_region("US").expect("us");
-        assert_eq!((us.open, us.close), (time(9, 0, 0, 0), time(20, 0, 0, 0)));
-    }
-
-    #[test]
-    fn a_region_without_hours_is_an_error_naming_the_config_key() {
-        let err = CallingHoursTable::default()
-            .for_region("FR")
-            .expect_err("no FR hours");
-        assert!(
-            err.to_string().contains("[callbacks.calling_hours.FR]"),
-            "{err}"
+        let ny = t.for_region("US-NY").expect("state falls back to US");
+        assert_eq!(ny, CallingRules::every_day(OpenHours::hm((8, 0), (21, 0))));
+        assert_eq!(
+            t.for_region("us-fl").expect("florida").weekdays,
+            hours(8, 20)
         );
+        assert_eq!(t.for_region("US-PR").expect("territory uses US"), ny);
+        let tx = t.for_region("US-TX").expect("texas");
+        // Monday 9 March 2026, Saturday 14, Sunday 15.
+        assert_eq!(tx.on(date(2026, 3, 9)), hours(9, 21));
+        assert_eq!(tx.on(date(2026, 3, 14)), hours(9, 21));
+        assert_eq!(tx.on(date(2026, 3, 15)), hours(12, 21));
+        let ri = t.for_region("US-RI").expect("rhode island");
+        assert_eq!(ri.on(date(2026, 3, 9)), hours(9, 18));
+        assert_eq!(ri.on(date(2026, 3, 14)), hours(10, 17));
+        assert_eq!(ri.on(date(2026, 3, 15)), None, "no Sunday calls");
+        assert_eq!(ri.on(date(2026, 11, 26)), None, "Thanksgiving");
+        let ky = t.for_region("US-KY").expect("kentucky");
+        assert_eq!(ky.on(date(2026, 3, 9)), hours(10, 21));
+    }
+
+    #[test]
+    fn an_unplaced_callee_gets_the_strictest_rules_of_every_subdivision() {
+        let t = CallingHoursTable::default();
+        let us = t.for_region("US").expect("us");
+        // Kentucky opens at 10, Rhode Island closes at 18 (17 on Saturdays); five states
+        // forbid Sunday calls and holidays.
+        assert_eq!(us.weekdays, hours(10, 18));
+        assert_eq!(us.saturday, hours(10, 17));
+        assert_eq!(us.sunday, None);
+        assert!(us.closed_on.contains(&HolidayCalendar::Us));
+        let stricter = CallingHoursTable::with_overrides([(
+            "us-ak".to_string(),
+            CallingRules::every_day(OpenHours::hm((11, 0), (16, 0))),
+        )]);
+        assert_eq!(
+            stricter.for_region("US").expect("us").weekdays,
+            hours(11, 16)
+        );
+    }
+
+    #[test]
+    fn canada_and_the_countries_callers_come_from_have_their_own_rules() {
+        let t = CallingHoursTable::default();
+        let ca = t.for_region("CA-ON").expect("ontario");
+        assert_eq!(ca.weekdays, Some(OpenHours::hm((9, 0), (21, 30))));
+        assert_eq!(ca.saturday, hours(10, 18));
+        assert_eq!(ca.sunday, hours(10, 18));
+        let ie = t.for_region("IE").expect("ireland");
+        assert_eq!(ie.on(date(2026, 3, 16)), hours(9, 21));
+        assert_eq!(ie.on(date(2026, 3, 17)), None, "St Patrick's Day");
+        assert_eq!(ie.sunday, None);
+        let es = t.for_region("ES").expect("spain");
+        assert_eq!(es.weekdays, hours(9, 21));
+        assert_eq!((es.saturday, es.sunday), (None, None));
+        assert!(t.for_region("MX").expect("mexico").ever_open());
+        assert!(t.for_region("GB").expect("uk").ever_open());
+    }
+
+    #[test]
+    fn a_region_without_rules_gets_the_conservative_default() {
+        let t = CallingHoursTable::default();
+        assert_eq!(
+            t.for_region("FR").expect("default"),
+            CallingRules::conservative_default()
+        );
+        let everywhere = t.for_regions(["US-TX", "GB", "FR"]).expect("common");
+        assert_eq!(everywhere.weekdays, hours(10, 18));
+        assert_eq!(everywhere.sunday, None);
+        let never = CallingHoursTable::with_overrides([(
+            "US-AK".to_string(),
+            CallingRules::week(None, None, None),
+        )]);
+        let err = never.for_region("US-AK").expect_err("never open");
+        assert!(err.to_string().contains("callbacks.calling_hours"), "{err}");
     }
 
     #[test]

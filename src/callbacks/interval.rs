@@ -2,7 +2,7 @@
 //! make. Working in instants (not local clock times) is what makes 23- and 25-hour DST days
 //! come out right.
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
@@ -35,9 +35,14 @@ pub(crate) fn daily(
             let start = tz
                 .to_ambiguous_timestamp(day.to_datetime(hours.open))
                 .later()?;
-            let end = tz
-                .to_ambiguous_timestamp(day.to_datetime(hours.close))
-                .earlier()?;
+            // `Time::MAX` closes at the next midnight, so an all-day calendar has no gap.
+            let end = if hours.close == jiff::civil::Time::MAX {
+                tz.to_ambiguous_timestamp(day.checked_add(1.day())?.to_datetime(Time::midnight()))
+                    .earlier()?
+            } else {
+                tz.to_ambiguous_timestamp(day.to_datetime(hours.close))
+                    .earlier()?
+            };
             let clipped = Interval {
                 start: start.max(from),
                 end: end.min(to),

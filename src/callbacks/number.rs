@@ -93,13 +93,40 @@ impl CallbackNumber {
         if parsed.extension().is_some() {
             return Err(NumberError::HasExtension);
         }
-        if !phonenumber::is_valid(&parsed) {
-            return Err(NumberError::Invalid {
-                country_code: parsed.code().value(),
-                default_region: default_region.to_string(),
-            });
+        if phonenumber::is_valid(&parsed) {
+            return Ok(Self::from_valid(&parsed));
         }
-        Ok(Self::from_valid(&parsed))
+        Self::from_area_code_table(&parsed).ok_or_else(|| NumberError::Invalid {
+            country_code: parsed.code().value(),
+            default_region: default_region.to_string(),
+        })
+    }
+
+    /// A NANP number libphonenumber's bundled metadata does not know yet (new overlay
+    /// codes reach `nanp_area_codes.txt` before a `phonenumber` release carries them): valid
+    /// when its area code is in the table and its exchange is a dialable NXX (2–9 first,
+    /// not N11). The table is then the authority on where it rings.
+    fn from_area_code_table(parsed: &PhoneNumber) -> Option<Self> {
+        if parsed.code().value() != 1 {
+            return None;
+        }
+        let national = parsed.national().to_string();
+        let digits = national.as_bytes();
+        let dialable = digits.len() == 10
+            && digits.iter().all(u8::is_ascii_digit)
+            && (b'2'..=b'9').contains(&digits[3])
+            && digits[4..6] != *b"11";
+        let entry = super::tables::area_code(national.get(..3)?)?;
+        if !dialable {
+            return None;
+        }
+        let country = entry.region.split('-').next().unwrap_or(entry.region);
+        Some(Self {
+            e164: format!("+1{national}"),
+            country_code: 1,
+            region: Some(country.to_string()),
+            national,
+        })
     }
 
     fn from_valid(parsed: &PhoneNumber) -> Self {
@@ -214,6 +241,38 @@ mod tests {
             let err = CallbackNumber::parse(input, "US").expect_err(input);
             assert!(expected(&err), "{input}: {err:?}");
             assert!(err.to_string().starts_with("number "), "{input}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_area_code_in_the_table_parses_in_every_dialable_exchange() {
+        let codes = super::super::tables::area_codes();
+        assert!(codes.len() > 400);
+        let mut refused = Vec::new();
+        for code in codes {
+            for exchange in (200..1000).step_by(37).chain([273, 472, 983]) {
+                let input = format!("+1 {code} {exchange} 0142");
+                match CallbackNumber::parse(&input, "US") {
+                    Ok(n) => assert_eq!(n.nanp_area_code(), Some(code), "{input}"),
+                    Err(e) if exchange % 100 != 11 => refused.push(format!("{input}: {e}")),
+                    Err(_) => {}
+                }
+            }
+        }
+        assert!(refused.is_empty(), "{refused:#?}");
+        // The overlays the bundled metadata lagged on, in exchanges it refused.
+        for input in [
+            "+1 273 555 0142",
+            "+1 274 980 0142",
+            "+1 472 202 0142",
+            "+1 983 202 0142",
+        ] {
+            let n = CallbackNumber::parse(input, "US").expect(input);
+            assert!(matches!(n.region(), Some("US" | "CA")), "{input}");
+        }
+        // Not dialable, or not in the table: still refused.
+        for input in ["+1 273 155 0142", "+1 274 911 0142", "+1 555 555 0142"] {
+            assert!(CallbackNumber::parse(input, "US").is_err(), "{input}");
         }
     }
 

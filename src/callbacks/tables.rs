@@ -120,6 +120,111 @@ pub(crate) const CA_PROVINCES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Subdivision names as people write them (matched case- and accent-insensitively after
+/// the caller's text is normalised), by country and code.
+pub(crate) const SUBDIVISION_NAMES: &[(&str, &str, &str)] = &[
+    ("US", "AL", "ALABAMA"),
+    ("US", "AK", "ALASKA"),
+    ("US", "AZ", "ARIZONA"),
+    ("US", "AR", "ARKANSAS"),
+    ("US", "CA", "CALIFORNIA"),
+    ("US", "CO", "COLORADO"),
+    ("US", "CT", "CONNECTICUT"),
+    ("US", "DE", "DELAWARE"),
+    ("US", "DC", "DISTRICT OF COLUMBIA"),
+    ("US", "DC", "WASHINGTON DC"),
+    ("US", "FL", "FLORIDA"),
+    ("US", "GA", "GEORGIA"),
+    ("US", "HI", "HAWAII"),
+    ("US", "ID", "IDAHO"),
+    ("US", "IL", "ILLINOIS"),
+    ("US", "IN", "INDIANA"),
+    ("US", "IA", "IOWA"),
+    ("US", "KS", "KANSAS"),
+    ("US", "KY", "KENTUCKY"),
+    ("US", "LA", "LOUISIANA"),
+    ("US", "ME", "MAINE"),
+    ("US", "MD", "MARYLAND"),
+    ("US", "MA", "MASSACHUSETTS"),
+    ("US", "MI", "MICHIGAN"),
+    ("US", "MN", "MINNESOTA"),
+    ("US", "MS", "MISSISSIPPI"),
+    ("US", "MO", "MISSOURI"),
+    ("US", "MT", "MONTANA"),
+    ("US", "NE", "NEBRASKA"),
+    ("US", "NV", "NEVADA"),
+    ("US", "NH", "NEW HAMPSHIRE"),
+    ("US", "NJ", "NEW JERSEY"),
+    ("US", "NM", "NEW MEXICO"),
+    ("US", "NY", "NEW YORK"),
+    ("US", "NC", "NORTH CAROLINA"),
+    ("US", "ND", "NORTH DAKOTA"),
+    ("US", "OH", "OHIO"),
+    ("US", "OK", "OKLAHOMA"),
+    ("US", "OR", "OREGON"),
+    ("US", "PA", "PENNSYLVANIA"),
+    ("US", "RI", "RHODE ISLAND"),
+    ("US", "SC", "SOUTH CAROLINA"),
+    ("US", "SD", "SOUTH DAKOTA"),
+    ("US", "TN", "TENNESSEE"),
+    ("US", "TX", "TEXAS"),
+    ("US", "UT", "UTAH"),
+    ("US", "VT", "VERMONT"),
+    ("US", "VA", "VIRGINIA"),
+    ("US", "WA", "WASHINGTON"),
+    ("US", "WV", "WEST VIRGINIA"),
+    ("US", "WI", "WISCONSIN"),
+    ("US", "WY", "WYOMING"),
+    ("US", "PR", "PUERTO RICO"),
+    ("US", "VI", "US VIRGIN ISLANDS"),
+    ("US", "VI", "VIRGIN ISLANDS"),
+    ("US", "GU", "GUAM"),
+    ("US", "AS", "AMERICAN SAMOA"),
+    ("US", "MP", "NORTHERN MARIANA ISLANDS"),
+    ("CA", "AB", "ALBERTA"),
+    ("CA", "BC", "BRITISH COLUMBIA"),
+    ("CA", "BC", "COLOMBIE-BRITANNIQUE"),
+    ("CA", "MB", "MANITOBA"),
+    ("CA", "NB", "NEW BRUNSWICK"),
+    ("CA", "NB", "NOUVEAU-BRUNSWICK"),
+    ("CA", "NL", "NEWFOUNDLAND AND LABRADOR"),
+    ("CA", "NL", "NEWFOUNDLAND"),
+    ("CA", "NL", "TERRE-NEUVE-ET-LABRADOR"),
+    ("CA", "NS", "NOVA SCOTIA"),
+    ("CA", "NS", "NOUVELLE-ECOSSE"),
+    ("CA", "ON", "ONTARIO"),
+    ("CA", "PE", "PRINCE EDWARD ISLAND"),
+    ("CA", "PE", "PEI"),
+    ("CA", "PE", "ILE-DU-PRINCE-EDOUARD"),
+    ("CA", "QC", "QUEBEC"),
+    ("CA", "SK", "SASKATCHEWAN"),
+    ("CA", "YT", "YUKON"),
+    ("CA", "NT", "NORTHWEST TERRITORIES"),
+    ("CA", "NT", "TERRITOIRES DU NORD-OUEST"),
+    ("CA", "NU", "NUNAVUT"),
+];
+
+/// Country names as people write them, to ISO 3166-1 alpha-2.
+pub(crate) const COUNTRY_NAMES: &[(&str, &str)] = &[
+    ("US", "UNITED STATES"),
+    ("US", "UNITED STATES OF AMERICA"),
+    ("US", "USA"),
+    ("CA", "CANADA"),
+    ("GB", "UNITED KINGDOM"),
+    ("GB", "UK"),
+    ("GB", "GREAT BRITAIN"),
+    ("GB", "ENGLAND"),
+    ("GB", "SCOTLAND"),
+    ("GB", "WALES"),
+    ("GB", "NORTHERN IRELAND"),
+    ("IE", "IRELAND"),
+    ("IE", "EIRE"),
+    ("ES", "SPAIN"),
+    ("ES", "ESPANA"),
+    ("MX", "MEXICO"),
+    ("PR", "PUERTO RICO"),
+];
+
 /// A country known well enough to give its callee zones without an address.
 pub(crate) struct Country {
     pub iso: &'static str,
@@ -171,6 +276,29 @@ pub(crate) const COUNTRIES: &[Country] = &[
         iso: "IE",
         region: "IE",
         zones: &["Europe/Dublin"],
+    },
+    Country {
+        iso: "ES",
+        region: "ES",
+        zones: &["Europe/Madrid", "Africa/Ceuta", "Atlantic/Canary"],
+    },
+    Country {
+        iso: "MX",
+        region: "MX",
+        zones: &[
+            "America/Mexico_City",
+            "America/Cancun",
+            "America/Merida",
+            "America/Monterrey",
+            "America/Matamoros",
+            "America/Chihuahua",
+            "America/Ciudad_Juarez",
+            "America/Ojinaga",
+            "America/Mazatlan",
+            "America/Bahia_Banderas",
+            "America/Hermosillo",
+            "America/Tijuana",
+        ],
     },
     Country {
         iso: "PR",
@@ -236,6 +364,17 @@ pub(crate) fn area_code(code: &str) -> Option<&'static AreaCode> {
             parse_area_codes(AREA_CODE_DATA).expect("nanp_area_codes.txt is checked by tests")
         })
         .get(code)
+}
+
+/// Every area code in the table.
+#[cfg(test)]
+pub(crate) fn area_codes() -> Vec<&'static str> {
+    let mut codes: Vec<&str> = parse_area_codes(AREA_CODE_DATA)
+        .expect("table parses")
+        .into_keys()
+        .collect();
+    codes.sort_unstable();
+    codes
 }
 
 pub(crate) fn parse_area_codes(

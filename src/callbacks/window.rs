@@ -20,6 +20,8 @@ use super::zone::{CalleeZones, ZoneError};
 
 /// How far ahead the business calendar is searched for the deadline.
 const DEADLINE_SEARCH_DAYS: i64 = 366;
+/// How far it is searched first (most deadlines fall within days).
+const FIRST_SEARCH_DAYS: i64 = 42;
 /// How far past the deadline to look for the earliest possible time, to report it.
 pub const EARLIEST_SEARCH_DAYS: i64 = 21;
 
@@ -40,7 +42,7 @@ pub struct Window {
     pub deadline: Timestamp,
     /// The callee zones the window holds in.
     pub zones: Vec<String>,
-    /// The calling-hours region applied ("US", "US-FL"...).
+    /// The calling-hours regions applied, space-separated ("US-FL", "US-FL US-NY"...).
     pub region: String,
 }
 
@@ -107,24 +109,40 @@ pub fn commit_window(
     if policy.business_minutes == 0 {
         return Err(WindowError::ZeroPolicy);
     }
-    let hours = calling.for_region(&callee.region)?;
+    let rules = calling.for_regions(callee.regions.iter().map(String::as_str))?;
     let zones = callee.time_zones()?;
 
-    let search_end = now.checked_add(SignedDuration::from_hours(DEADLINE_SEARCH_DAYS * 24))?;
-    let business = daily(team.zone(), now, search_end, |d| team.hours_on(d))?;
-    let deadline = count_business_minutes(&business, policy.business_minutes).ok_or_else(|| {
-        WindowError::NoBusinessHours {
-            team_zone: team.zone_name().to_string(),
+    // The business calendar over a few weeks first, a year only when that holds too few
+    // business minutes: a year of days for every commitment is most of the work.
+    let business_until = |days: i64| -> Result<Vec<Interval>, WindowError> {
+        let end = now.checked_add(SignedDuration::from_hours(days * 24))?;
+        Ok(daily(team.zone(), now, end, |d| team.hours_on(d))?)
+    };
+    let mut searched = FIRST_SEARCH_DAYS;
+    let mut business = business_until(searched)?;
+    let deadline = match count_business_minutes(&business, policy.business_minutes) {
+        Some(deadline) => deadline,
+        None => {
+            searched = DEADLINE_SEARCH_DAYS;
+            business = business_until(searched)?;
+            count_business_minutes(&business, policy.business_minutes).ok_or_else(|| {
+                WindowError::NoBusinessHours {
+                    team_zone: team.zone_name().to_string(),
+                }
+            })?
         }
-    })?;
+    };
 
     let report_end = deadline.checked_add(SignedDuration::from_hours(EARLIEST_SEARCH_DAYS * 24))?;
+    if report_end > now.checked_add(SignedDuration::from_hours(searched * 24))? {
+        business = daily(team.zone(), now, report_end, |d| team.hours_on(d))?;
+    }
     let mut allowed: Vec<Interval> = business
         .into_iter()
         .take_while(|i| i.start < report_end)
         .collect();
     for tz in &zones {
-        allowed = intersect(&allowed, &daily(tz, now, report_end, |_| Some(hours))?);
+        allowed = intersect(&allowed, &daily(tz, now, report_end, |d| rules.on(d))?);
     }
 
     // A window can never be longer than the policy itself.
@@ -142,7 +160,7 @@ pub fn commit_window(
                     end,
                     deadline,
                     zones: callee.zones.clone(),
-                    region: callee.region.clone(),
+                    region: callee.region_label(),
                 });
             }
         }

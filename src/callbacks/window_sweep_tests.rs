@@ -33,13 +33,15 @@ fn every_window_lies_inside_every_rule() {
             .expect("end");
         while now < end {
             for who in &callees {
-                let hours = table.for_region(&who.region).expect("hours");
+                let rules = table
+                    .for_regions(who.regions.iter().map(String::as_str))
+                    .expect("rules");
                 match commit_window(now, policy(120), who, &table, &chicago) {
                     Ok(w) => {
                         assert!(w.start >= now && w.end <= w.deadline, "{w:?}");
                         assert!(w.end.duration_since(w.start) >= SignedDuration::from_mins(15));
                         for zone in &who.zones {
-                            inside(w.start, w.end, zone, |_| Some(hours));
+                            inside(w.start, w.end, zone, |d| rules.on(d));
                         }
                         inside(w.start, w.end, CHI, |d| chicago.hours_on(d));
                         checked += 1;

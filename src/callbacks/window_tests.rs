@@ -175,19 +175,20 @@ fn a_florida_callee_ends_at_20_not_21() {
 fn an_ambiguous_zone_must_hold_in_every_candidate() {
     let chicago = team(CHI, WEEKDAYS, hm(8, 0), hm(20, 0), &[]);
     let now = "2026-06-10T07:00[America/Chicago]";
-    // Dallas is Central only; El Paso's code may be Central or Mountain.
-    let dallas = window(now, 120, &callee("+1 214 555 0142"), &chicago);
+    // Dallas is Central only; El Paso's code may be Central or Mountain. Texas calls start
+    // at 09:00 (Tex. Bus. & Com. Code 301.051).
+    let dallas = window(now, 240, &callee("+1 214 555 0142"), &chicago);
     assert_eq!(
         span(&dallas, CHI),
-        pair("2026-06-10 08:00", "2026-06-10 10:00")
+        pair("2026-06-10 09:00", "2026-06-10 12:00")
     );
     let el_paso = callee("+1 915 555 0142");
     assert!(el_paso.is_ambiguous());
-    let w = window(now, 120, &el_paso, &chicago);
-    assert_eq!(span(&w, CHI), pair("2026-06-10 09:00", "2026-06-10 10:00"));
+    let w = window(now, 240, &el_paso, &chicago);
+    assert_eq!(span(&w, CHI), pair("2026-06-10 10:00", "2026-06-10 12:00"));
     assert_eq!(
         w.display_in("America/Denver").expect("zone"),
-        "between 08:00 and 09:00 your time on Wednesday 10 June"
+        "between 09:00 and 11:00 your time on Wednesday 10 June"
     );
     assert_eq!(w.zones, ["America/Chicago", "America/Denver"]);
 
@@ -217,7 +218,7 @@ fn an_ambiguous_zone_must_hold_in_every_candidate() {
 }
 
 #[test]
-fn the_address_beats_the_area_code() {
+fn the_address_and_the_number_both_count() {
     let ny_team = team(NY, WEEKDAYS, hm(8, 0), hm(20, 0), &[]);
     let number = CallbackNumber::parse("+1 212 555 0142", "US").expect("number");
     let now = "2026-06-10T09:00[America/New_York]";
@@ -320,10 +321,15 @@ fn impossible_configurations_are_errors_that_say_what_to_fix() {
     let night_shift = team(NY, EVERY_DAY, hm(0, 0), hm(6, 0), &[]);
     let err = commit_window(now, policy(60), &ny, &table, &night_shift).expect_err("no overlap");
     assert!(matches!(err, WindowError::NoCallableTime { .. }), "{err:?}");
+    // France has no rule in the table: the conservative default, 10:00–18:00 on weekdays.
+    // 12:00 in New York is 18:00 in Paris; tomorrow 10:00 Paris is before the team opens.
     let paris = CalleeZones::stated("Europe/Paris", "FR").expect("zone");
-    let err = commit_window(now, policy(60), &paris, &table, &office).expect_err("no FR hours");
-    assert!(
-        err.to_string().contains("[callbacks.calling_hours.FR]"),
-        "{err}"
-    );
+    let err = commit_window(now, policy(60), &paris, &table, &office).expect_err("closed");
+    let WindowError::CannotBeMet {
+        earliest_possible, ..
+    } = err
+    else {
+        panic!("expected CannotBeMet, got {err:?}");
+    };
+    assert_eq!(local(earliest_possible, "Europe/Paris"), "2026-06-11 15:00");
 }

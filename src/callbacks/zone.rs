@@ -1,12 +1,13 @@
-//! The callee's candidate time zones and calling-hours region.
+//! The callee's candidate time zones and calling-hours regions.
 //!
 //! Order of evidence (domain.md §3, CFPB finding on area-code-only diallers): a zone the
-//! callee stated, then their address, then the number's NANP area code, then the number's
-//! country. When the evidence allows more than one zone, all of them are kept and the
-//! window must hold in every one.
+//! callee stated decides alone. Otherwise every place the callee may be counts: each address
+//! known for them **and** where their number rings (its NANP area code, or its country),
+//! and the window must hold in every zone under every region's rules.
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use super::number::CallbackNumber;
 use super::tables;
@@ -15,17 +16,18 @@ use super::tables;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
-    /// ISO 3166-1 alpha-2, e.g. "US", "CA", "GB".
+    /// ISO 3166-1 alpha-2 ("US") or the country's name ("Canada"); may be left out beside
+    /// a US state or Canadian province, whose country is then inferred.
+    #[serde(default)]
     pub country: String,
-    /// US state (USPS code, e.g. "FL") or Canadian province (e.g. "ON"); none elsewhere.
+    /// US state or Canadian province by code ("FL", "US-FL") or name ("Florida",
+    /// "Québec"); ignored for other countries.
     #[serde(default)]
     pub subdivision: Option<String>,
 }
 
 impl Address {
-    /// The caller's address from a call's `refs`, when a platform gave any of it. The
-    /// country may be left out beside a US state or Canadian province: the number's
-    /// country then completes it.
+    /// The caller's address from a call's `refs`, when a platform gave any of it.
     pub fn from_refs(refs: &std::collections::BTreeMap<String, String>) -> Option<Self> {
         let field = |k: &str| {
             refs.get(k)
@@ -44,6 +46,121 @@ impl Address {
             subdivision,
         })
     }
+
+    fn is_blank(&self) -> bool {
+        self.country.trim().is_empty()
+            && self
+                .subdivision
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
+    }
+
+    /// The ISO country and, for the US and Canada, the subdivision code this address names.
+    /// A subdivision without a country infers it; what names no known place is an error.
+    pub fn place(&self) -> Result<(String, Option<String>), ZoneError> {
+        let country_text = normalise(&self.country);
+        let mut country = match country_text.as_str() {
+            "" => None,
+            c => Some(country_code(c).ok_or_else(|| ZoneError::UnknownCountry(c.to_string()))?),
+        };
+        let sub_text = self
+            .subdivision
+            .as_deref()
+            .map(normalise)
+            .unwrap_or_default();
+        if sub_text.is_empty() {
+            return country.map(|c| (c, None)).ok_or(ZoneError::EmptyAddress);
+        }
+        // ISO 3166-2 form, "US-FL".
+        let sub_text = match sub_text.split_once('-') {
+            Some((c, s)) if c.len() == 2 && ["US", "CA"].contains(&c) && s.len() == 2 => {
+                if country.as_deref().is_some_and(|given| given != c) {
+                    return Err(ZoneError::SubdivisionElsewhere {
+                        subdivision: sub_text.clone(),
+                        country: country.unwrap_or_default(),
+                    });
+                }
+                country = Some(c.to_string());
+                s.to_string()
+            }
+            _ => sub_text,
+        };
+        if let Some(c) = &country {
+            if subdivision_kind(c).is_none() {
+                // Elsewhere the subdivision does not change the zone or the rules we know.
+                return Ok((c.clone(), None));
+            }
+        }
+        let found: Vec<(&str, &str)> = ["US", "CA"]
+            .into_iter()
+            .filter_map(|c| subdivision_code(c, &sub_text).map(|code| (c, code)))
+            .collect();
+        match (country, found.as_slice()) {
+            (Some(c), found) => match found.iter().find(|(fc, _)| *fc == c) {
+                Some((_, code)) => Ok((c, Some(code.to_string()))),
+                None if !found.is_empty() => Err(ZoneError::SubdivisionElsewhere {
+                    subdivision: sub_text,
+                    country: c,
+                }),
+                None => {
+                    let (kind, example) = subdivision_kind(&c).unwrap_or(("subdivision", "FL"));
+                    Err(ZoneError::UnknownSubdivision {
+                        code: sub_text,
+                        kind,
+                        example,
+                    })
+                }
+            },
+            (None, [(c, code)]) => Ok((c.to_string(), Some(code.to_string()))),
+            (None, _) => Err(ZoneError::UnknownSubdivision {
+                code: sub_text,
+                kind: "US state or Canadian province",
+                example: "FL or Florida",
+            }),
+        }
+    }
+}
+
+/// Uppercase ASCII with accents, dots and repeated spaces taken out: "Québec" → "QUEBEC",
+/// "N. Carolina" → "N CAROLINA".
+fn normalise(text: &str) -> String {
+    let plain: String = text
+        .nfd()
+        .filter(char::is_ascii)
+        .map(|c| if c == '.' || c == ',' { ' ' } else { c })
+        .collect();
+    plain
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase()
+}
+
+fn country_code(text: &str) -> Option<String> {
+    if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Some(text.to_string());
+    }
+    tables::COUNTRY_NAMES
+        .iter()
+        .find(|(_, name)| *name == text)
+        .map(|(code, _)| code.to_string())
+}
+
+/// The subdivision code of `country` written as `text` (a code or a name).
+fn subdivision_code(country: &str, text: &str) -> Option<&'static str> {
+    let by_code = match country {
+        "US" => tables::US_STATES,
+        _ => tables::CA_PROVINCES,
+    }
+    .iter()
+    .find(|(code, _)| *code == text)
+    .map(|(code, _)| *code);
+    by_code.or_else(|| {
+        tables::SUBDIVISION_NAMES
+            .iter()
+            .find(|(c, _, name)| *c == country && *name == text)
+            .map(|(_, code, _)| *code)
+    })
 }
 
 /// Where the zones came from, strongest first.
@@ -64,8 +181,9 @@ pub enum ZoneSource {
 pub struct CalleeZones {
     /// IANA names, e.g. "America/Chicago". Never empty.
     pub zones: Vec<String>,
-    /// Calling-hours region: "US-FL", "US", "CA-ON", "GB"...
-    pub region: String,
+    /// Calling-hours regions: "US-FL", "US", "CA-ON", "GB"... Never empty; the rules of
+    /// every one hold in every zone.
+    pub regions: Vec<String>,
     pub source: ZoneSource,
 }
 
@@ -85,14 +203,24 @@ pub enum ZoneError {
          callee's zone (an IANA name such as Europe/Paris) instead"
     )]
     UnknownCountry(String),
-    #[error(
-        "address.subdivision `{code}` is not a {kind} code; use the two-letter code, e.g. {example}"
-    )]
+    #[error("address.subdivision `{code}` is not a {kind} code or name; use e.g. {example}")]
     UnknownSubdivision {
         code: String,
         kind: &'static str,
         example: &'static str,
     },
+    #[error(
+        "address.subdivision `{subdivision}` is not in {country}: correct address.country or \
+         the subdivision, or leave the country out to have it inferred"
+    )]
+    SubdivisionElsewhere {
+        subdivision: String,
+        country: String,
+    },
+    #[error(
+        "address is empty: give address.country and, in the US or Canada, the state or province"
+    )]
+    EmptyAddress,
     #[error("zone `{0}` is not in the tz database; use an IANA name such as America/New_York")]
     UnknownZone(String),
     #[error("region must not be empty: use \"US\", \"US-FL\", \"GB\"...")]
@@ -100,21 +228,28 @@ pub enum ZoneError {
 }
 
 impl CalleeZones {
-    /// Address first, then the number (see module docs).
+    /// Every place the callee may be: the address (when one is given) and the number.
     pub fn resolve(address: Option<&Address>, number: &CallbackNumber) -> Result<Self, ZoneError> {
-        // A blank address form is no evidence; fall through to the number.
-        let completed = address.and_then(|a| match (a.country.trim(), &a.subdivision) {
-            ("", Some(_)) => Some(Address {
-                country: number.region()?.to_string(),
-                subdivision: a.subdivision.clone(),
-            }),
-            ("", None) => None,
-            _ => Some(a.clone()),
-        });
-        match completed {
-            Some(address) => Self::from_address(&address),
-            None => Self::from_number(number),
+        Self::resolve_all(
+            address.map(std::slice::from_ref).unwrap_or_default(),
+            number,
+        )
+    }
+
+    /// Every place the callee may be: each of `addresses` and where `number` rings. A
+    /// number whose place is unknown is an error even beside an address: the callee may be
+    /// where it rings. An address that names only the number's own country adds nothing the
+    /// number does not already narrow.
+    pub fn resolve_all(addresses: &[Address], number: &CallbackNumber) -> Result<Self, ZoneError> {
+        let mut all = Self::from_number(number)?;
+        for address in addresses.iter().filter(|a| !a.is_blank()) {
+            let (country, sub) = address.place()?;
+            if sub.is_none() && number.region() == Some(country.as_str()) {
+                continue;
+            }
+            all.add(Self::from_place(&country, sub.as_deref())?);
         }
+        Ok(all)
     }
 
     /// A zone the callee stated, in the calling-hours `region` where they are.
@@ -127,31 +262,32 @@ impl CalleeZones {
         }
         Ok(Self {
             zones: vec![zone.to_string()],
-            region,
+            regions: vec![region],
             source: ZoneSource::Stated,
         })
     }
 
-    /// The zones and region a commitment recorded (names from the tz database).
-    pub fn recorded<'a>(zones: impl Iterator<Item = &'a str>, region: &str) -> Self {
+    /// The zones and regions a commitment recorded (space-separated, as stored).
+    pub fn recorded<'a>(zones: impl Iterator<Item = &'a str>, regions: &str) -> Self {
         Self {
             zones: zones.map(str::to_string).collect(),
-            region: region.trim().to_string(),
+            regions: regions.split_whitespace().map(str::to_string).collect(),
             source: ZoneSource::Recorded,
         }
     }
 
+    /// The places an address alone names (no number).
     pub fn from_address(address: &Address) -> Result<Self, ZoneError> {
-        let country = address.country.trim().to_ascii_uppercase();
-        let sub = address
-            .subdivision
-            .as_deref()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .filter(|s| !s.is_empty());
-        if let (Some(sub), Some((kind, example))) = (&sub, subdivision_kind(&country)) {
-            let zones = tables::subdivision(&country, sub).ok_or_else(|| {
+        let (country, sub) = address.place()?;
+        Self::from_place(&country, sub.as_deref())
+    }
+
+    fn from_place(country: &str, sub: Option<&str>) -> Result<Self, ZoneError> {
+        if let Some(sub) = sub {
+            let zones = tables::subdivision(country, sub).ok_or_else(|| {
+                let (kind, example) = subdivision_kind(country).unwrap_or(("subdivision", "FL"));
                 ZoneError::UnknownSubdivision {
-                    code: sub.clone(),
+                    code: sub.to_string(),
                     kind,
                     example,
                 }
@@ -162,7 +298,8 @@ impl CalleeZones {
                 ZoneSource::Address,
             ));
         }
-        let known = tables::country(&country).ok_or(ZoneError::UnknownCountry(country))?;
+        let known = tables::country(country)
+            .ok_or_else(|| ZoneError::UnknownCountry(country.to_string()))?;
         Ok(Self::new(
             known.zones,
             known.region.to_string(),
@@ -202,9 +339,29 @@ impl CalleeZones {
     fn new(zones: &[&str], region: String, source: ZoneSource) -> Self {
         Self {
             zones: zones.iter().map(|z| z.to_string()).collect(),
-            region,
+            regions: vec![region],
             source,
         }
+    }
+
+    /// Adds `other`'s places; the source becomes the stronger of the two.
+    fn add(&mut self, other: Self) {
+        for zone in other.zones {
+            if !self.zones.contains(&zone) {
+                self.zones.push(zone);
+            }
+        }
+        for region in other.regions {
+            if !self.regions.contains(&region) {
+                self.regions.push(region);
+            }
+        }
+        self.source = ZoneSource::Address;
+    }
+
+    /// The regions as stored and shown: "US-FL US-NY".
+    pub fn region_label(&self) -> String {
+        self.regions.join(" ")
     }
 
     /// More than one candidate zone: the window must hold in each.

@@ -59,19 +59,92 @@ fn table_of_callees() {
             "US-IN",
             ZoneSource::AreaCode,
         ),
-        // Address beats area code: a New York mobile whose owner lives in Florida.
+        // A New York mobile whose owner lives in Florida: either place, both laws.
         (
             "+1 212 555 0142",
             Some(addr("US", Some("fl"))),
             &["America/New_York", "America/Chicago"],
-            "US-FL",
+            "US-NY US-FL",
             ZoneSource::Address,
         ),
         (
             "+1 212 555 0142",
             Some(addr("us", Some("CA"))),
-            &["America/Los_Angeles"],
-            "US-CA",
+            &["America/New_York", "America/Los_Angeles"],
+            "US-NY US-CA",
+            ZoneSource::Address,
+        ),
+        // Spelled out, lower case, ISO 3166-2, accented, without a country.
+        (
+            "+1 212 555 0142",
+            Some(addr("", Some("arizona"))),
+            &["America/New_York", "America/Phoenix", "America/Denver"],
+            "US-NY US-AZ",
+            ZoneSource::Address,
+        ),
+        (
+            "+1 212 555 0142",
+            Some(addr("United States", Some("Hawaii"))),
+            &["America/New_York", "Pacific/Honolulu"],
+            "US-NY US-HI",
+            ZoneSource::Address,
+        ),
+        (
+            "+1 212 555 0142",
+            Some(addr("", Some("US-HI"))),
+            &["America/New_York", "Pacific/Honolulu"],
+            "US-NY US-HI",
+            ZoneSource::Address,
+        ),
+        // A province without a country: Canada, whatever the number's country.
+        (
+            "+1 212 555 0142",
+            Some(addr("", Some("Québec"))),
+            &[
+                "America/New_York",
+                "America/Toronto",
+                "America/Blanc-Sablon",
+                "America/Halifax",
+            ],
+            "US-NY CA-QC",
+            ZoneSource::Address,
+        ),
+        // The number's own country adds nothing the area code does not narrow.
+        (
+            "+1 212 555 0142",
+            Some(addr("USA", None)),
+            &["America/New_York"],
+            "US-NY",
+            ZoneSource::AreaCode,
+        ),
+        (
+            "+353 1 234 5678",
+            None,
+            &["Europe/Dublin"],
+            "IE",
+            ZoneSource::Country,
+        ),
+        (
+            "+34 912 345 678",
+            Some(addr("Mexico", None)),
+            &[
+                "Europe/Madrid",
+                "Africa/Ceuta",
+                "Atlantic/Canary",
+                "America/Mexico_City",
+                "America/Cancun",
+                "America/Merida",
+                "America/Monterrey",
+                "America/Matamoros",
+                "America/Chihuahua",
+                "America/Ciudad_Juarez",
+                "America/Ojinaga",
+                "America/Mazatlan",
+                "America/Bahia_Banderas",
+                "America/Hermosillo",
+                "America/Tijuana",
+            ],
+            "ES MX",
             ZoneSource::Address,
         ),
         (
@@ -99,7 +172,7 @@ fn table_of_callees() {
     for (n, address, zones, region, source) in cases {
         let got = CalleeZones::resolve(address.as_ref(), &number(n)).expect(n);
         assert_eq!(got.zones, zones, "{n}");
-        assert_eq!(got.region, region, "{n}");
+        assert_eq!(got.region_label(), region, "{n}");
         assert_eq!(got.source, source, "{n}");
         assert_eq!(got.is_ambiguous(), zones.len() > 1, "{n}");
         assert_eq!(got.time_zones().expect("zones exist").len(), zones.len());
@@ -110,7 +183,7 @@ fn table_of_callees() {
 fn toll_free_numbers_fall_back_to_every_zone_of_the_country() {
     let got = CalleeZones::from_number(&number("+1 800 555 0142")).expect("toll-free");
     assert_eq!(got.source, ZoneSource::Country);
-    assert_eq!(got.region, "US");
+    assert_eq!(got.regions, ["US"]);
     assert!(got.zones.contains(&"Pacific/Honolulu".to_string()));
     assert!(got.zones.contains(&"America/New_York".to_string()));
 }
@@ -150,7 +223,10 @@ fn address_errors_name_the_field() {
     assert!(err.to_string().starts_with("address.country `FR`"), "{err}");
     // A country with a table but no state: every zone of the country.
     let us = CalleeZones::from_address(&addr("US", None)).expect("us");
-    assert_eq!((us.region.as_str(), us.source), ("US", ZoneSource::Address));
+    assert_eq!(
+        (us.region_label().as_str(), us.source),
+        ("US", ZoneSource::Address)
+    );
     assert!(us.is_ambiguous());
 }
 
@@ -159,25 +235,71 @@ fn a_blank_address_is_no_address() {
     let blank = addr(" ", None);
     let got = CalleeZones::resolve(Some(&blank), &number("+1 212 555 0142")).expect("zones");
     assert_eq!(
-        (got.region.as_str(), got.source),
+        (got.region_label().as_str(), got.source),
         ("US-NY", ZoneSource::AreaCode)
     );
 }
 
 #[test]
-fn a_state_without_a_country_takes_the_numbers_country() {
+fn a_state_without_a_country_infers_it_even_when_the_number_is_elsewhere() {
     let florida = addr(" ", Some("FL"));
     let got = CalleeZones::resolve(Some(&florida), &number("+1 212 555 0142")).expect("zones");
     assert_eq!(
-        (got.region.as_str(), got.source),
-        ("US-FL", ZoneSource::Address)
+        (got.region_label().as_str(), got.source),
+        ("US-NY US-FL", ZoneSource::Address)
     );
+    // A UK number, the caller living in Honolulu: 02:00 there is never lawful.
+    let hawaii = addr("", Some("HI"));
+    let got = CalleeZones::resolve(Some(&hawaii), &number("+44 20 7183 8750")).expect("zones");
+    assert_eq!(got.zones, ["Europe/London", "Pacific/Honolulu"]);
+    assert_eq!(got.regions, ["GB", "US-HI"]);
+}
+
+#[test]
+fn unknown_places_are_refused_with_what_to_give() {
+    type Case = (&'static str, &'static str, &'static str);
+    let cases: [Case; 4] = [
+        (
+            "",
+            "Narnia",
+            "address.subdivision `NARNIA` is not a US state or Canadian province",
+        ),
+        ("Atlantis", "", "address.country `ATLANTIS`"),
+        (
+            "US",
+            "Ontario",
+            "address.subdivision `ONTARIO` is not in US",
+        ),
+        (
+            "CA",
+            "ZZ",
+            "address.subdivision `ZZ` is not a Canadian province",
+        ),
+    ];
+    for (country, sub, needle) in cases {
+        let a = addr(country, (!sub.is_empty()).then_some(sub));
+        let err = CalleeZones::resolve(Some(&a), &number("+1 212 555 0142")).expect_err(sub);
+        assert!(err.to_string().starts_with(needle), "{err}");
+    }
+    // The address is known, but the number rings where Escalator knows nothing.
+    let err = CalleeZones::resolve(Some(&addr("US", Some("NY"))), &number("+61 2 9374 4000"))
+        .expect_err("+61");
+    assert!(matches!(
+        err,
+        ZoneError::UnknownNumber {
+            country_code: 61,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn a_stated_zone_must_exist() {
     let ok = CalleeZones::stated("Europe/Paris", "fr").expect("paris");
-    assert_eq!((ok.region.as_str(), ok.source), ("FR", ZoneSource::Stated));
+    assert_eq!(
+        (ok.region_label().as_str(), ok.source),
+        ("FR", ZoneSource::Stated)
+    );
     let err = CalleeZones::stated("Mars/Olympus_Mons", "US").expect_err("no such zone");
     assert_eq!(err, ZoneError::UnknownZone("Mars/Olympus_Mons".into()));
     assert_eq!(CalleeZones::stated("UTC", " "), Err(ZoneError::EmptyRegion));

@@ -54,13 +54,15 @@ pub const ENV_CLOUDTALK_API_KEY_ID: &str = "ESCALATOR_CLOUDTALK_API_KEY_ID";
 pub const ENV_CLOUDTALK_API_KEY_SECRET: &str = "ESCALATOR_CLOUDTALK_API_KEY_SECRET";
 /// Slack-compatible incoming webhook for supervisor alerts (its URL carries a token).
 pub const ENV_ALERT_WEBHOOK_URL: &str = "ESCALATOR_ALERT_WEBHOOK_URL";
+/// `whsec_` key the scheduler's callback notices are signed with (Standard Webhooks).
+pub const ENV_ALERT_WEBHOOK_SECRET: &str = "ESCALATOR_ALERT_WEBHOOK_SECRET";
 /// Key of the escalation records' hash chain (HMAC-SHA256); plain SHA-256 without it.
 pub const ENV_AUDIT_KEY: &str = "ESCALATOR_AUDIT_KEY";
 /// Bearer token of the admin API under `/api/v1`; the API is off without it.
 pub const ENV_ADMIN_TOKEN: &str = "ESCALATOR_ADMIN_TOKEN";
 
 /// Every platform-API secret read from the environment.
-pub const API_SECRET_ENV: [&str; 12] = [
+pub const API_SECRET_ENV: [&str; 13] = [
     ENV_TALKDESK_CLIENT_ID,
     ENV_TALKDESK_CLIENT_SECRET,
     ENV_FIVE9_ADMIN_USER,
@@ -71,6 +73,7 @@ pub const API_SECRET_ENV: [&str; 12] = [
     ENV_CLOUDTALK_API_KEY_ID,
     ENV_CLOUDTALK_API_KEY_SECRET,
     ENV_ALERT_WEBHOOK_URL,
+    ENV_ALERT_WEBHOOK_SECRET,
     ENV_AUDIT_KEY,
     ENV_ADMIN_TOKEN,
 ];

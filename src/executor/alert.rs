@@ -2,6 +2,7 @@
 //! webhook when one is configured (`ESCALATOR_ALERT_WEBHOOK_URL`).
 
 use escalator_adapters::outbound::CallError;
+use escalator_adapters::standard::{sign, SigningKey};
 use escalator_adapters::{Action, Secret};
 use serde_json::json;
 
@@ -10,11 +11,58 @@ use super::{Done, Report};
 pub struct AlertSink {
     http: reqwest::Client,
     webhook: Option<Secret>,
+    /// Signs callback notices (Standard Webhooks) when set.
+    signing: Option<SigningKey>,
 }
 
 impl AlertSink {
     pub fn new(http: reqwest::Client, webhook: Option<Secret>) -> Self {
-        Self { http, webhook }
+        Self {
+            http,
+            webhook,
+            signing: None,
+        }
+    }
+
+    /// Signs [`Self::notify_notice`] deliveries with `key` (`ESCALATOR_ALERT_WEBHOOK_SECRET`).
+    pub fn with_signing_key(mut self, key: Option<SigningKey>) -> Self {
+        self.signing = key;
+        self
+    }
+
+    /// Posts a callback notice as a Standard Webhooks message: `webhook-id` is `id`, the
+    /// same on every retry and after a restart, so a receiver that deduplicates on it acts
+    /// once although delivery is at least once; signed when a key is set. `Ok(false)` when
+    /// no webhook is configured.
+    pub async fn notify_notice(
+        &self,
+        id: &str,
+        body: &serde_json::Value,
+    ) -> Result<bool, CallError> {
+        let Some(url) = &self.webhook else {
+            return Ok(false);
+        };
+        let bytes = body.to_string().into_bytes();
+        let timestamp = jiff::Timestamp::now().as_second();
+        let mut request = self
+            .http
+            .post(url.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string());
+        if let Some(key) = &self.signing {
+            request = request.header("webhook-signature", sign(key, id, timestamp, &bytes));
+        }
+        match request.body(bytes).send().await {
+            Ok(r) if r.status().is_success() => Ok(true),
+            Ok(r) => Err(CallError::from_status(
+                r.status().as_u16(),
+                r.headers(),
+                "the alert webhook refused the notice".into(),
+            )),
+            // `from_reqwest` never echoes the URL, which carries the webhook's token.
+            Err(e) => Err(CallError::from_reqwest(&e)),
+        }
     }
 
     /// Posts `body` to the webhook; `Ok(false)` when none is configured (log only).

@@ -17,7 +17,7 @@ use escalator_adapters::{
 
 pub use chain::{CallState, Link, Severity};
 
-use crate::callbacks::{platform_callback_time, Address, CallbacksConfig};
+use crate::callbacks::{platform_callback_time, Address, CallbacksConfig, PlatformCallbackTime};
 use crate::config::PlatformTarget;
 use crate::playbook::{Decision, DecisionMode, FiredTrigger, PlaybookHandle, Tier, TriggerKind};
 use crate::session::CallSession;
@@ -504,25 +504,35 @@ impl Orchestrator {
                 target: target(),
                 briefing,
             }],
-            Link::PlatformCallback => vec![
-                Action::ScheduleCallback {
-                    target: self.callback_target(esc.team, esc.vendor),
-                    number: esc.number.clone(),
-                    // Never "at once" outside the callee's calling hours.
-                    at: platform_callback_time(
-                        &self.callbacks,
-                        jiff::Timestamp::now(),
-                        &esc.briefing.tier,
-                        esc.team,
-                        esc.number.as_deref(),
-                        esc.address.as_ref(),
-                    ),
-                    briefing,
-                    owner: self.callback_owner(esc.team),
-                    roster: self.roster(esc.team),
-                },
-                self.alert(esc, AlertReason::CallbackInsteadOfTransfer),
-            ],
+            Link::PlatformCallback => {
+                // Never "at once" outside the callee's calling hours, and never asked of
+                // the platform at all where no lawful time can be known.
+                let at = match platform_callback_time(
+                    &self.callbacks,
+                    jiff::Timestamp::now(),
+                    &esc.briefing.tier,
+                    esc.team,
+                    esc.number.as_deref(),
+                    esc.address.as_ref(),
+                ) {
+                    PlatformCallbackTime::Now => None,
+                    PlatformCallbackTime::At(at) => Some(at),
+                    PlatformCallbackTime::Unplaceable(why) => {
+                        return self.unplaceable_callback(esc, &why);
+                    }
+                };
+                vec![
+                    Action::ScheduleCallback {
+                        target: self.callback_target(esc.team, esc.vendor),
+                        number: esc.number.clone(),
+                        at,
+                        briefing,
+                        owner: self.callback_owner(esc.team),
+                        roster: self.roster(esc.team),
+                    },
+                    self.alert(esc, AlertReason::CallbackInsteadOfTransfer),
+                ]
+            }
             Link::NamedCallback => vec![
                 Action::NamedCallback {
                     target: target(),
@@ -534,6 +544,36 @@ impl Orchestrator {
                 self.alert(esc, AlertReason::ChainExhausted),
             ],
         }
+    }
+
+    /// A platform callback with no lawful time known: Escalator holds it as a named
+    /// callback (recorded with no window and why, so the scheduler hands it to a
+    /// supervisor at once) and the supervisor is told why the platform was not asked.
+    fn unplaceable_callback(&self, esc: &Escalation<'_>, why: &str) -> Vec<Action> {
+        let mut alert = self.alert(esc, AlertReason::CallbackInsteadOfTransfer);
+        if let Action::SupervisorAlert { summary, .. } = &mut alert {
+            *summary = format!(
+                "{} escalation {} ({}) on {} could not be transferred to team {}, and the \
+                 platform was not asked to call back: {why} Escalator holds the callback; \
+                 find out where the customer is, then call them back within their calling \
+                 hours.",
+                esc.briefing.tier,
+                esc.briefing.reference,
+                esc.briefing.reason,
+                esc.vendor,
+                esc.team
+            );
+        }
+        vec![
+            Action::NamedCallback {
+                target: self.target(esc.team, esc.vendor),
+                number: esc.number.clone(),
+                owner: self.callback_owner(esc.team),
+                roster: self.roster(esc.team),
+                briefing: esc.briefing.clone(),
+            },
+            alert,
+        ]
     }
 
     /// For a caller at risk: everything a person needs to find the call now.
@@ -924,8 +964,24 @@ mod tests {
             ended: false,
             agent_connected: true,
         };
+        // (No number is known for this call, so no lawful time is either: Escalator holds
+        // the callback rather than have the platform dial at once.)
         let next = o.fallback(&tier.actions[0], Vendor::Genesys, &refs, with_agent);
+        assert_eq!(kinds(&next), ["named_callback", "alert_callback"]);
+        let Some(Action::SupervisorAlert { summary, .. }) = next.get(1) else {
+            panic!("{next:?}");
+        };
+        assert!(
+            summary.contains("the platform was not asked to call back: no callback number"),
+            "{summary}"
+        );
+        let with_number =
+            BTreeMap::from([("caller_number".to_string(), "+13175551234".to_string())]);
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &with_number, with_agent);
         assert_eq!(kinds(&next), ["schedule_callback", "alert_callback"]);
+        let abroad = BTreeMap::from([("caller_number".to_string(), "+61293744000".to_string())]);
+        let next = o.fallback(&tier.actions[0], Vendor::Genesys, &abroad, with_agent);
+        assert_eq!(kinds(&next), ["named_callback", "alert_callback"]);
         let hard = o.plan(
             decision(TriggerKind::MediaMention, Tier::Specialist, None),
             &session(),

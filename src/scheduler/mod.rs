@@ -31,6 +31,9 @@ pub struct SchedulerConfig {
     pub reminder_lead_minutes: u64,
     /// Attempts per notification before it is left `failed` (and logged as an error).
     pub max_attempts: u32,
+    /// How long a notification being sent is held by one scheduler: after a crash
+    /// mid-send, it is sent again (same `webhook-id`) once this has passed.
+    pub lease_seconds: u64,
 }
 
 impl Default for SchedulerConfig {
@@ -40,6 +43,7 @@ impl Default for SchedulerConfig {
             interval_seconds: 30,
             reminder_lead_minutes: 15,
             max_attempts: 10,
+            lease_seconds: 60,
         }
     }
 }
@@ -113,7 +117,11 @@ impl Scheduler {
         }
         let due = match self
             .store
-            .claim_notifications(&self.worker, Duration::from_secs(60), 50)
+            .claim_notifications(
+                &self.worker,
+                Duration::from_secs(self.config.lease_seconds.max(1)),
+                50,
+            )
             .await
         {
             Ok(d) => d,
@@ -186,20 +194,49 @@ impl Scheduler {
         if n.kind == "dial" {
             return self.dial(n).await;
         }
-        let overdue = n.kind == "overdue";
         let owner = n.owner.as_deref().unwrap_or("unassigned");
         let supervisor = self.supervisors.get(&n.team).map(String::as_str);
-        let (recipient, text) = if overdue {
-            (
+        let (recipient, text) = match n.kind.as_str() {
+            "overdue" => (
                 supervisor.unwrap_or("team supervisor"),
                 format!(
                     "[OVERDUE] Callback {} ({} team, {}) was owed by {} and its window ended at {} \
                      with the caller not reached. Reassign or call now, and record the outcome.",
                     n.reference, n.team, n.reason, owner, n.window_end
                 ),
-            )
-        } else {
-            (
+            ),
+            "no_window" => (
+                supervisor.unwrap_or("team supervisor"),
+                format!(
+                    "[NO WINDOW] Callback {} ({} team, {}, owner {}) has no lawful window: {} \
+                     Find out where the caller is and give their address or zone with \
+                     `escalator callbacks reschedule`, or agree a time with them.",
+                    n.reference,
+                    n.team,
+                    n.reason,
+                    owner,
+                    n.no_window_reason
+                        .as_deref()
+                        .unwrap_or("no window was recorded for it.")
+                ),
+            ),
+            "reassigned" => (
+                owner,
+                format!(
+                    "[YOURS NOW] Callback {} ({} team, {}) was reassigned to you: call between \
+                     {} and {}{}.",
+                    n.reference,
+                    n.team,
+                    n.reason,
+                    n.window_start.as_deref().unwrap_or("now"),
+                    n.callback_window_end.as_deref().unwrap_or("-"),
+                    n.no_window_reason
+                        .as_deref()
+                        .map(|why| format!(" (it has no window: {why})"))
+                        .unwrap_or_default()
+                ),
+            ),
+            _ => (
                 owner,
                 format!(
                     "[DUE SOON] Callback {} ({} team, {}) is yours: call between {} and {}.",
@@ -209,7 +246,7 @@ impl Scheduler {
                     n.window_start.as_deref().unwrap_or("now"),
                     n.window_end
                 ),
-            )
+            ),
         };
         // Operators see the reference and people, never the caller's number or words.
         tracing::warn!(
@@ -219,7 +256,12 @@ impl Scheduler {
             recipient = %recipient,
             "callback notification"
         );
+        // Stable across retries, restarts and replicas: the notification row is planned
+        // once per commitment, kind and window, and keeps its id.
+        let webhook_id = format!("msg_escalator_notice_{}", n.id);
         let body = json!({
+            "type": format!("callback.{}", n.kind),
+            "timestamp": jiff::Timestamp::now().to_string(),
             "text": text,
             "escalator": {
                 "notification": n.kind,
@@ -230,9 +272,11 @@ impl Scheduler {
                 "recipient": recipient,
                 "window_start": n.window_start,
                 "window_end": n.window_end,
+                "deadline": n.deadline,
+                "no_window_reason": n.no_window_reason,
             }
         });
-        let result = self.sink.notify(&body).await;
+        let result = self.sink.notify_notice(&webhook_id, &body).await;
         let outcome = match &result {
             Ok(_) => Ok(()),
             Err(e) => Err((e.to_string(), backoff(n.attempts))),

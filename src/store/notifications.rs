@@ -20,6 +20,10 @@ pub enum NotificationKind {
     Overdue,
     /// The window is open on a platform that cannot dial it: Escalator places the call.
     Dial,
+    /// No window could be promised: to the supervisor at once, with why.
+    NoWindow,
+    /// The commitment was given to someone else: to the new owner at once.
+    Reassigned,
 }
 
 impl NotificationKind {
@@ -28,6 +32,8 @@ impl NotificationKind {
             NotificationKind::DueSoon => "due_soon",
             NotificationKind::Overdue => "overdue",
             NotificationKind::Dial => "dial",
+            NotificationKind::NoWindow => "no_window",
+            NotificationKind::Reassigned => "reassigned",
         }
     }
 }
@@ -46,6 +52,12 @@ pub struct DueNotification {
     pub window_start: Option<String>,
     pub window_end: String,
     pub number: Option<String>,
+    /// The commitment's window end now (`window_end` is the one the notice was planned for).
+    pub callback_window_end: Option<String>,
+    /// Why the commitment has no window (`no_window` notices).
+    pub no_window_reason: Option<String>,
+    /// The policy deadline, where recorded.
+    pub deadline: Option<String>,
     /// The platform of the call the commitment came from.
     pub vendor: String,
 }
@@ -81,6 +93,20 @@ impl Store {
         .bind(now)
         .bind(now_text())
         .bind(lead_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        // No window: to the supervisor at once, once per commitment (its key's window_end
+        // is the fixed `none`; a reschedule that gives it a window plans reminders as usual).
+        let no_window = sqlx::query(&format!(
+            "INSERT INTO notifications
+               (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
+             SELECT id, 'no_window', 'none', owner, 'pending', $1, $2 FROM callbacks
+             WHERE {open} AND window_end_ms IS NULL
+             ON CONFLICT (callback_id, kind, window_end) DO NOTHING"
+        ))
+        .bind(now)
+        .bind(now_text())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -145,7 +171,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(due + dial + overdue)
+        Ok(due + no_window + dial + overdue)
     }
 
     /// Leases up to `limit` notifications that are due (or whose lease expired).
@@ -178,7 +204,8 @@ impl Store {
         for id in ids {
             let r = sqlx::query(
                 "SELECT n.id, n.kind, n.attempts, n.window_end, c.reference, c.team, c.owner,
-                        c.tier, c.reason, c.window_start, c.number, c.vendor
+                        c.tier, c.reason, c.window_start, c.number, c.vendor,
+                        c.no_window_reason, c.deadline, c.window_end AS callback_window_end
                  FROM notifications n JOIN callbacks c ON c.id = n.callback_id WHERE n.id = $1",
             )
             .bind(id)
@@ -197,6 +224,9 @@ impl Store {
                 window_end: r.get("window_end"),
                 number: r.get("number"),
                 vendor: r.get("vendor"),
+                callback_window_end: r.get("callback_window_end"),
+                no_window_reason: r.get("no_window_reason"),
+                deadline: r.get("deadline"),
             });
         }
         Ok(out)

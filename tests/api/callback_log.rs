@@ -314,7 +314,7 @@ async fn a_named_callback_promises_a_window_in_the_callees_zone() {
 /// The caller's address (here from the neutral feed's `refs`; Genesys attributes, Five9 and
 /// CloudTalk contact fields fill the same keys) decides the zone before the number.
 #[tokio::test]
-async fn the_callers_address_decides_the_callback_zone_before_the_number() {
+async fn the_callers_address_and_number_both_bind_the_callback_zones() {
     let app = spawn_app().await;
     let said = app
         .post_caller_said_with_refs(
@@ -332,9 +332,13 @@ async fn the_callers_address_decides_the_callback_zone_before_the_number() {
     })
     .await;
     let cb = app.store.callbacks(1).await.unwrap().remove(0);
-    // A 317 (Indianapolis) number, a caller living in Florida: both of Florida's zones.
-    assert_eq!(cb.region.as_deref(), Some("US-FL"));
-    assert_eq!(cb.zone.as_deref(), Some("America/New_York America/Chicago"));
+    // A 317 (Indianapolis) number, a caller living in Florida: either place, both laws,
+    // and both of Florida's zones.
+    assert_eq!(cb.region.as_deref(), Some("US-IN US-FL"));
+    assert_eq!(
+        cb.zone.as_deref(),
+        Some("America/Indiana/Indianapolis America/New_York America/Chicago")
+    );
 }
 
 #[tokio::test]

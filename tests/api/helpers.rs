@@ -118,16 +118,18 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     // Callbacks may be placed at any hour in tests, so what the chain does does not depend
     // on the time of day the suite runs (windows are tested at fixed times in
     // src/callbacks/).
-    config.callbacks.calling_hours.insert(
-        "US".into(),
-        escalator::callbacks::config::HoursConfig {
-            open: "00:00".into(),
-            close: "23:59".into(),
-        },
-    );
-    // The only gap left is the minute before local midnight plus the shortest window
-    // (2 minutes a day): the default 15-minute shortest window made the last quarter hour
-    // before midnight in the callee's zone schedule callbacks for the next day.
+    for region in escalator::callbacks::CallingHoursTable::default().regions() {
+        config.callbacks.calling_hours.insert(
+            region.to_string(),
+            escalator::callbacks::config::CallingHoursConfig {
+                open: "00:00".into(),
+                close: "24:00".into(),
+                saturday: None,
+                sunday: None,
+                closed_on_holidays: false,
+            },
+        );
+    }
     config.callbacks.min_window_minutes = 1;
     config.callbacks.policies.specialist = 24 * 60;
     config.callbacks.policies.supervisor = 24 * 60;

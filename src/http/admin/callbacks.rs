@@ -45,9 +45,7 @@ pub async fn list(store: &Store, filter: &CallbackFilter) -> Result<Value, Admin
 /// One commitment and its history, by reference however typed.
 pub async fn show(store: &Store, reference: &str) -> Result<Value, AdminError> {
     let Some(callback) = store.callback(reference).await? else {
-        return Err(AdminError::NotFound(format!(
-            "no callback with reference {reference}"
-        )));
+        return Err(unknown_reference(store, reference).await);
     };
     let history = store.callback_history(&callback.id).await?;
     Ok(json!({"callback": callback, "history": history}))
@@ -97,8 +95,34 @@ pub async fn apply(
     actor: &str,
     change: &CallbackChange,
 ) -> Result<Value, AdminError> {
+    if store.callback(reference).await?.is_none() {
+        return Err(unknown_reference(store, reference).await);
+    }
     let record = store.change_callback(reference, actor, change).await?;
     show(store, &record.reference).await
+}
+
+/// Not found, saying so plainly when the reference was mistyped (its check character does
+/// not match) and naming the commitments it is one character away from.
+async fn unknown_reference(store: &Store, reference: &str) -> AdminError {
+    let Some(near) = crate::reference::near_misses(reference) else {
+        return AdminError::NotFound(format!("no callback with reference {reference}"));
+    };
+    let found = match store.existing_references(&near).await {
+        Ok(found) => found,
+        Err(e) => return e.into(),
+    };
+    AdminError::NotFound(if found.is_empty() {
+        format!(
+            "check character does not match: {reference} is mistyped (no callback is one \
+             character away from it); check it with the caller"
+        )
+    } else {
+        format!(
+            "check character does not match — did you mean {}?",
+            found.join(" or ")
+        )
+    })
 }
 
 pub async fn get_list(
@@ -141,12 +165,20 @@ async fn lawful(
         // Unknown references are answered by the change itself (404).
         return Ok(());
     };
-    let Some(number) = &record.number else {
-        return Ok(());
-    };
     if end <= start {
         return Ok(()); // the store names `window_end`
     }
+    crate::callbacks::check_reschedule(
+        &state.callbacks,
+        &record.team,
+        jiff::Timestamp::now(),
+        start,
+        end,
+    )
+    .map_err(|why| AdminError::invalid("window_start", why))?;
+    let Some(number) = &record.number else {
+        return Ok(());
+    };
     let recorded = record.zone.as_deref().zip(record.region.as_deref());
     crate::callbacks::check_window(&state.callbacks, number, recorded, start, end)
         .map_err(|why| AdminError::invalid("window_start", why))

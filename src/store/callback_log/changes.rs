@@ -149,11 +149,32 @@ pub(super) async fn apply_change(
                     message: "name the person who owns the callback now".into(),
                 });
             }
+            if current.owner.as_deref().map(str::trim) == Some(owner.trim()) {
+                // Already theirs: nothing changes, nothing is recorded or sent.
+                return Ok(Applied {
+                    record: current.clone(),
+                    before: current,
+                    first_attempt: None,
+                });
+            }
             sqlx::query("UPDATE callbacks SET owner = $1 WHERE id = $2")
                 .bind(owner)
                 .bind(&current.id)
                 .execute(&mut *tx)
                 .await?;
+            // The new owner is told at once (the scheduler sends it; one per reassignment).
+            sqlx::query(
+                "INSERT INTO notifications
+                   (callback_id, kind, window_end, recipient, status, next_attempt_ms, created_at)
+                 VALUES ($1, 'reassigned', $2, $3, 'pending', $4, $2)
+                 ON CONFLICT (callback_id, kind, window_end) DO NOTHING",
+            )
+            .bind(&current.id)
+            .bind(&now)
+            .bind(owner)
+            .bind(crate::store::now_ms())
+            .execute(&mut *tx)
+            .await?;
             (
                 status,
                 Some(reason.as_str()),

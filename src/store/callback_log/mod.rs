@@ -104,6 +104,11 @@ pub struct CallbackRecord {
     pub attempts: i64,
     pub window_start: Option<String>,
     pub window_end: Option<String>,
+    /// The policy deadline the window was cut at (absent on older commitments and on
+    /// those with no window).
+    pub deadline: Option<String>,
+    /// Why there is no window (the commitment went to a supervisor at once).
+    pub no_window_reason: Option<String>,
     pub created_at: String,
     pub updated_at: Option<String>,
     /// The platform's id for a callback it holds.
@@ -195,7 +200,7 @@ pub(super) const COLUMNS: &str =
     "id, reference, escalation_id, vendor, call_id, held_by, team, tier, owner, number,
     zone, caller_name, caller_verified, reason, quote, status, attempts, window_start,
     window_end, created_at, updated_at, platform_ref, platform_status, platform_call_id, region,
-    issue_summary";
+    issue_summary, deadline, no_window_reason";
 
 pub(super) fn record(r: &AnyRow) -> CallbackRecord {
     CallbackRecord {
@@ -220,6 +225,8 @@ pub(super) fn record(r: &AnyRow) -> CallbackRecord {
         attempts: r.get("attempts"),
         window_start: r.get("window_start"),
         window_end: r.get("window_end"),
+        deadline: r.get("deadline"),
+        no_window_reason: r.get("no_window_reason"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
         platform_ref: r.get("platform_ref"),
@@ -248,9 +255,9 @@ impl Store {
                (id, reference, escalation_id, vendor, call_id, team, tier, owner, number,
                 caller_name, caller_verified, reason, quote, status, created_at, updated_at,
                 zone, window_start, window_end, window_start_ms, window_end_ms, held_by,
-                platform_ref, region, issue_summary)
+                platform_ref, region, issue_summary, deadline, no_window_reason)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $15,
-                $16, $17, $18, $19, $20, $21, $22, $23, $24)
+                $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
              ON CONFLICT (escalation_id) DO NOTHING",
         )
         .bind(&id)
@@ -277,6 +284,8 @@ impl Store {
         .bind(c.platform_ref)
         .bind(c.window.ok().map(|w| w.region.as_str()))
         .bind(&c.briefing.context.summary)
+        .bind(c.window.ok().map(|w| w.deadline.to_string()))
+        .bind(c.window.err())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -306,6 +315,23 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Which of `references` (canonical form) are commitments in the log.
+    pub async fn existing_references(
+        &self,
+        references: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut found = Vec::new();
+        for reference in references {
+            let hit: Option<String> =
+                sqlx::query_scalar("SELECT reference FROM callbacks WHERE reference = $1")
+                    .bind(reference)
+                    .fetch_optional(&self.reader)
+                    .await?;
+            found.extend(hit);
+        }
+        Ok(found)
     }
 
     /// One commitment by its reference (case and dashes as people type them).

@@ -6,6 +6,7 @@ mod audit;
 mod callbacks;
 mod fixtures;
 mod inbox;
+mod notices;
 mod outbox;
 mod replicas;
 mod semantic_queue;

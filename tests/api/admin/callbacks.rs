@@ -179,6 +179,20 @@ async fn bad_input_is_refused_naming_the_field() {
 
     let (status, body) = get(&app, "/callbacks/ESC-0000-0000").await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    // One character mistyped: said so, with the commitment it is one character from.
+    let mut typed: Vec<char> = reference.chars().collect();
+    typed[5] = if typed[5] == 'A' { 'B' } else { 'A' };
+    let typed: String = typed.into_iter().collect();
+    if escalator::reference::canonical(&typed).is_none() {
+        let (status, body) = get(&app, &format!("/callbacks/{typed}")).await;
+        assert_eq!(status, 404, "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("check character does not match — did you mean ")
+                && message.contains(&reference),
+            "{message}"
+        );
+    }
     let (status, _) = post(
         &app,
         "/callbacks/ESC-0000-0000/complete",
