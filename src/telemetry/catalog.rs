@@ -27,6 +27,7 @@ pub const FAMILIES: &[(&str, Family, &str)] = &[
     ("escalator_callbacks_overdue", Family::Gauge, "Callback commitments past their window with the caller not reached, at the scheduler's last pass."),
     ("escalator_callback_notifications_total", Family::Counter, "Callback reminders, overdue escalations and dials, by kind and outcome."),
     ("escalator_dead_letters_total", Family::Counter, "Actions given up after their last attempt, by action kind and vendor."),
+    ("escalator_actions_uncertain_total", Family::Counter, "Platform requests parked because they may have been applied and could not be read back, by action kind and vendor."),
     ("escalator_callback_readbacks_total", Family::Counter, "Reads of callbacks a platform holds, by vendor and outcome."),
     ("escalator_escalations_total", Family::Counter, "Escalations decided, by primary trigger, tier and whether flagged for review."),
     ("escalator_callbacks_completed_total", Family::Counter, "Completed callbacks; kept=yes when the first attempt fell inside the window."),
@@ -86,13 +87,14 @@ pub const ACTION_KINDS: [&str; 18] = [
 ];
 
 /// The dispatcher's outcome labels (src/dispatcher.rs).
-pub const ACTION_OUTCOMES: [&str; 6] = [
+pub const ACTION_OUTCOMES: [&str; 7] = [
     "succeeded",
     "waiting",
     "dry_run",
     "retrying",
     "failed",
     "dead",
+    "uncertain",
 ];
 
 /// `AlertReason::as_str()` of every reason.
@@ -167,6 +169,9 @@ pub fn export_initial_metrics(config: &Config) {
             zero(
                 metrics::counter!("escalator_dead_letters_total", "kind" => kind, "vendor" => vendor.as_str()),
             );
+            zero(
+                metrics::counter!("escalator_actions_uncertain_total", "kind" => kind, "vendor" => vendor.as_str()),
+            );
         }
         let _ = metrics::histogram!("escalator_ack_seconds", "vendor" => vendor.as_str());
     }
@@ -184,7 +189,7 @@ pub fn export_initial_metrics(config: &Config) {
             );
         }
     }
-    for kind in ["due_soon", "overdue", "dial"] {
+    for kind in ["due_soon", "overdue", "no_window", "reassigned", "dial"] {
         for outcome in ["sent", "retrying", "failed"] {
             zero(
                 metrics::counter!("escalator_callback_notifications_total", "kind" => kind, "outcome" => outcome),
