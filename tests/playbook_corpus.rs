@@ -45,3 +45,48 @@ fn builtin_playbook_meets_precision_and_recall_on_the_corpus() {
     let self_harm = &report.categories["self_harm"];
     assert_eq!(self_harm.recall(), 1.0, "{}", mistakes.join("\n"));
 }
+
+/// Callers who fear being sued, who repeat someone else's advice, or who name a regulator
+/// about another business (or as an employer) are not threatening; the threats beside them
+/// still fire.
+#[test]
+fn fears_quoted_advice_and_other_businesses_are_not_threats() {
+    let engine = Engine::builtin().expect("built-in playbook is valid");
+    let categories = |text: &str| {
+        engine
+            .classify(text, escalator_adapters::Speaker::Customer)
+            .categories
+    };
+    for quiet in [
+        "¿me pueden demandar si dejo de pagar la tarjeta?",
+        "me da miedo que me lleven a juicio por esa deuda",
+        "can you guys sue me if i cancel early?",
+        "my brother keeps telling me to threaten to sue but i just want this fixed",
+        "no voy a meter abogados por cien pesos, solo quiero mi reembolso",
+        "puse una queja en profeco contra la agencia de viajes y necesito un comprobante suyo",
+        "mi cuñada trabaja en la condusef y me recomendó su banco",
+        "¿ustedes están regulados por la cnmc?",
+    ] {
+        let c = categories(quiet);
+        assert!(
+            !c.iter()
+                .any(|c| c == "legal_threat" || c == "regulator_mention"),
+            "{quiet:?} fired {c:?}"
+        );
+    }
+    for (threat, category) in [
+        ("los voy a demandar a todos", "legal_threat"),
+        ("i am going to sue you", "legal_threat"),
+        (
+            "voy a poner una queja en profeco contra ustedes",
+            "regulator_mention",
+        ),
+        (
+            "i'm filing a complaint with the fcc about you",
+            "regulator_mention",
+        ),
+    ] {
+        let c = categories(threat);
+        assert!(c.iter().any(|c| c == category), "{threat:?} fired {c:?}");
+    }
+}
