@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Secrets, Severity};
 use crate::dispatcher::Dispatcher;
 use crate::executor::{self, AlertSink, Executors, LocalExecutor};
+use crate::hold_watch::HoldWatcher;
 use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
@@ -43,6 +44,7 @@ pub struct Application {
     dispatcher: Option<Dispatcher>,
     scheduler: Option<Scheduler>,
     semantic: Option<SemanticWorkers>,
+    holds: HoldWatcher,
     store: Store,
     shutdown: CancellationToken,
     grace: Duration,
@@ -186,6 +188,14 @@ impl Application {
             .with_reconciler(Some(reconciler))
         });
 
+        // Every replica looks: a watch is taken once, under the call's lock.
+        let holds = HoldWatcher::new(
+            store.clone(),
+            playbook.clone(),
+            orchestrator.clone(),
+            Duration::from_millis(config.dispatcher.poll_interval_ms),
+            wake.clone(),
+        );
         let dispatcher = config.dispatcher.enabled.then(|| {
             Dispatcher::new(
                 store.clone(),
@@ -226,6 +236,7 @@ impl Application {
             dispatcher,
             scheduler,
             semantic,
+            holds,
             store,
             shutdown,
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
@@ -259,6 +270,7 @@ impl Application {
         let semantic = self
             .semantic
             .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
+        let holds = tokio::spawn(self.holds.run(self.shutdown.clone()));
         crate::http::serve::serve(
             self.listener,
             self.router,
@@ -276,6 +288,8 @@ impl Application {
             // A notification cut off here keeps its lease until it expires, then is sent.
             let _ = tokio::time::timeout(self.grace, handle).await;
         }
+        // A watch cut off here rolls back and is taken on the next start.
+        let _ = tokio::time::timeout(self.grace, holds).await;
         if let Some(handle) = semantic {
             // It abandons a score in flight at once and hands its rows back.
             let _ = tokio::time::timeout(self.grace, handle).await;

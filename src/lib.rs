@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatcher;
 pub mod executor;
+pub mod hold_watch;
 pub mod http;
 pub mod ingest;
 pub mod intake;

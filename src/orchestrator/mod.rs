@@ -469,7 +469,9 @@ impl Orchestrator {
             .map(|l| format!(" Give the caller the crisis line: {l}."))
             .unwrap_or_default();
         format!(
-            "Nobody from team {} could be brought onto the call. Stay with the caller and keep              talking; do not put them on hold or end the call.{line} A supervisor has been              alerted to join you now (reference {}).",
+            "Nobody from team {} could be brought onto the call. Stay with the caller and keep \
+             talking; do not put them on hold or end the call.{line} A supervisor has been \
+             alerted to join you now (reference {}).",
             esc.team, esc.briefing.reference
         )
     }

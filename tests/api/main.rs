@@ -17,6 +17,7 @@ mod hostile;
 mod ingress;
 mod lifecycle;
 mod logs;
+mod long_hold;
 mod nextiva_actions;
 mod reconcile;
 mod replay;
