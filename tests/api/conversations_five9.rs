@@ -5,8 +5,9 @@
 //! delivery naming the agent; the caller's words and the transfer's outcome come through
 //! the signed neutral feed. Each scenario checks its own expectations, then the
 //! invariants: every transfer ends connected or superseded, or with a callback and an alert;
-//! no blind transfer (`transferType` BLIND) ever; every caller-at-risk alert names the call
-//! and the agent.
+//! at most one live consult (an upgrade cancels the superseded one with `cancel_transfer`
+//! first); no blind transfer (`transferType` BLIND) ever; every caller-at-risk alert names
+//! the call and the agent.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -213,6 +214,11 @@ async fn mount_five9(server: &MockServer, consult: Consult) {
         .respond_with(ResponseTemplate::new(200))
         .mount(server)
         .await;
+    Mock::given(method("PUT"))
+        .and(path(call_path("cancel_transfer")))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(server)
+        .await;
     let transfer = match consult {
         Consult::Accepts => ResponseTemplate::new(200),
         Consult::Refuses => ResponseTemplate::new(400).set_body_json(json!({
@@ -338,6 +344,26 @@ async fn check(
         .collect();
     if skills != s.skills {
         return Err(format!("consulted {skills:?}, expected {:?}", s.skills));
+    }
+    // At most one live consult: a consult is cancelled before the next one is placed.
+    let trail: Vec<String> = five9
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.url.path().rsplit('/').next().unwrap_or("").to_string())
+        .filter(|p| p == "transfer_to_skill" || p == "cancel_transfer")
+        .collect();
+    let mut live = false;
+    for step in &trail {
+        if step == "transfer_to_skill" {
+            if live && s.consult == Consult::Accepts {
+                return Err(format!("two live consults: {trail:?}"));
+            }
+            live = true;
+        } else {
+            live = false;
+        }
     }
     // No blind transfer, ever: Five9 can consult.
     if transfers.iter().any(|t| t["transferType"] != "WARM") {
