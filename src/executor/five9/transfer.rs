@@ -140,16 +140,12 @@ impl Five9Executor {
             .await
             .map_err(|e| CallError::Transport(format!("store: {e}")))?;
         if superseded {
-            match self.client.cancel_transfer(agent, call_id).await {
-                Ok(()) => report.ok(
+            match self.cancel_transfer(agent, call_id).await {
+                Ok(true) => report.ok(
                     "cancel_consult",
                     "the superseded consult was cancelled; caller back with the agent",
                 ),
-                Err(CallError::Permanent { status, .. }) if (400..500).contains(&status) => report
-                    .ok(
-                        "cancel_consult",
-                        format!("no consult under way to cancel (HTTP {status})"),
-                    ),
+                Ok(false) => report.ok("cancel_consult", "no consult under way to cancel"),
                 Err(e) => {
                     report.failed("cancel_consult", &e);
                     return Err(e);
@@ -160,6 +156,20 @@ impl Five9Executor {
             .progress
             .insert(PRIOR_CANCELLED.into(), Value::Bool(true));
         Ok(())
+    }
+
+    /// `PUT …/cancel_transfer`: `false` when Five9 refuses it (4xx), which means no warm
+    /// transfer was under way on the call.
+    pub(super) async fn cancel_transfer(
+        &self,
+        agent: &str,
+        call_id: &str,
+    ) -> Result<bool, CallError> {
+        match self.client.cancel_transfer(agent, call_id).await {
+            Ok(()) => Ok(true),
+            Err(CallError::Permanent { status, .. }) if (400..500).contains(&status) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
