@@ -7,6 +7,7 @@ mod callback_log;
 mod cloudtalk_actions;
 mod conversations;
 mod conversations_five9;
+mod conversations_nextiva;
 mod crash_points;
 mod decisions;
 mod faults;
