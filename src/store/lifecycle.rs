@@ -97,8 +97,10 @@ pub(super) async fn on_call_event(
             };
             append_step(tx, audit, &open.id, "transfer_answered", &detail).await?;
         }
-    } else if reported == CALLER_DROPPED && status.as_deref() != Some("consulting") {
-        // Only a consult still ringing strands a caller who hangs up.
+    } else if reported == CALLER_DROPPED
+        && !matches!(status.as_deref(), Some("consulting" | "transfer_requested"))
+    {
+        // Only a transfer still under way strands a caller who hangs up.
         return Ok(());
     }
     report_to_confirm(tx, &open.id, reported).await

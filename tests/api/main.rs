@@ -6,6 +6,7 @@ mod audit;
 mod callback_log;
 mod cloudtalk_actions;
 mod conversations;
+mod conversations_cloudtalk;
 mod conversations_five9;
 mod conversations_nextiva;
 mod crash_points;
