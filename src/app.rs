@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Secrets, Severity};
 use crate::dispatcher::Dispatcher;
 use crate::executor::{self, AlertSink, Executors, LocalExecutor};
+use crate::hold_watch::HoldWatcher;
 use crate::http::{router, AppState};
 use crate::ingest::Pipeline;
 use crate::intake;
@@ -46,6 +47,7 @@ pub struct Application {
     dispatcher: Option<Dispatcher>,
     scheduler: Option<Scheduler>,
     semantic: Option<SemanticWorkers>,
+    holds: HoldWatcher,
     store: Store,
     shutdown: CancellationToken,
     grace: Duration,
@@ -204,6 +206,14 @@ impl Application {
             .with_reconciler(Some(reconciler))
         });
 
+        // Every replica looks: a watch is taken once, under the call's lock.
+        let holds = HoldWatcher::new(
+            store.clone(),
+            playbook.clone(),
+            orchestrator.clone(),
+            Duration::from_millis(config.dispatcher.poll_interval_ms),
+            wake.clone(),
+        );
         let dispatcher = config.dispatcher.enabled.then(|| {
             Dispatcher::new(
                 store.clone(),
@@ -245,6 +255,7 @@ impl Application {
             dispatcher,
             scheduler,
             semantic,
+            holds,
             store,
             shutdown,
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
@@ -278,6 +289,7 @@ impl Application {
         let semantic = self
             .semantic
             .map(|s| tokio::spawn(s.run(self.shutdown.clone())));
+        let holds = tokio::spawn(self.holds.run(self.shutdown.clone()));
         // One budget for the whole shutdown, counted from the signal: the HTTP drain and
         // the workers stop together, so the process exits within shutdown_grace_seconds
         // (the deploy files' kill timeouts are set above it).
@@ -308,6 +320,8 @@ impl Application {
             // A notification cut off here keeps its lease until it expires, then is sent.
             let _ = tokio::time::timeout_at(deadline, handle).await;
         }
+        // A watch cut off here rolls back and is taken on the next start.
+        let _ = tokio::time::timeout_at(deadline, holds).await;
         if let Some(handle) = semantic {
             // It abandons a score in flight at once and hands its rows back.
             let _ = tokio::time::timeout_at(deadline, handle).await;

@@ -171,11 +171,17 @@ impl Dispatcher {
                     // A consult the platform accepted is not a transfer yet: it is watched
                     // until someone answers.
                     Some(check) => {
+                        // A transfer left to the agent keeps its own status
+                        // (`transfer_requested`): nobody saw it placed.
+                        let status = match action.action {
+                            Action::AssistedTransfer { .. } => done.escalation_status,
+                            _ => Some("consulting"),
+                        };
                         store
                             .succeed_action_then(
                                 action,
                                 worker,
-                                Some("consulting"),
+                                status,
                                 &done.detail,
                                 std::slice::from_ref(&check),
                             )

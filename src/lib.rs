@@ -11,6 +11,7 @@ pub mod config;
 pub mod dispatcher;
 pub mod executor;
 pub mod healthcheck;
+pub mod hold_watch;
 pub mod http;
 pub mod ingest;
 pub mod intake;

@@ -92,6 +92,9 @@ pub struct EscalationNote {
     pub at: Timestamp,
 }
 
+/// The session's ref holding the platform's id for the call.
+pub const REF_CALL_ID: &str = "call_id";
+
 /// The caller's turns kept from the start of the call.
 pub const OPENING_TURNS: usize = 4;
 /// The caller's latest turns kept after the opening ones.
@@ -158,6 +161,11 @@ impl CallSession {
         }
         self.refs
             .extend(event.refs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // The platform's id for the call, so an alert for a caller at risk names it on
+        // platforms whose events carry it only as the call id (Five9, CloudTalk).
+        self.refs
+            .entry(REF_CALL_ID.to_string())
+            .or_insert_with(|| event.call_id.clone());
         self.last_hold_ms = None;
         match &event.kind {
             EventKind::CallEnded { .. } => self.ended = true,

@@ -177,7 +177,7 @@ async fn write(decider: &Decider, batch: &[&[CallEvent]]) -> Result<Vec<Written>
         .store
         .record_delivery_scored(
             &events,
-            super::repeat_window(&playbook),
+            super::timing(&playbook),
             scoring,
             |session, event, scored| {
                 let decision = playbook.decide_scored(session, event, scored)?;

@@ -249,7 +249,7 @@ impl Pipeline {
                 .store
                 .record_delivery_scored(
                     events,
-                    repeat_window(&playbook),
+                    timing(&playbook),
                     scoring,
                     |session, event, scored| {
                         let decision = playbook.decide_now(session, event, scored)?;
@@ -364,8 +364,14 @@ fn wake_scoring<E: std::borrow::Borrow<CallEvent>>(
     }
 }
 
-fn repeat_window(playbook: &crate::playbook::Engine) -> std::time::Duration {
-    std::time::Duration::from_secs(playbook.thresholds().repeat_contact_hours * 3600)
+/// The playbook's times the store needs to record a delivery.
+fn timing(playbook: &crate::playbook::Engine) -> crate::store::Timing {
+    crate::store::Timing {
+        repeat_window: std::time::Duration::from_secs(
+            playbook.thresholds().repeat_contact_hours * 3600,
+        ),
+        long_hold: Some(playbook.long_hold_after()),
+    }
 }
 
 fn short_digest(text: &str) -> String {

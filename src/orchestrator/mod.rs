@@ -357,15 +357,24 @@ impl Orchestrator {
         state: CallState,
     ) -> Vec<Action> {
         let unanswered = matches!(failed, Action::ConfirmTransfer { .. });
+        let Some((team, briefing, number)) = parts(failed) else {
+            return Vec::new();
+        };
+        let severity = severity_of(briefing);
+        let links = chain::chain(Capabilities::of(vendor), severity);
         let link = match failed {
-            Action::ConfirmTransfer { .. } => Link::WarmTransfer,
+            // The transfer it watched: the platform's consult, or the agent's.
+            Action::ConfirmTransfer { .. } => match links
+                .iter()
+                .find(|l| matches!(l, Link::WarmTransfer | Link::AssistedTransfer))
+            {
+                Some(link) => *link,
+                None => return Vec::new(),
+            },
             other => match Link::of(other) {
                 Some(link) => link,
                 None => return Vec::new(),
             },
-        };
-        let Some((team, briefing, number)) = parts(failed) else {
-            return Vec::new();
         };
         let esc = Escalation {
             team,
@@ -375,8 +384,6 @@ impl Orchestrator {
             vendor,
             refs,
         };
-        let severity = severity_of(briefing);
-        let links = chain::chain(Capabilities::of(vendor), severity);
         let next = if unanswered {
             chain::next_callback(&links, link)
         } else {
@@ -405,14 +412,19 @@ impl Orchestrator {
         }
     }
 
-    /// What follows a consult the platform accepted: a check, after the playbook's answer
-    /// time, that someone picked up. `None` for any other action.
+    /// What follows a consult the platform accepted, or a transfer the agent was asked to
+    /// make (CloudTalk): a check, after the playbook's answer time, that someone picked up.
+    /// `None` for any other action, and for a self-harm transfer left to the agent (a
+    /// supervisor was alerted with it at once).
     pub fn after_transfer(&self, placed: &Action) -> Option<(Action, std::time::Duration)> {
-        let Action::WarmTransfer {
-            target, briefing, ..
-        } = placed
-        else {
-            return None;
+        let (target, briefing) = match placed {
+            Action::WarmTransfer {
+                target, briefing, ..
+            } => (target, briefing),
+            Action::AssistedTransfer {
+                target, briefing, ..
+            } if severity_of(briefing) != Severity::SelfHarm => (target, briefing),
+            _ => return None,
         };
         let seconds = self.playbook.current().thresholds().transfer_answer_seconds;
         Some((
@@ -469,7 +481,9 @@ impl Orchestrator {
             .map(|l| format!(" Give the caller the crisis line: {l}."))
             .unwrap_or_default();
         format!(
-            "Nobody from team {} could be brought onto the call. Stay with the caller and keep              talking; do not put them on hold or end the call.{line} A supervisor has been              alerted to join you now (reference {}).",
+            "Nobody from team {} could be brought onto the call. Stay with the caller and keep \
+             talking; do not put them on hold or end the call.{line} A supervisor has been \
+             alerted to join you now (reference {}).",
             esc.team, esc.briefing.reference
         )
     }

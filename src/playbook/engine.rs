@@ -1,5 +1,6 @@
 //! The compiled playbook and its decisions.
 
+mod hold;
 mod semantic;
 
 use std::collections::BTreeMap;
@@ -364,16 +365,7 @@ impl Engine {
                     )),
                 ))
             }
-            _ => {
-                let held_ms = session.hold_ms_at(event.occurred_at)?;
-                (held_ms / 1000 > self.file.thresholds.hold_seconds).then(|| {
-                    t(
-                        TriggerKind::LongHold,
-                        "hold.long",
-                        Some(format!("on hold for {} s", held_ms / 1000)),
-                    )
-                })
-            }
+            _ => self.long_hold_trigger(session, event.occurred_at),
         }
     }
 }

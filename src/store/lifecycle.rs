@@ -97,8 +97,10 @@ pub(super) async fn on_call_event(
             };
             append_step(tx, audit, &open.id, "transfer_answered", &detail).await?;
         }
-    } else if reported == CALLER_DROPPED && status.as_deref() != Some("consulting") {
-        // Only a consult still ringing strands a caller who hangs up.
+    } else if reported == CALLER_DROPPED
+        && !matches!(status.as_deref(), Some("consulting" | "transfer_requested"))
+    {
+        // Only a transfer still under way strands a caller who hangs up.
         return Ok(());
     }
     report_to_confirm(tx, &open.id, reported).await
@@ -138,6 +140,29 @@ async fn report_to_confirm(
 }
 
 impl Store {
+    /// Whether a consult placed on the call by another escalation than `escalation_id` was
+    /// superseded: where the platform cannot read a consult's state, the new consult
+    /// cancels it first (one path per call).
+    pub async fn superseded_consult_on_call(
+        &self,
+        vendor: Vendor,
+        call_id: &str,
+        escalation_id: &str,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM actions a JOIN escalations e ON e.id = a.escalation_id
+             WHERE a.vendor = $1 AND a.call_id = $2 AND a.escalation_id <> $3
+               AND a.kind = 'warm_transfer' AND a.status = 'succeeded'
+               AND e.status = 'superseded'",
+        )
+        .bind(vendor.as_str())
+        .bind(call_id)
+        .bind(escalation_id)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The escalation's status, `None` when there is no such escalation.
     pub async fn escalation_status(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query("SELECT status FROM escalations WHERE id = $1")

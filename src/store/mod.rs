@@ -7,6 +7,7 @@ mod audit;
 mod backend;
 mod callback_log;
 mod fallback;
+mod hold_watch;
 mod inbox;
 mod lifecycle;
 mod notifications;
@@ -35,6 +36,7 @@ pub use callback_log::{
     CallbackStatus, NewCallback, SYSTEM_ACTOR,
 };
 pub use fallback::{ArmedRoute, ArmedState};
+pub use hold_watch::{hold_due_ms, HoldFired, HoldVerdict, HoldWatch};
 pub use notifications::{DueNotification, NotificationKind};
 pub use outbox::{AttemptRecord, ClaimedAction, Failure};
 pub use records::{ActionRow, AttemptRow, EscalationRow, StepRow};
@@ -98,6 +100,16 @@ pub struct Planned {
     pub max_attempts: u32,
     /// Flagged for QA and management review.
     pub review: bool,
+}
+
+/// The playbook's times that recording a delivery needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// How far back earlier calls from the same number count as repeat contact.
+    pub repeat_window: Duration,
+    /// How long a hold may last before `long_hold` fires; `None`: holds are not watched
+    /// while they last (only events notice them).
+    pub long_hold: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +209,11 @@ impl Store {
         E: Borrow<CallEvent>,
         F: FnMut(&mut CallSession, &CallEvent) -> Option<Planned>,
     {
-        self.record_delivery_scored(events, repeat_window, None, |session, event, _| {
+        let timing = Timing {
+            repeat_window,
+            long_hold: None,
+        };
+        self.record_delivery_scored(events, timing, None, |session, event, _| {
             decide(session, event)
         })
         .await
@@ -206,11 +222,12 @@ impl Store {
     /// [`Store::record_delivery`]; with `scoring`, each new customer final utterance is also
     /// queued for the semantic layer in the same transaction while the queue has room (one
     /// more statement per batch that has one, none otherwise). `decide` is told whether the
-    /// event was queued.
+    /// event was queued. A hold that starts is watched (`timing.long_hold`) so `long_hold`
+    /// fires while it lasts ([`Store::fire_hold_watch`]).
     pub async fn record_delivery_scored<E, F>(
         &self,
         events: &[E],
-        repeat_window: Duration,
+        timing: Timing,
         scoring: Option<ScoreIntake>,
         mut decide: F,
     ) -> Result<Vec<EventOutcome>, StoreError>
@@ -239,7 +256,7 @@ impl Store {
         touched.sort();
         touched.dedup();
         let mut sessions = inbox::load_sessions(&mut tx, &touched).await?;
-        let priors = inbox::prior_calls(&mut tx, events, repeat_window).await?;
+        let priors = inbox::prior_calls(&mut tx, events, timing.repeat_window).await?;
         let mut room = match scoring {
             Some(intake)
                 if events
@@ -273,6 +290,12 @@ impl Store {
             ) {
                 lifecycle::on_call_event(&mut tx, &self.audit, session, event).await?;
             }
+            if matches!(
+                event.kind,
+                EventKind::HoldStarted | EventKind::HoldEnded { .. } | EventKind::CallEnded { .. }
+            ) {
+                hold_watch::on_call_event(&mut tx, session, event, timing.long_hold).await?;
+            }
             if let Some(prior) = priors.get(&(event.vendor, event.event_id.clone())) {
                 session.prior_calls = *prior;
             }
@@ -290,19 +313,7 @@ impl Store {
                 outcomes.push(EventOutcome::Recorded);
                 continue;
             };
-            let superseded = match &session.escalation {
-                Some(old) if !planned.decision.is_guidance_only() && planned.status == "open" => {
-                    Some(old.id.clone())
-                }
-                _ => None,
-            };
-            note_decision(session, &planned);
-            let origin = Origin::of(event);
-            records::insert_escalation(&mut tx, &self.audit, &origin, session, &planned).await?;
-            if let Some(old) = superseded {
-                lifecycle::supersede(&mut tx, &self.audit, &old, &planned.reference).await?;
-            }
-            mark_outcome_of(&mut tx, &origin, "escalated").await?;
+            commit_planned(&mut tx, &self.audit, &Origin::of(event), session, &planned).await?;
             outcomes.push(EventOutcome::Escalated {
                 id: planned.id,
                 reference: planned.reference,
@@ -366,6 +377,29 @@ impl<'a> Origin<'a> {
             event_id: &event.event_id,
         }
     }
+}
+
+/// Records a decision taken on `origin` with the session it changes: a new escalation that
+/// brings someone on supersedes the call's open one (one path per call).
+async fn commit_planned(
+    tx: &mut AnyConnection,
+    audit: &AuditKey,
+    origin: &Origin<'_>,
+    session: &mut CallSession,
+    planned: &Planned,
+) -> Result<(), StoreError> {
+    let superseded = match &session.escalation {
+        Some(old) if !planned.decision.is_guidance_only() && planned.status == "open" => {
+            Some(old.id.clone())
+        }
+        _ => None,
+    };
+    note_decision(session, planned);
+    records::insert_escalation(tx, audit, origin, session, planned).await?;
+    if let Some(old) = superseded {
+        lifecycle::supersede(tx, audit, &old, &planned.reference).await?;
+    }
+    mark_outcome_of(tx, origin, "escalated").await
 }
 
 /// What a decision changes in the call's session: its triggers fired (each fires once),

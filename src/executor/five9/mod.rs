@@ -187,6 +187,15 @@ impl PlatformExecutor for Five9Executor {
             }
         }
     }
+
+    /// `cancel_transfer` as the agent on the call: the caller returns to the agent.
+    async fn cancel_consult(&self, claimed: &ClaimedAction) -> Result<bool, CallError> {
+        let mut claimed = claimed.clone();
+        let mut report = Report::default();
+        let agent = self.agent_on_call(&claimed, &mut report, "cancel_consult")?;
+        let call_id = self.rest_call_id(&mut claimed, &mut report, &agent).await?;
+        self.cancel_transfer(&agent, &call_id).await
+    }
 }
 
 impl Five9Executor {

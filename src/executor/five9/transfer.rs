@@ -14,6 +14,8 @@ use crate::executor::{Checkpoint, Done, Report};
 use crate::store::ClaimedAction;
 
 const STEP: &str = "transfer";
+/// Progress mark: a superseded consult on the call was cancelled (or there was none).
+const PRIOR_CANCELLED: &str = "prior_consult_cancelled";
 
 impl Five9Executor {
     pub(super) async fn transfer(
@@ -57,6 +59,11 @@ impl Five9Executor {
             }
         }
 
+        if mode == TransferMode::Warm && !claimed.progress.contains_key(PRIOR_CANCELLED) {
+            self.cancel_superseded(claimed, report, checkpoint, &agent, &call_id)
+                .await?;
+        }
+
         if let (Some(b), false) = (briefing, claimed.progress.contains_key(BRIEFED)) {
             match self.client.write_briefing(&agent, &call_id, b).await {
                 Ok(()) => {
@@ -86,6 +93,57 @@ impl Five9Executor {
         );
         report.ok(STEP, &detail);
         Ok(transferred(detail))
+    }
+}
+
+impl Five9Executor {
+    /// A stronger escalation's consult first cancels the one it superseded
+    /// (`cancel_transfer`), so the caller is never in two consults. Five9 cannot say
+    /// whether that consult is still under way: a refusal (4xx) means nothing was.
+    async fn cancel_superseded(
+        &self,
+        claimed: &mut ClaimedAction,
+        report: &mut Report,
+        checkpoint: &Checkpoint<'_>,
+        agent: &str,
+        call_id: &str,
+    ) -> Result<(), CallError> {
+        let superseded = checkpoint
+            .store
+            .superseded_consult_on_call(claimed.vendor, &claimed.call_id, &claimed.escalation_id)
+            .await
+            .map_err(|e| CallError::Transport(format!("store: {e}")))?;
+        if superseded {
+            match self.cancel_transfer(agent, call_id).await {
+                Ok(true) => report.ok(
+                    "cancel_consult",
+                    "the superseded consult was cancelled; caller back with the agent",
+                ),
+                Ok(false) => report.ok("cancel_consult", "no consult under way to cancel"),
+                Err(e) => {
+                    report.failed("cancel_consult", &e);
+                    return Err(e);
+                }
+            }
+        }
+        claimed
+            .progress
+            .insert(PRIOR_CANCELLED.into(), Value::Bool(true));
+        Ok(())
+    }
+
+    /// `PUT …/cancel_transfer`: `false` when Five9 refuses it (4xx), which means no warm
+    /// transfer was under way on the call.
+    pub(super) async fn cancel_transfer(
+        &self,
+        agent: &str,
+        call_id: &str,
+    ) -> Result<bool, CallError> {
+        match self.client.cancel_transfer(agent, call_id).await {
+            Ok(()) => Ok(true),
+            Err(CallError::Permanent { status, .. }) if (400..500).contains(&status) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

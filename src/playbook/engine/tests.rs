@@ -472,3 +472,48 @@ fn review_rates_are_validated_with_the_key_named() {
     let engine = with("[review]\nhard_stop = 100\nlong_hold = 10\n").expect("valid");
     assert_eq!(engine.review_rates().get("long_hold"), Some(&10));
 }
+
+// 8. A long hold decided while it lasts (the store's hold watch).
+
+#[test]
+fn a_hold_still_under_way_escalates_once_past_the_threshold_and_not_before() {
+    let mut call = Call::new();
+    call.event(EventKind::HoldStarted);
+    let started = call.clock;
+    // The built-in `hold_seconds` is 300: not at 300 s, at 301 s.
+    let at_300 = call.at(started + 300);
+    assert!(call.engine.decide_hold(&mut call.session, at_300).is_none());
+    let at_301 = call.at(started + 301);
+    let d = call
+        .engine
+        .decide_hold(&mut call.session, at_301)
+        .expect("long hold");
+    assert_eq!(d.primary().kind, TriggerKind::LongHold);
+    assert_eq!((d.tier, d.team.as_str()), (Tier::Supervisor, "supervisor"));
+    assert_eq!(d.primary().quote.as_deref(), Some("on hold for 301 s"));
+    assert_eq!(d.primary().at, at_301);
+    assert_eq!(call.engine.long_hold_after().as_secs(), 300);
+
+    // Once per call: fired (as the store notes it), the watch and later events say nothing.
+    call.session.fired.insert("long_hold".into());
+    let later = call.at(started + 400);
+    assert!(call.engine.decide_hold(&mut call.session, later).is_none());
+    assert!(call
+        .after(400)
+        .event(EventKind::HoldEnded { held_ms: None })
+        .is_none());
+    // No hold under way: nothing to decide.
+    let mut idle = Call::new();
+    let t = idle.at(1000);
+    assert!(idle.engine.decide_hold(&mut idle.session, t).is_none());
+}
+
+#[test]
+fn a_long_hold_is_outranked_by_an_open_escalation() {
+    let mut call = Call::new();
+    call.customer("get me a manager")
+        .expect("supervisor request");
+    call.event(EventKind::HoldStarted);
+    let at = call.at(call.clock + 1000);
+    assert!(call.engine.decide_hold(&mut call.session, at).is_none());
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod callbacks;
 mod fixtures;
+mod hold_watch;
 mod inbox;
 mod notices;
 mod outbox;

@@ -7,7 +7,7 @@ use escalator_adapters::{CallEvent, EventKind, Speaker, Utterance, Vendor};
 
 use super::fixtures::{event, planned, REPEAT_WINDOW};
 use super::on_both_backends;
-use crate::store::{ScoreIntake, ScoredPlans, Store};
+use crate::store::{ScoreIntake, ScoredPlans, Store, Timing};
 
 const LEASE: Duration = Duration::from_secs(60);
 const INTAKE: ScoreIntake = ScoreIntake { queue_limit: 100 };
@@ -25,11 +25,18 @@ fn said(call_id: &str, event_id: &str, speaker: Speaker, is_final: bool) -> Call
     e
 }
 
+fn timing() -> Timing {
+    Timing {
+        repeat_window: REPEAT_WINDOW,
+        long_hold: None,
+    }
+}
+
 /// Records `events` with scoring on; the events `decide` was told were queued.
 async fn deliver(store: &Store, events: &[CallEvent], intake: ScoreIntake) -> Vec<String> {
     let mut queued = Vec::new();
     store
-        .record_delivery_scored(events, REPEAT_WINDOW, Some(intake), |_, e, scored| {
+        .record_delivery_scored(events, timing(), Some(intake), |_, e, scored| {
             if scored {
                 queued.push(e.event_id.clone());
             }
