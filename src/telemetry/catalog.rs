@@ -34,6 +34,7 @@ pub const FAMILIES: &[(&str, Family, &str)] = &[
     ("escalator_time_to_callback_seconds", Family::Histogram, "From the callback commitment to its first attempt, for completed callbacks."),
     ("escalator_reviews_total", Family::Counter, "Reviews recorded, by outcome."),
     ("escalator_named_callbacks_total", Family::Counter, "Callbacks Escalator recorded itself because no platform action reached the team."),
+    ("escalator_hold_watches_fired_total", Family::Counter, "Holds that lasted past the playbook's threshold and were decided while the caller still waited."),
     ("escalator_escalations_stranded_total", Family::Counter, "Escalations whose fallback chain ran out with nothing planned after it: a person must take over."),
     ("escalator_ingress_throttled_total", Family::Counter, "Requests refused with 429 by the per-source ingress limit."),
     ("escalator_playbook_reloads_total", Family::Counter, "Playbook reloads, by outcome (ok, or rejected and the previous playbook kept)."),
@@ -230,6 +231,7 @@ pub fn export_initial_metrics(config: &Config) {
         zero(metrics::counter!("escalator_playbook_reloads_total", "outcome" => outcome));
     }
     zero(metrics::counter!("escalator_escalations_stranded_total"));
+    zero(metrics::counter!("escalator_hold_watches_fired_total"));
     zero(metrics::counter!("escalator_ingress_throttled_total"));
     metrics::gauge!("escalator_callbacks_overdue").set(0.0);
     let _ = metrics::histogram!("escalator_time_to_callback_seconds");
