@@ -57,7 +57,7 @@ on_both_backends! {
         other_number.caller.number = Some("+13175550000".into());
         // One batch: an old call, another number, then three calls from one number; the
         // first start of a call counts once even when its start is delivered twice.
-        let batch = [
+        let mut batch = [
             long_ago,
             other_number,
             event("c1", "e1"),
@@ -65,6 +65,12 @@ on_both_backends! {
             event("c2", "e2-again"),
             event("c3", "e3"),
         ];
+        // The three calls start in the same millisecond: a start counts the others that
+        // began at or before it, and `now()` per event would order them by a clock tick.
+        let together = batch[2].occurred_at;
+        for e in &mut batch[2..] {
+            e.occurred_at = together;
+        }
         let mut seen = Vec::new();
         store
             .record_delivery(&batch, REPEAT_WINDOW, |session, event| {
